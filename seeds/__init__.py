@@ -1,0 +1,1 @@
+"""Bundled seed sets, shipped inside the package as tracker.seeds."""

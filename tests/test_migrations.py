@@ -1,0 +1,162 @@
+"""The schema belongs to the Alembic migrations: one head, a round trip, models that match,
+and older files upgraded automatically after a backup."""
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+
+from conftest import dump, ok, run, run_json
+from tracker.storage import migrate, schema
+from tracker.storage.database import create_ledger_engine, database_url
+
+
+def engine_for(path: Path):
+    return create_ledger_engine(database_url(str(path)), write=False)
+
+
+def test_one_linear_history_whose_head_is_the_constant_checked_at_start_up():
+    scripts = migrate.script_directory()
+    assert scripts.get_heads() == [schema.HEAD]
+    walked = [rev.revision for rev in scripts.walk_revisions("base", "heads")]
+    assert tuple(reversed(walked)) == schema.REVISIONS
+
+
+def test_a_new_ledger_is_created_at_head_and_matches_the_models(tmp_path):
+    target = tmp_path / "new.db"
+    ok("--db", target, "list")
+    engine = engine_for(target)
+    assert migrate.current_revision(engine) == schema.HEAD
+    assert migrate.schema_differences(engine) == []
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_upgrade_downgrade_round_trip(tmp_path):
+    target = tmp_path / "trip.db"
+    ok("--db", target, "db", "upgrade")
+    assert ok("--db", target, "db", "current").stdout.strip() == f"{schema.HEAD} (head)"
+    result = ok("--db", target, "db", "downgrade", "base")
+    assert ".bak" in result.stderr
+    with sqlite3.connect(target) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"alembic_version"}
+    assert ok("--db", target, "db", "current").stdout.startswith("base")
+    assert run("--db", target, "db", "check").exit_code == 1
+    ok("--db", target, "db", "upgrade")
+    ok("--db", target, "db", "check")
+    assert migrate.schema_differences(engine_for(target)) == []
+
+
+def test_db_current_and_check_do_not_create_a_missing_file(tmp_path):
+    target = tmp_path / "absent.db"
+    for command in ("current", "check"):
+        result = run("--db", target, "db", command)
+        assert result.exit_code == 1 and "no ledger at" in result.stderr
+    assert not target.exists()
+
+
+def test_a_ledger_from_a_newer_tracker_is_refused(ledger_path):
+    ok("seed")
+    with sqlite3.connect(ledger_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    before = dump(ledger_path)
+    result = run("list")
+    assert result.exit_code == 1
+    assert "newer than this tracker knows" in result.stderr
+    assert dump(ledger_path) == before
+
+
+def test_a_downgraded_file_is_upgraded_on_first_use_after_a_backup(ledger_path):
+    ok("db", "downgrade", "base")
+    for old in ledger_path.parent.glob("*.bak"):
+        old.unlink()
+    result = ok("seed")
+    assert f"to schema {schema.HEAD}" in result.stderr
+    [backup] = ledger_path.parent.glob("ledger.db.base-*.bak")
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 0
+    assert len(run_json("list")) == 3
+
+
+TEST_ONLY_REVISION = '''
+"""A test-only revision: a table and a column, so upgrades over real rows can be checked."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9000_test_only"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("test_notes", sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.Text))
+    with op.batch_alter_table("forecasts") as batch:
+        batch.add_column(sa.Column("test_flag", sa.Integer, nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("forecasts") as batch:
+        batch.drop_column("test_flag")
+    op.drop_table("test_notes")
+'''
+
+
+def use_newer_schema(tmp_path, monkeypatch):
+    """From here on, the shipped migrations plus one revision more, as a later tracker has them."""
+    location = tmp_path / "migrations"
+    shutil.copytree(migrate.migrations_location(), location)
+    (location / "versions" / "9000_test_only.py").write_text(TEST_ONLY_REVISION.format(head=schema.HEAD))
+    monkeypatch.setattr(migrate, "migrations_location", lambda: str(location))
+    monkeypatch.setattr(schema, "REVISIONS", schema.REVISIONS + ("9000_test_only",))
+    monkeypatch.setattr(schema, "HEAD", "9000_test_only")
+
+
+def test_an_older_ledger_with_rows_is_backed_up_then_upgraded(seeded, tmp_path, monkeypatch):
+    ok("evidence", "add", "1", "Hotline used", "--stance", "supports")
+    before = dump(seeded)
+    use_newer_schema(tmp_path, monkeypatch)
+    result = ok("list", "--format", "json")
+    assert "Upgraded" in result.stderr and "9000_test_only" in result.stderr
+    assert len(result.json()) == 3
+    [backup] = seeded.parent.glob(f"ledger.db.{schema.REVISIONS[-2]}-*.bak")
+    assert dump(backup) == before
+    with sqlite3.connect(seeded) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9000_test_only"
+        assert conn.execute("SELECT count(*) FROM forecasts WHERE test_flag IS NULL").fetchone()[0] == 3
+        assert conn.execute("SELECT count(*) FROM evidence").fetchone()[0] == 1
+    assert ok("list").stderr == ""  # upgraded once, not again
+
+
+def test_the_installed_wheel_upgrades_a_ledger_from_another_folder(tmp_path):
+    """Build the wheel, install it apart from the source tree, and migrate from elsewhere."""
+    root = Path(__file__).resolve().parents[1]
+    wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, root],
+                   check=True, capture_output=True)
+    [wheel] = wheels.glob("tracker-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", target, wheel],
+                   check=True, capture_output=True)
+    assert (target / "tracker" / "migrations" / "versions" / f"{schema.HEAD}.py").is_file()
+    assert (target / "tracker" / "seeds" / "anchorage-2025.json").is_file()
+
+    def installed(*args):
+        return subprocess.run([sys.executable, "-m", "tracker", "--db", "ledger.db", *args], cwd=elsewhere,
+                              env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "TRACKER_USER": "t"},
+                              capture_output=True, text=True)
+
+    where = installed("db", "upgrade")
+    assert where.returncode == 0, where.stderr
+    located = subprocess.run([sys.executable, "-c", "import tracker; print(tracker.__file__)"], cwd=elsewhere,
+                             env={"PYTHONPATH": str(target)}, capture_output=True, text=True).stdout
+    assert located.startswith(str(target))
+    assert installed("db", "current").stdout.strip() == f"{schema.HEAD} (head)"
+    assert installed("seed").returncode == 0
+    assert "anchorage-2025/channels" in installed("list", "--format", "json").stdout

@@ -1,0 +1,43 @@
+"""Start-up is a feature: help and version load no database code; ordinary commands no Alembic."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import json, sys
+from tracker.cli.main import main
+sys.argv = ["tracker"] + json.loads(sys.argv[1])
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "sqlalchemy": "sqlalchemy" in sys.modules, "alembic": "alembic" in sys.modules}),
+      file=sys.stderr)
+"""
+
+
+def loaded_by(*args: str) -> dict:
+    """Run tracker in a fresh interpreter and report which heavy libraries it imported."""
+    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(list(args))], capture_output=True, text=True)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, None), done.stderr
+    return report
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["update", "--help"],
+                                  ["evidence", "--help"], ["db", "--help"]])
+def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
+    report = loaded_by(*args)
+    assert not report["sqlalchemy"] and not report["alembic"]
+
+
+@pytest.mark.parametrize("args", [["list"], ["show", "1"], ["history", "1"], ["evidence", "list", "1"],
+                                  ["add", "claim"], ["update", "1", "--status", "developing"],
+                                  ["evidence", "add", "1", "news"], ["seed"], ["seed", "--list"],
+                                  ["delete", "2", "--reason", "test"]])
+def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
+    report = loaded_by(*args)
+    assert report["sqlalchemy"] and not report["alembic"]

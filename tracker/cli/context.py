@@ -1,0 +1,72 @@
+"""The object every command receives: where the ledger is and who is acting."""
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from tracker.cli.output import message
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+
+def default_database() -> str:
+    """`tracker.db` in the user data directory, created on first use."""
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("tracker", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / "tracker.db")
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER") or "unknown"
+
+
+@dataclass
+class Ledger:
+    """Opens one transaction per command on the chosen database, as the chosen actor."""
+
+    target: str | None
+    actor: str
+
+    def database(self) -> str:
+        return self.target or default_database()
+
+    @contextmanager
+    def session(self, *, write: bool) -> Iterator["Session"]:
+        """The command's single transaction; it commits only if the block succeeds."""
+        from tracker.storage.database import open_database, transaction
+
+        engine = open_database(self.database(), write=write, notify=message)
+        try:
+            with transaction(engine) as session:
+                yield session
+        finally:
+            engine.dispose()
+
+    @contextmanager
+    def engine(self, *, write: bool) -> Iterator["Engine"]:
+        """The raw engine, schema unchecked: for the `db` commands that manage the schema."""
+        from tracker.storage.database import create_ledger_engine, database_url, translate_errors
+
+        url = database_url(self.database())
+        engine = create_ledger_engine(url, write=write)
+        try:
+            with translate_errors(url):
+                yield engine
+        finally:
+            engine.dispose()
+
+
+pass_ledger = click.make_pass_decorator(Ledger)

@@ -1,0 +1,64 @@
+"""`tracker db`: the schema and its migrations. Imports Alembic, so only loaded when run."""
+
+import click
+
+from tracker.cli.context import Ledger, pass_ledger
+from tracker.cli.output import message
+
+
+@click.group()
+def db():
+    """Schema and safety: upgrade, downgrade, current, check."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+@pass_ledger
+def upgrade(ledger: Ledger, revision):
+    """Upgrade the schema to REVISION (default: head)."""
+    from tracker.storage import migrate
+
+    with ledger.engine(write=True) as engine:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
+    message(f"Schema at {after}" + (f" (was {before or 'empty'})." if before != after else ", already there."))
+
+
+@db.command()
+@click.argument("revision")
+@pass_ledger
+def downgrade(ledger: Ledger, revision):
+    """Downgrade the schema to REVISION (`base` removes every table); SQLite files are backed up first."""
+    from tracker.storage import migrate
+
+    with ledger.engine(write=True) as engine:
+        backup = migrate.backup_before_downgrade(engine)
+        migrate.downgrade(engine, revision)
+        after = migrate.current_revision(engine)
+    message(f"Schema at {after or 'base'}." + (f" The previous file is kept at {backup}." if backup else ""))
+
+
+@db.command()
+@pass_ledger
+def current(ledger: Ledger):
+    """Print the schema revision of the ledger."""
+    from tracker.storage import migrate
+    from tracker.storage.schema import HEAD
+
+    with ledger.engine(write=False) as engine:
+        migrate.require_existing(engine)
+        revision = migrate.current_revision(engine)
+    click.echo(f"{revision} (head)" if revision == HEAD else f"{revision or 'base'} (head is {HEAD})")
+
+
+@db.command()
+@pass_ledger
+def check(ledger: Ledger):
+    """Exit 0 if the schema is at head and matches the models, else say what differs."""
+    from tracker.storage import migrate
+
+    with ledger.engine(write=False) as engine:
+        migrate.require_existing(engine)
+        migrate.check(engine)
+    message("Schema is at head and matches the models.")

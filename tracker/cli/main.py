@@ -1,0 +1,71 @@
+"""The `tracker` command group: global options, lazy subcommands, and the error boundary."""
+
+import importlib
+
+import click
+
+from tracker import __version__
+from tracker.cli.context import Ledger, login_name
+from tracker.errors import TrackerError
+
+# Each subcommand's module is imported only when that command runs (or help lists it),
+# so `tracker --help` loads Click and nothing of SQLAlchemy.
+SUBCOMMANDS = {
+    "add": "tracker.cli.forecasts:add",
+    "db": "tracker.cli.db:db",
+    "delete": "tracker.cli.forecasts:delete",
+    "evidence": "tracker.cli.evidence:evidence",
+    "history": "tracker.cli.forecasts:history",
+    "list": "tracker.cli.forecasts:list_forecasts",
+    "seed": "tracker.cli.seed:seed",
+    "show": "tracker.cli.forecasts:show",
+    "update": "tracker.cli.forecasts:update",
+}
+
+
+class TrackerGroup(click.Group):
+    """Loads subcommands by import string and turns TrackerError into `Error: …`, exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in SUBCOMMANDS:
+            return None
+        module_name, attribute = SUBCOMMANDS[name].split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "database", envvar="TRACKER_DB", metavar="PATH|URL",
+              help="Ledger file or database URL [env TRACKER_DB; default: tracker.db in the user data folder].")
+@click.option("--as", "actor", envvar="TRACKER_USER", metavar="NAME",
+              help="Who is acting, recorded on every change [env TRACKER_USER; default: login name].")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of short errors.")
+@click.version_option(__version__, prog_name="tracker", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, database: str | None, actor: str | None, debug: bool) -> None:
+    """A ledger of forecasts: claims, their evidence, their status, and every change."""
+    actor = (actor or "").strip() or login_name()
+    ctx.obj = Ledger(target=database or None, actor=actor)
+
+
+def main() -> None:
+    try:
+        cli(prog_name="tracker")
+    except BrokenPipeError:
+        # `tracker list | head`: the reader left; nothing to report.
+        import os
+        import sys
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

@@ -1,0 +1,117 @@
+"""The one renderer: every read command's table, JSON, JSONL and CSV come from here.
+
+JSON keys are the contract of SPEC section 3 and never depend on the terminal or settings;
+timestamps are UTC in JSON and local time in tables.
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def format_option(command):
+    """Give a read command the same --format option as every other."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        help="Output format; scripts should ask for json.",
+    )(command)
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(data: Any, *, indent: int | None = None) -> str:
+    return json.dumps(data, default=json_value, ensure_ascii=False, indent=indent)
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return str(value.get("title", ""))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return json_value(value)
+    return str(value)
+
+
+def write_csv(rows: Sequence[dict[str, Any]]) -> None:
+    columns: list[str] = []
+    for row in rows:
+        columns += [name for name, value in row.items() if name not in columns and not is_nested(value)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(name)) for name in columns])
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def is_nested(value: Any) -> bool:
+    return isinstance(value, list) and any(isinstance(item, dict) for item in value)
+
+
+def emit(data: dict[str, Any] | list[dict[str, Any]], fmt: str, table: Callable[[Any], str]) -> None:
+    """Write a command's result to stdout in the format asked for."""
+    rows = data if isinstance(data, list) else [data]
+    if fmt == "json":
+        click.echo(to_json(data, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            click.echo(to_json(row))
+    elif fmt == "csv":
+        write_csv(rows)
+    else:
+        text = table(data)
+        if text:
+            click.echo(text)
+
+
+def local_time(value: dt.datetime | None) -> str:
+    return "-" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def plain(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dt.datetime):
+        return local_time(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    return str(value)
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Aligned columns; on a terminal the last column is cut to fit its width."""
+    cells = [[plain(value).replace("\n", " ") for value in row] for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    limit = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    lines = []
+    for row in [list(headers)] + cells:
+        line = "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1]
+        if limit and len(line) > limit:
+            line = line[: limit - 1] + "…"
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def message(text: str) -> None:
+    """Tell the user what happened, on stderr, so that stdout stays data."""
+    click.echo(text, err=True)

@@ -1,0 +1,28 @@
+"""The failures a command can meet, one type per kind.
+
+Services raise these; the CLI boundary turns every one into `Error: …` and exit 1.
+"""
+
+
+class TrackerError(Exception):
+    """A request that could not be done; the message says what was wrong and what to do."""
+
+
+class NotFound(TrackerError):
+    """No forecast, evidence or seed set answers to the name given."""
+
+
+class InvalidInput(TrackerError):
+    """A value was well-formed for the command line but not acceptable to the ledger."""
+
+
+class Conflict(TrackerError):
+    """The ledger moved on since the caller looked (a stale --expect-version, a taken key)."""
+
+
+class StorageError(TrackerError):
+    """The database could not be opened, read or written."""
+
+
+class SchemaError(StorageError):
+    """The database schema is not the one this version of tracker works with."""

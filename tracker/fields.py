@@ -1,0 +1,8 @@
+"""Names users type that are not statuses: evidence stances and the fields `list` sorts by.
+
+Kept apart from the models so the CLI can offer them as choices without loading SQLAlchemy.
+"""
+
+STANCES = ("supports", "contradicts", "context")
+SORT_FIELDS = ("id", "key", "status", "made_on", "resolve_by", "next_review_on",
+               "probability", "created_at", "updated_at")

@@ -1,0 +1,65 @@
+"""The evidence ledger: dated observations attached to a forecast, retracted but never deleted."""
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from tracker import dates
+from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.services.forecasts import MAX_ID, clean_text, evidence_of, find_forecast, find_live_forecast
+from tracker.services.timeline import record_event
+from tracker.fields import STANCES
+from tracker.storage.models import Evidence, Forecast
+
+
+def clean_url(url: str | None) -> str | None:
+    url = clean_text(url, "url")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"{url!r} is not a web address; give one starting with https:// or http://.")
+    return url
+
+
+def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: str | None = None,
+                 observed_on: dt.date | None = None, stance: str = "context") -> Evidence:
+    summary = clean_text(summary, "evidence summary", required=True)
+    if stance not in STANCES:
+        raise InvalidInput(f"{stance!r} is not a stance; use one of {', '.join(STANCES)}.")
+    observed_on = observed_on or dates.today()
+    if observed_on > dates.today():
+        raise InvalidInput(f"observed-on {observed_on} is in the future; evidence is something that has happened.")
+    url = clean_url(url)
+    forecast = find_live_forecast(session, ref)
+    now = dates.utc_now()
+    evidence = Evidence(forecast_id=forecast.id, summary=summary, url=url, observed_on=observed_on,
+                        stance=stance, added_at=now, added_by=actor)
+    session.add(evidence)
+    session.flush()
+    record_event(session, forecast, actor, "evidence_added", now, evidence_id=evidence.id)
+    return evidence
+
+
+def retract_evidence(session: Session, evidence_id: int, actor: str, reason: str) -> Evidence:
+    reason = clean_text(reason, "reason", required=True)
+    evidence = session.get(Evidence, evidence_id, with_for_update=True) if 0 < evidence_id <= MAX_ID else None
+    if evidence is None:
+        raise NotFound(f"no evidence with id {evidence_id}; `tracker evidence list ID` shows a forecast's evidence.")
+    if evidence.retracted_at is not None:
+        raise Conflict(f"evidence {evidence_id} was already retracted by {evidence.retracted_by} "
+                       f"on {evidence.retracted_at:%Y-%m-%d}: {evidence.retraction_reason}")
+    forecast = session.get(Forecast, evidence.forecast_id, with_for_update=True)
+    if forecast.deleted_at is not None:
+        raise Conflict(f"evidence {evidence_id} belongs to deleted forecast {forecast.id}; it cannot be changed.")
+    now = dates.utc_now()
+    evidence.retracted_at = now
+    evidence.retracted_by = actor
+    evidence.retraction_reason = reason
+    record_event(session, forecast, actor, "evidence_retracted", now, evidence_id=evidence.id, note=reason)
+    return evidence
+
+
+def list_evidence(session: Session, ref: str) -> list[dict]:
+    return evidence_of(session, find_forecast(session, ref).id)

@@ -1,0 +1,361 @@
+"""Forecasts: creating, finding, listing, changing and deleting them, each change an event."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from tracker import dates, statuses
+from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.fields import SORT_FIELDS
+from tracker.services.records import event_record, evidence_record, forecast_record
+from tracker.services.timeline import record_event
+from tracker.storage.models import Event, Evidence, Forecast, ForecastTag, Source
+
+DEFAULT_REVIEW_EVERY = 30
+MAX_ID = 2**63 - 1
+_NAME = re.compile(r"^\w[\w.:/+-]*$")
+EDITABLE_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every")
+
+
+@dataclass
+class ForecastDraft:
+    """What a new forecast is made of, before it has an id."""
+
+    claim: str
+    key: str | None = None
+    criteria: str | None = None
+    source: dict[str, Any] | None = None
+    made_on: dt.date | None = None
+    resolve_by: dt.date | None = None
+    probability: float | None = None
+    tags: list[str] = field(default_factory=list)
+    review_every: int = DEFAULT_REVIEW_EVERY
+
+
+@dataclass
+class ForecastFilter:
+    """The filters of `tracker list`; they compose (tags must all be present)."""
+
+    statuses: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    source: str | None = None
+    search: str | None = None
+    final: bool | None = None
+    deleted: bool = False
+    sort: str = "id"
+    limit: int | None = None
+
+
+def clean_text(value: str | None, what: str, *, required: bool = False) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise InvalidInput(f"the {what} is empty; give some text.")
+        return None
+    return text
+
+
+def clean_name(value: str, what: str, *, max_length: int) -> str:
+    name = value.strip()
+    if not _NAME.match(name) or len(name) > max_length:
+        raise InvalidInput(
+            f"{what} {value!r} is not usable: use letters, digits and . : / + - "
+            f"(no spaces, at most {max_length} characters)."
+        )
+    return name
+
+
+def clean_key(value: str) -> str:
+    key = clean_name(value, "key", max_length=200)
+    if key.isdigit():
+        raise InvalidInput(f"key {value!r} is all digits and would read as an id; add a letter.")
+    return key
+
+
+def clean_tags(values) -> list[str]:
+    return sorted({clean_name(value, "tag", max_length=100) for value in values})
+
+
+def generate_key(session: Session, claim: str) -> str:
+    """A readable key from the claim's first words, made unique with a counter."""
+    words = re.findall(r"\w+", claim.lower())[:6]
+    stem = "-".join(words)[:60].strip("-") or "forecast"
+    if stem.isdigit():
+        stem = f"f-{stem}"
+    candidate, n = stem, 1
+    while session.scalar(select(Forecast.id).where(Forecast.key == candidate)) is not None:
+        n += 1
+        candidate = f"{stem}-{n}"
+    return candidate
+
+
+def find_forecast(session: Session, ref: str, *, for_update: bool = False) -> Forecast:
+    """The forecast an ID argument names: an integer id or a key."""
+    ref = ref.strip()
+    query = select(Forecast)
+    if ref.isdecimal() and int(ref) <= MAX_ID:
+        query = query.where(Forecast.id == int(ref))
+    else:
+        query = query.where(Forecast.key == ref)
+    if for_update:
+        query = query.with_for_update()
+    forecast = session.scalar(query)
+    if forecast is None:
+        raise NotFound(f"no forecast with id or key {ref!r}; `tracker list` shows what there is.")
+    return forecast
+
+
+def find_live_forecast(session: Session, ref: str) -> Forecast:
+    """A forecast that may be changed: locked for this transaction and not deleted."""
+    forecast = find_forecast(session, ref, for_update=True)
+    if forecast.deleted_at is not None:
+        raise Conflict(f"forecast {forecast.id} is deleted; it can be shown but not changed.")
+    return forecast
+
+
+def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
+    title = clean_text(fields.get("title"), "source title", required=True)
+    query = select(Source).where(Source.title == title)
+    for name in ("author", "outlet"):
+        if fields.get(name) is not None:
+            query = query.where(getattr(Source, name) == fields[name])
+    source = session.scalars(query.order_by(Source.id).limit(1)).first()
+    if source is None:
+        source = Source(title=title, **{k: fields.get(k) for k in
+                                        ("author", "outlet", "url", "published_on", "notes")})
+        session.add(source)
+        session.flush()
+    return source
+
+
+def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
+                    note: str | None = None) -> Forecast:
+    """Add a forecast and its `created` event, which holds the values it started with."""
+    claim = clean_text(draft.claim, "claim", required=True)
+    key = clean_key(draft.key) if draft.key else generate_key(session, claim)
+    if session.scalar(select(Forecast.id).where(Forecast.key == key)) is not None:
+        raise Conflict(f"key {key!r} is taken; choose another --key or update that forecast.")
+    today = dates.today()
+    made_on = draft.made_on or today
+    if made_on > today:
+        raise InvalidInput(f"made-on {made_on} is in the future; a forecast is made on or before today.")
+    if draft.resolve_by is not None and draft.resolve_by < made_on:
+        raise InvalidInput(f"resolve-by {draft.resolve_by} is before made-on {made_on}.")
+    check_probability(draft.probability)
+    check_review_every(draft.review_every)
+    now = dates.utc_now()
+    forecast = Forecast(
+        key=key,
+        claim=claim,
+        criteria=clean_text(draft.criteria, "criteria"),
+        source=find_or_create_source(session, draft.source) if draft.source else None,
+        made_on=made_on,
+        resolve_by=draft.resolve_by,
+        probability=draft.probability,
+        status=statuses.DEFAULT,
+        review_every=draft.review_every,
+        next_review_on=today + dt.timedelta(days=draft.review_every),
+        created_at=now,
+        updated_at=now,
+        version=0,
+    )
+    forecast.tag_rows = [ForecastTag(tag=tag) for tag in clean_tags(draft.tags)]
+    session.add(forecast)
+    session.flush()
+    record_event(session, forecast, actor, "created", now, new=creation_values(forecast), note=note)
+    return forecast
+
+
+def creation_values(forecast: Forecast) -> dict[str, Any]:
+    record = forecast_record(forecast)
+    keep = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status",
+            "tags", "review_every", "next_review_on")
+    return {name: record[name] for name in keep}
+
+
+def check_probability(value: float | None) -> None:
+    if value is not None and not 0 <= value <= 1:
+        raise InvalidInput(f"probability {value} is outside 0..1.")
+
+
+def check_review_every(days: int) -> None:
+    if not 1 <= days <= 3650:
+        raise InvalidInput(f"review every {days} days is out of range; use 1 to 3650 days.")
+
+
+def check_expected_version(session: Session, forecast: Forecast, expected: int | None) -> None:
+    """Refuse a change made against a version of the forecast that is no longer current."""
+    if expected is None or forecast.version == expected:
+        return
+    last = session.scalars(
+        select(Event).where(Event.forecast_id == forecast.id).order_by(Event.id.desc()).limit(1)
+    ).first()
+    by = f"{last.actor} changed it ({last.kind.replace('_', ' ')}) at {last.at:%Y-%m-%d %H:%M} UTC" if last else "it changed"
+    raise Conflict(
+        f"forecast {forecast.id} is at version {forecast.version}, not {expected}: {by}. "
+        f"Check `tracker show {forecast.id}` and retry with --expect-version {forecast.version}."
+    )
+
+
+@dataclass
+class ForecastChanges:
+    """What `tracker update` asks for; only the fields present in `edits` are changed."""
+
+    edits: dict[str, Any] = field(default_factory=dict)
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    status: str | None = None
+    note: str | None = None
+    evidence_ids: tuple[int, ...] = ()
+    expect_version: int | None = None
+
+
+def update_forecast(session: Session, ref: str, actor: str, changes: ForecastChanges) -> tuple[Forecast, int]:
+    """Apply the changes, one event each, and return the forecast and how many events it took."""
+    forecast = find_live_forecast(session, ref)
+    check_expected_version(session, forecast, changes.expect_version)
+    now = dates.utc_now()
+    version_before = forecast.version
+    for name, value in changes.edits.items():
+        apply_edit(session, forecast, actor, now, name, value)
+    if changes.add_tags or changes.remove_tags:
+        change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags)
+    if changes.status is not None:
+        record_status_change(session, forecast, actor, now, changes.status, changes.note,
+                             changes.evidence_ids)
+    return forecast, forecast.version - version_before
+
+
+def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
+               name: str, value: Any) -> None:
+    if name not in EDITABLE_FIELDS:
+        raise InvalidInput(f"{name} cannot be edited; editable fields: {', '.join(EDITABLE_FIELDS)}.")
+    if name == "claim":
+        value = clean_text(value, "claim", required=True)
+    elif name == "criteria":
+        value = clean_text(value, "criteria")
+    elif name == "probability":
+        check_probability(value)
+    elif name == "resolve_by" and value is not None and value < forecast.made_on:
+        raise InvalidInput(f"resolve-by {value} is before made-on {forecast.made_on}.")
+    elif name == "review_every":
+        check_review_every(value)
+    old = getattr(forecast, name)
+    if old == value:
+        return
+    setattr(forecast, name, value)
+    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value)
+
+
+def change_tags(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
+                add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+    old = forecast.tags
+    new = sorted((set(old) | set(clean_tags(add))) - set(clean_tags(remove)))
+    if new == old:
+        return
+    kept = [row for row in forecast.tag_rows if row.tag in new]
+    forecast.tag_rows = kept + [ForecastTag(tag=tag) for tag in new if tag not in old]
+    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new)
+
+
+def record_status_change(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
+                         status: str, note: str | None, evidence_ids: tuple[int, ...]) -> None:
+    """Move to a status, citing evidence; leaving a final status needs a note."""
+    if status not in statuses.STATUSES:
+        raise InvalidInput(f"{status!r} is not a status; use one of {', '.join(statuses.STATUSES)}.")
+    note = clean_text(note, "note")
+    if status == forecast.status and not (note or evidence_ids):
+        return
+    # The same status with a note or evidence is recorded too: it says why it still holds.
+    if statuses.is_final(forecast.status) and status != forecast.status and not note:
+        raise InvalidInput(
+            f"forecast {forecast.id} is {forecast.status}, a final status; "
+            "say why it is reopened or re-resolved with --note."
+        )
+    for evidence_id in evidence_ids:
+        cited = session.get(Evidence, evidence_id)
+        if cited is None or cited.forecast_id != forecast.id:
+            raise NotFound(f"forecast {forecast.id} has no evidence {evidence_id}; "
+                           f"`tracker evidence list {forecast.id}` shows its evidence.")
+        if cited.retracted_at is not None:
+            raise InvalidInput(f"evidence {evidence_id} is retracted and cannot be cited.")
+    old = forecast.status
+    forecast.status = status
+    record_event(session, forecast, actor, "status_changed", at, from_status=old, to_status=status,
+                 note=note, cited=sorted(set(evidence_ids)))
+
+
+def delete_forecast(session: Session, ref: str, actor: str, reason: str) -> Forecast:
+    """Hide a forecast entered by mistake; its rows and history stay."""
+    reason = clean_text(reason, "reason", required=True)
+    forecast = find_forecast(session, ref, for_update=True)
+    if forecast.deleted_at is not None:
+        raise Conflict(f"forecast {forecast.id} was already deleted on {forecast.deleted_at:%Y-%m-%d}.")
+    now = dates.utc_now()
+    forecast.deleted_at = now
+    record_event(session, forecast, actor, "deleted", now, note=reason)
+    return forecast
+
+
+def list_forecasts(session: Session, filters: ForecastFilter) -> list[dict[str, Any]]:
+    return [forecast_record(f) for f in session.scalars(filtered_query(filters))]
+
+
+def filtered_query(filters: ForecastFilter) -> Select:
+    query = select(Forecast)
+    query = query.where(Forecast.deleted_at.is_not(None) if filters.deleted else Forecast.deleted_at.is_(None))
+    if filters.statuses:
+        query = query.where(Forecast.status.in_(filters.statuses))
+    if filters.final is not None:
+        wanted = statuses.FINAL if filters.final else statuses.ACTIVE
+        query = query.where(Forecast.status.in_(wanted))
+    for tag in filters.tags:
+        query = query.where(Forecast.id.in_(select(ForecastTag.forecast_id).where(ForecastTag.tag == tag)))
+    if filters.source:
+        pattern = f"%{filters.source}%"
+        query = query.where(Forecast.source_id.in_(select(Source.id).where(
+            or_(Source.title.ilike(pattern), Source.author.ilike(pattern), Source.outlet.ilike(pattern)))))
+    if filters.search:
+        pattern = f"%{filters.search}%"
+        query = query.where(or_(Forecast.claim.ilike(pattern), Forecast.criteria.ilike(pattern),
+                                Forecast.key.ilike(pattern)))
+    name = filters.sort.lstrip("-")
+    if name not in SORT_FIELDS:
+        raise InvalidInput(f"cannot sort by {name!r}; use one of {', '.join(SORT_FIELDS)}.")
+    column = getattr(Forecast, name)
+    order = column.desc() if filters.sort.startswith("-") else column.asc()
+    query = query.order_by(order.nulls_last(), Forecast.id)
+    if filters.limit is not None:
+        query = query.limit(filters.limit)
+    return query
+
+
+def show_forecast(session: Session, ref: str) -> dict[str, Any]:
+    """Everything about one forecast: its fields, evidence and timeline."""
+    forecast = find_forecast(session, ref)
+    record = forecast_record(forecast)
+    record["evidence"] = evidence_of(session, forecast.id)
+    record["events"] = events_of(session, forecast.id)
+    return record
+
+
+def evidence_of(session: Session, forecast_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Evidence).where(Evidence.forecast_id == forecast_id).order_by(Evidence.id))
+    return [evidence_record(e) for e in rows]
+
+
+def events_of(session: Session, forecast_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Event).where(Event.forecast_id == forecast_id).order_by(Event.id))
+    return [event_record(e) for e in rows]
+
+
+def history(session: Session, ref: str) -> list[dict[str, Any]]:
+    return events_of(session, find_forecast(session, ref).id)
+
+
+def count_forecasts(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Forecast)) or 0

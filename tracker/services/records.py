@@ -1,0 +1,95 @@
+"""Plain-value views of ledger rows: the dicts every command returns and every format renders.
+
+Keys are the field names of SPEC section 1; dates and timestamps stay Python values so each
+renderer can show them its own way.
+"""
+
+import json
+from typing import Any
+
+from tracker.storage.models import Event, Evidence, Forecast, Source
+
+
+def source_record(source: Source | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    return {
+        "title": source.title,
+        "author": source.author,
+        "outlet": source.outlet,
+        "url": source.url,
+        "published_on": source.published_on,
+        "notes": source.notes,
+    }
+
+
+def forecast_record(forecast: Forecast) -> dict[str, Any]:
+    return {
+        "id": forecast.id,
+        "key": forecast.key,
+        "claim": forecast.claim,
+        "criteria": forecast.criteria,
+        "source": source_record(forecast.source),
+        "made_on": forecast.made_on,
+        "resolve_by": forecast.resolve_by,
+        "probability": forecast.probability,
+        "status": forecast.status,
+        "tags": forecast.tags,
+        "review_every": forecast.review_every,
+        "next_review_on": forecast.next_review_on,
+        "created_at": forecast.created_at,
+        "updated_at": forecast.updated_at,
+        "version": forecast.version,
+        "deleted_at": forecast.deleted_at,
+    }
+
+
+def evidence_record(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "id": evidence.id,
+        "forecast_id": evidence.forecast_id,
+        "summary": evidence.summary,
+        "url": evidence.url,
+        "observed_on": evidence.observed_on,
+        "stance": evidence.stance,
+        "added_at": evidence.added_at,
+        "added_by": evidence.added_by,
+        "retracted_at": evidence.retracted_at,
+        "retracted_by": evidence.retracted_by,
+        "retraction_reason": evidence.retraction_reason,
+    }
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """An event with `at`, `actor`, `kind` and only the fields its kind uses."""
+    record: dict[str, Any] = {
+        "id": event.id,
+        "forecast_id": event.forecast_id,
+        "version": event.version,
+        "at": event.at,
+        "actor": event.actor,
+        "kind": event.kind,
+    }
+    if event.kind == "status_changed":
+        record.update({"from": event.from_status, "to": event.to_status,
+                       "evidence_ids": [c.evidence_id for c in event.cited]})
+    if event.field is not None:
+        record["field"] = event.field
+    if event.old_value is not None or event.kind == "edited":
+        record["old"] = decode_value(event.old_value)
+    if event.new_value is not None or event.kind == "edited":
+        record["new"] = decode_value(event.new_value)
+    if event.evidence_id is not None:
+        record["evidence_id"] = event.evidence_id
+    if event.note is not None or event.kind in ("status_changed", "deleted"):
+        record["note"] = event.note
+    return record
+
+
+def encode_value(value: Any) -> str:
+    """JSON text for an event's old/new value; dates become ISO strings."""
+    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+
+
+def decode_value(text: str | None) -> Any:
+    return None if text is None else json.loads(text)

@@ -1,0 +1,1 @@
+"""Storage: the schema, the engine and the migrations glue. Knows nothing of the CLI."""

@@ -1,0 +1,195 @@
+"""Opening a ledger: the engine, SQLite's pragmas, the schema check, and one transaction.
+
+Every command goes through `open_database` then `transaction`. The schema check is one
+query against `schema.HEAD`; Alembic is imported only when the schema must change.
+"""
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session
+
+from tracker.errors import SchemaError, StorageError
+from tracker.storage import schema
+
+BUSY_TIMEOUT_SECONDS = 60
+UPGRADE_COMMAND = "tracker db upgrade"
+
+
+def database_url(target: str) -> URL:
+    """A bare path is a SQLite file; anything with `://` is a SQLAlchemy URL."""
+    if "://" not in target:
+        return URL.create("sqlite", database=str(Path(target).expanduser()))
+    try:
+        return make_url(target)
+    except ArgumentError:
+        raise StorageError(
+            f"{target!r} is neither a file path nor a database URL such as "
+            "postgresql+psycopg://user@host/dbname."
+        ) from None
+
+
+def display_url(url: URL) -> str:
+    """The URL as it may be shown to a user: never with its password."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
+
+
+def create_ledger_engine(url: URL, *, write: bool) -> Engine:
+    """An engine for one command; `write` makes SQLite take the write lock at BEGIN."""
+    if url.get_backend_name() == "sqlite":
+        _check_sqlite_path(url)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+        _configure_sqlite(engine, write=write)
+        return engine
+    try:
+        return create_engine(url)
+    except (NoSuchModuleError, ModuleNotFoundError):
+        raise StorageError(
+            f"no driver for {url.drivername}: install it with "
+            "pip install 'tracker[postgres]' (psycopg 3), and use postgresql+psycopg:// URLs."
+        ) from None
+
+
+def _check_sqlite_path(url: URL) -> None:
+    path = Path(url.database or "")
+    if not url.database or url.database == ":memory:":
+        return
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder; give the path of a ledger file, e.g. {path / 'tracker.db'}.")
+    if not path.parent.is_dir():
+        raise StorageError(f"the folder {path.parent} does not exist; create it or choose another --db path.")
+
+
+def _configure_sqlite(engine: Engine, *, write: bool) -> None:
+    begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection, _record):
+        # Let SQLAlchemy's BEGIN below decide when transactions start, not pysqlite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if write:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin_transaction(connection):
+        connection.exec_driver_sql(begin)
+
+
+@contextmanager
+def translate_errors(url: URL) -> Iterator[None]:
+    """Turn driver errors into StorageError messages that name the database, not its password."""
+    try:
+        yield
+    except DBAPIError as exc:
+        raise StorageError(describe_database_error(exc, url)) from exc
+
+
+def describe_database_error(exc: DBAPIError, url: URL) -> str:
+    where = display_url(url)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    lowered = reason.lower()
+    if url.get_backend_name() == "sqlite":
+        if "readonly" in lowered or "read-only" in lowered:
+            return f"{where} is read-only: make the file and its folder writable, or use another --db."
+        if "not a database" in lowered or "malformed" in lowered:
+            return f"{where} is not a tracker ledger or is damaged ({reason}); point --db at a ledger file."
+        if "unable to open" in lowered:
+            return f"cannot open {where} ({reason}); check that the path and its folder are accessible."
+        if "locked" in lowered or "busy" in lowered:
+            return (f"{where} stayed locked by another process for over {BUSY_TIMEOUT_SECONDS} s; "
+                    "try again when it has finished.")
+        if "full" in lowered:
+            return f"the disk holding {where} is full; free some space and try again."
+        return f"database error in {where}: {reason}"
+    host = f"{url.host or 'localhost'}{':' + str(url.port) if url.port else ''}"
+    return f"database error on {host}, database {url.database!r}: {reason}"
+
+
+def read_revision(engine: Engine) -> str | None:
+    """The schema revision stamped in the database, "" if it has none, None if it is empty."""
+    with engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
+        except DBAPIError:
+            conn.rollback()
+            tables = inspect(conn).get_table_names()
+    if not tables:
+        return None
+    if "alembic_version" in tables:
+        return ""
+    raise SchemaError(
+        f"{display_url(engine.url)} holds tables but is not a tracker ledger; "
+        "point --db at a ledger file or an empty database."
+    )
+
+
+def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
+    """Refuse or upgrade a database whose schema is not at head (SPEC section 5).
+
+    A new SQLite file is created at head; an older one is upgraded after a backup copy is
+    written beside it, and `notify` is told where. PostgreSQL is never changed implicitly.
+    """
+    revision = read_revision(engine)
+    if revision == schema.HEAD:
+        return
+    where = display_url(engine.url)
+    if revision and revision not in schema.REVISIONS:
+        raise SchemaError(
+            f"{where} has schema revision {revision}, newer than this tracker knows "
+            f"(head {schema.HEAD}); upgrade tracker itself before using this ledger."
+        )
+    if engine.url.get_backend_name() != "sqlite":
+        state = "is empty" if revision is None else f"is at schema revision {revision or 'base'}"
+        raise SchemaError(f"{where} {state}, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first.")
+    from tracker.storage import migrate
+
+    if revision is None:
+        migrate.upgrade(engine)
+        return
+    backup = backup_path(Path(engine.url.database), revision)
+    backup_sqlite(Path(engine.url.database), backup)
+    migrate.upgrade(engine)
+    notify(f"Upgraded {where} to schema {schema.HEAD}; the previous file is kept at {backup}.")
+
+
+def backup_path(path: Path, revision: str) -> Path:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return path.with_name(f"{path.name}.{revision or 'base'}-{stamp}.bak")
+
+
+def backup_sqlite(source: Path, destination: Path) -> None:
+    """Copy a SQLite ledger with the online backup API: consistent even while others write."""
+    try:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(destination)) as dst:
+            src.backup(dst)
+    except sqlite3.Error as exc:
+        raise StorageError(f"could not back up {source} to {destination}: {exc}") from exc
+
+
+def open_database(target: str, *, write: bool, notify: Callable[[str], None]) -> Engine:
+    """An engine on a ledger whose schema is at head, creating a new SQLite file if needed."""
+    url = database_url(target)
+    engine = create_ledger_engine(url, write=write)
+    with translate_errors(url):
+        ensure_schema(engine, notify)
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One command's unit of work: everything it did is committed together, or nothing is."""
+    with translate_errors(engine.url):
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session

@@ -1,0 +1,100 @@
+"""Schema changes through Alembic. Imported only when the schema must change or be inspected."""
+
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, text
+
+from tracker.errors import InvalidInput, NotFound, SchemaError
+from tracker.storage import schema
+from tracker.storage.database import UPGRADE_COMMAND, backup_path, backup_sqlite, create_ledger_engine
+from tracker.storage.models import Base
+
+# Any constant will do: it only has to be the same for every tracker process.
+UPGRADE_LOCK_ID = 7_294_311
+
+
+def migrations_location() -> str:
+    """The migrations folder inside the installed package, wherever it was installed."""
+    return str(files("tracker.migrations"))
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration built in code, pointing at the migrations inside the package."""
+    config = Config()
+    config.set_main_option("script_location", migrations_location())
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def _run(engine: Engine, action) -> None:
+    # A writing engine: on SQLite its BEGIN IMMEDIATE makes concurrent upgrades take turns.
+    writer = create_ledger_engine(engine.url, write=True)
+    try:
+        with writer.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": UPGRADE_LOCK_ID})
+            action(alembic_config(connection))
+    except CommandError as exc:
+        raise InvalidInput(f"{exc}; known revisions: base, {', '.join(schema.REVISIONS)}.") from None
+    finally:
+        writer.dispose()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _run(engine, lambda config: command.downgrade(config, revision))
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_differences(engine: Engine) -> list:
+    """What Alembic's comparison finds between the database and the models; empty when equal."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def require_existing(engine: Engine) -> None:
+    """Inspecting a SQLite file that is not there must not create it."""
+    if engine.url.get_backend_name() == "sqlite" and not Path(engine.url.database).exists():
+        raise NotFound(f"no ledger at {engine.url.database}; `tracker seed` or `tracker add` creates one.")
+
+
+def check(engine: Engine) -> None:
+    revision = current_revision(engine)
+    if revision != schema.HEAD:
+        raise SchemaError(f"schema is at {revision or 'base'}, not head {schema.HEAD}; "
+                          f"run `{UPGRADE_COMMAND}`.")
+    differences = schema_differences(engine)
+    if differences:
+        listed = "; ".join(str(d) for d in differences[:5])
+        raise SchemaError(f"schema differs from the models in {len(differences)} ways: {listed}")
+
+
+def backup_before_downgrade(engine: Engine) -> Path | None:
+    """A copy of a SQLite ledger before a downgrade drops anything; None for servers."""
+    if engine.url.get_backend_name() != "sqlite":
+        return None
+    require_existing(engine)
+    path = Path(engine.url.database)
+    destination = backup_path(path, current_revision(engine) or "")
+    backup_sqlite(path, destination)
+    return destination

@@ -1,0 +1,8 @@
+"""What every run needs to know about the schema, without importing Alembic or any revision.
+
+`REVISIONS` lists the migration revisions oldest first; a test keeps it equal to the
+chain in migrations/versions, so the check at start-up is one query against a constant.
+"""
+
+REVISIONS = ("0001_initial",)
+HEAD = REVISIONS[-1]
