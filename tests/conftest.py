@@ -1,20 +1,101 @@
-"""Every test gets its own ledger file through TRACKER_DB, and a fixed actor."""
+"""Every test gets its own ledger through TRACKER_DB, and a fixed actor.
 
+CLI tests run twice: on a SQLite file, and on a fresh PostgreSQL database when
+TRACKER_TEST_PG_URL names a server (they are skipped, with the reason shown, when it is
+not). Tests about SQLite files themselves are marked `sqlite_only`.
+"""
+
+import itertools
 import json
+import os
 import shutil
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from tracker.cli.main import cli
 
 TABLES = ("sources", "forecasts", "forecast_tags", "evidence", "events", "event_citations", "alembic_version")
+PG_URL = os.environ.get("TRACKER_TEST_PG_URL")
+PG_SKIP = "PostgreSQL tests need TRACKER_TEST_PG_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test"
+_numbers = itertools.count()
+
+
+def pytest_report_header(config):
+    return f"PostgreSQL: {make_url(PG_URL).render_as_string(hide_password=True)}" if PG_URL else \
+        f"PostgreSQL: NOT TESTED. {PG_SKIP}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: the test is about SQLite files and runs on SQLite alone")
+    config.addinivalue_line("markers", "postgres_only: the test needs a PostgreSQL server")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        backends = ["sqlite"]
+    elif metafunc.definition.get_closest_marker("postgres_only"):
+        backends = ["postgresql"]
+    else:
+        backends = ["sqlite", "postgresql"]
+    metafunc.parametrize("backend", backends, indirect=True)
+
+
+@dataclass
+class TestLedger:
+    """Where one test's ledger lives: a SQLite file, or a PostgreSQL database URL."""
+
+    backend: str
+    target: str
+    path: Path | None = None
+
+    __test__ = False
+
+
+class PostgresServer:
+    """Creates a database per test from a template migrated once by `tracker db upgrade`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"tracker_test_{os.getpid()}"
+        self.template = f"{self.prefix}_template"
+
+    def url_of(self, database: str) -> str:
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        return self.url_of(name)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> Path:
+def postgres():
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    server = PostgresServer(PG_URL)
+    result = CliRunner().invoke(cli, ["--db", server.create(server.template), "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    yield server
+    server.drop(server.template)
+    server.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
     """One ledger created at head by the real first-use path, copied for each test."""
     path = tmp_path_factory.mktemp("template") / "ledger.db"
     result = CliRunner().invoke(cli, ["--db", str(path), "list"])
@@ -22,13 +103,25 @@ def migrated_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture
+def backend(request):
+    return request.param
+
+
 @pytest.fixture(autouse=True)
-def ledger_path(tmp_path, monkeypatch, migrated_template) -> Path:
-    path = tmp_path / "ledger.db"
-    shutil.copyfile(migrated_template, path)
-    monkeypatch.setenv("TRACKER_DB", str(path))
+def ledger(request, backend, tmp_path, monkeypatch) -> TestLedger:
     monkeypatch.setenv("TRACKER_USER", "tester")
-    return path
+    if backend == "sqlite":
+        path = tmp_path / "ledger.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        made = TestLedger("sqlite", str(path), path)
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = f"{server.prefix}_{next(_numbers)}"
+        made = TestLedger("postgresql", server.create(name, template=server.template))
+        request.addfinalizer(lambda: server.drop(name))
+    monkeypatch.setenv("TRACKER_DB", made.target)
+    return made
 
 
 class Result:
@@ -57,16 +150,23 @@ def run_json(*args: str):
     return ok(*args, "--format", "json").json()
 
 
-def dump(path: Path) -> dict[str, list]:
-    """A logical dump of the ledger: every row of every table, in a stable order."""
+def dump(where: TestLedger | Path) -> dict[str, list]:
+    """A logical dump of a ledger: every row of every table, in a stable order."""
+    if isinstance(where, TestLedger) and where.backend == "postgresql":
+        engine = create_engine(where.target)
+        try:
+            with engine.connect() as conn:
+                return {table: sorted(map(repr, conn.execute(text(f"SELECT * FROM {table}")))) for table in TABLES}
+        finally:
+            engine.dispose()
+    path = where.path if isinstance(where, TestLedger) else where
     if not path.exists():
         return {}
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        return {table: sorted(map(repr, conn.execute(f"SELECT * FROM {table}")))
-                for table in TABLES}
+        return {table: sorted(map(repr, conn.execute(f"SELECT * FROM {table}"))) for table in TABLES}
 
 
 @pytest.fixture
-def seeded(ledger_path) -> Path:
+def seeded(ledger) -> TestLedger:
     ok("seed")
-    return ledger_path
+    return ledger

@@ -123,22 +123,27 @@ def test_a_failure_late_in_a_command_undoes_its_earlier_changes(seeded):
     assert dump(seeded) == before
 
 
-# Databases that cannot be used.
+# Databases that cannot be used (PostgreSQL's own failures are in test_postgres.py).
+
+sqlite_only = pytest.mark.sqlite_only
 
 def file_bytes(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
+@sqlite_only
 def test_db_path_that_is_a_folder(tmp_path):
     assert_clean_failure(run("--db", str(tmp_path), "list"), FAILURE, "is a folder")
 
 
+@sqlite_only
 def test_db_in_a_missing_folder(tmp_path):
     target = tmp_path / "missing" / "ledger.db"
     assert_clean_failure(run("--db", str(target), "add", "x"), FAILURE, "does not exist")
     assert not target.parent.exists()
 
 
+@sqlite_only
 @pytest.mark.parametrize("content", [b"just some text\n" * 100, b"\x00\xff" * 4096, b"SQLite format 3\x00" + b"\x13" * 200])
 def test_db_file_that_is_not_a_database(tmp_path, content):
     target = tmp_path / "notes.db"
@@ -148,6 +153,7 @@ def test_db_file_that_is_not_a_database(tmp_path, content):
     assert target.read_bytes() == content
 
 
+@sqlite_only
 def test_sqlite_file_of_another_application(tmp_path):
     target = tmp_path / "other.db"
     with sqlite3.connect(target) as conn:
@@ -160,19 +166,20 @@ def test_sqlite_file_of_another_application(tmp_path):
 @pytest.fixture
 def read_only(seeded):
     """The seeded ledger made read-only, even for root (who ignores file modes)."""
-    ok("list")  # settle the WAL into the main file first
-    with sqlite3.connect(seeded) as conn:
+    path = seeded.path
+    with sqlite3.connect(path) as conn:  # settle the WAL into the main file first
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    os.chmod(seeded, 0o444)
+    os.chmod(path, 0o444)
     if os.geteuid() == 0:
-        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(seeded)]).returncode != 0:
+        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(path)]).returncode != 0:
             pytest.skip("running as root on a filesystem without chattr +i: cannot make a read-only file")
     yield seeded
     if os.geteuid() == 0:
-        subprocess.run(["chattr", "-i", str(seeded)], check=True)
-    os.chmod(seeded, 0o644)
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    os.chmod(path, 0o644)
 
 
+@sqlite_only
 @pytest.mark.parametrize("args", [["add", "x"], ["update", "1", "--status", "stalled"],
                                   ["evidence", "add", "1", "x"], ["delete", "1", "--reason", "x"]])
 def test_writing_to_a_read_only_database(read_only, args):
@@ -181,16 +188,19 @@ def test_writing_to_a_read_only_database(read_only, args):
     assert dump(read_only) == before
 
 
+@sqlite_only
 def test_reading_a_read_only_database_works(read_only):
     assert len(ok("list", "--format", "json").json()) == 3
 
 
+@sqlite_only
 def test_unreachable_server_hides_the_password():
     result = run("--db", "postgresql+psycopg://alice:s3cret-pw@127.0.0.1:1/ledger", "list")
     assert_clean_failure(result, FAILURE, "127.0.0.1:1")
     assert "s3cret-pw" not in result.stderr
 
 
+@sqlite_only
 def test_url_without_a_driver_names_the_fix():
     result = run("--db", "mysql+nosuchdriver://u:pw@localhost/x", "list")
     assert_clean_failure(result, FAILURE, "no driver")

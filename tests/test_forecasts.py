@@ -11,7 +11,7 @@ def add(*args: str) -> int:
     return int(ok("add", *args).stdout)
 
 
-def test_add_prints_the_id_and_stores_every_field(ledger_path):
+def test_add_prints_the_id_and_stores_every_field(ledger):
     forecast_id = add("Hotline restored by spring", "--key", "hotline", "--criteria", "Both sides confirm",
                       "--source", "Weekly Review", "--made-on", "2026-01-10", "--resolve-by", "2026-06-01",
                       "--probability", "70%", "--tag", "us-russia", "--tag", "channels", "--review-every", "14")
@@ -32,20 +32,20 @@ def test_add_prints_the_id_and_stores_every_field(ledger_path):
     assert [e["kind"] for e in forecast["events"]] == ["created"]
 
 
-def test_add_generates_a_unique_key_from_the_claim(ledger_path):
+def test_add_generates_a_unique_key_from_the_claim(ledger):
     first = add("Talks resume in Geneva")
     second = add("Talks resume in Geneva")
     keys = [run_json("show", n)["key"] for n in (first, second)]
     assert keys == ["talks-resume-in-geneva", "talks-resume-in-geneva-2"]
 
 
-def test_probability_forms_people_write(ledger_path):
+def test_probability_forms_people_write(ledger):
     for text, value in [("0.25", 0.25), ("25%", 0.25), ("1:3", 0.25), ("1 in 4", 0.25)]:
         forecast_id = add(f"claim {text}", "--probability", text)
         assert run_json("show", forecast_id)["probability"] == value
 
 
-def test_relative_dates_are_resolved_against_today(ledger_path):
+def test_relative_dates_are_resolved_against_today(ledger):
     forecast_id = add("Soon", "--made-on", "-2w", "--resolve-by", "+30d")
     forecast = run_json("show", forecast_id)
     assert forecast["made_on"] == (TODAY - dt.timedelta(weeks=2)).isoformat()
@@ -164,7 +164,7 @@ def test_a_deleted_forecast_cannot_be_changed(seeded):
         assert result.exit_code == 1 and "deleted" in result.stderr, args
 
 
-def test_version_and_help(ledger_path):
+def test_version_and_help(ledger):
     assert ok("--version").stdout.startswith("tracker ")
     help_text = ok("--help").stdout
     for command in ("add", "list", "show", "update", "evidence", "history", "delete", "seed", "db"):

@@ -15,6 +15,8 @@ from conftest import dump, ok, run, run_json
 from tracker.storage import migrate, schema
 from tracker.storage.database import create_ledger_engine, database_url
 
+pytestmark = pytest.mark.sqlite_only
+
 
 def engine_for(path: Path):
     return create_ledger_engine(database_url(str(path)), write=False)
@@ -61,24 +63,24 @@ def test_db_current_and_check_do_not_create_a_missing_file(tmp_path):
     assert not target.exists()
 
 
-def test_a_ledger_from_a_newer_tracker_is_refused(ledger_path):
+def test_a_ledger_from_a_newer_tracker_is_refused(ledger):
     ok("seed")
-    with sqlite3.connect(ledger_path) as conn:
+    with sqlite3.connect(ledger.path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
-    before = dump(ledger_path)
+    before = dump(ledger)
     result = run("list")
     assert result.exit_code == 1
     assert "newer than this tracker knows" in result.stderr
-    assert dump(ledger_path) == before
+    assert dump(ledger) == before
 
 
-def test_a_downgraded_file_is_upgraded_on_first_use_after_a_backup(ledger_path):
+def test_a_downgraded_file_is_upgraded_on_first_use_after_a_backup(ledger):
     ok("db", "downgrade", "base")
-    for old in ledger_path.parent.glob("*.bak"):
+    for old in ledger.path.parent.glob("*.bak"):
         old.unlink()
     result = ok("seed")
     assert f"to schema {schema.HEAD}" in result.stderr
-    [backup] = ledger_path.parent.glob("ledger.db.base-*.bak")
+    [backup] = ledger.path.parent.glob("ledger.db.base-*.bak")
     with sqlite3.connect(backup) as conn:
         assert conn.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 0
     assert len(run_json("list")) == 3
@@ -125,9 +127,9 @@ def test_an_older_ledger_with_rows_is_backed_up_then_upgraded(seeded, tmp_path, 
     result = ok("list", "--format", "json")
     assert "Upgraded" in result.stderr and "9000_test_only" in result.stderr
     assert len(result.json()) == 3
-    [backup] = seeded.parent.glob(f"ledger.db.{schema.REVISIONS[-2]}-*.bak")
+    [backup] = seeded.path.parent.glob(f"ledger.db.{schema.REVISIONS[-2]}-*.bak")
     assert dump(backup) == before
-    with sqlite3.connect(seeded) as conn:
+    with sqlite3.connect(seeded.path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9000_test_only"
         assert conn.execute("SELECT count(*) FROM forecasts WHERE test_flag IS NULL").fetchone()[0] == 3
         assert conn.execute("SELECT count(*) FROM evidence").fetchone()[0] == 1

@@ -32,7 +32,7 @@ def test_seeding_keeps_a_users_edits(seeded):
     assert run_json("show", "anchorage-2025/channels")["claim"] == "Reworded"
 
 
-def test_seed_list_shows_sets_and_what_is_loaded(ledger_path):
+def test_seed_list_shows_sets_and_what_is_loaded(ledger):
     assert run_json("seed", "--list") == [{
         "name": "anchorage-2025", "description": run_json("seed", "--list")[0]["description"],
         "forecasts": 3, "loaded": 0}]
@@ -86,16 +86,16 @@ def test_list_formats_carry_the_same_rows(seeded):
     assert "CLAIM" in table.splitlines()[0]
 
 
-def test_empty_list_says_so_on_stderr_and_prints_nothing(ledger_path):
+def test_empty_list_says_so_on_stderr_and_prints_nothing(ledger):
     result = ok("list")
     assert result.stdout == ""
     assert "No forecasts match" in result.stderr
     assert run_json("list") == []
 
 
-def test_unknown_seed_set_is_an_error_that_changes_nothing(ledger_path):
-    before = dump(ledger_path)
+def test_unknown_seed_set_is_an_error_that_changes_nothing(ledger):
+    before = dump(ledger)
     result = run("seed", "anchorage-2025", "nope")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no seed set 'nope'")
-    assert dump(ledger_path) == before
+    assert dump(ledger) == before

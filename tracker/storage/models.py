@@ -97,7 +97,7 @@ class Forecast(Base):
     version: Mapped[int] = mapped_column(Integer)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    source: Mapped[Source | None] = relationship(lazy="joined")
+    source: Mapped[Source | None] = relationship(lazy="selectin")
     tag_rows: Mapped[list["ForecastTag"]] = relationship(
         cascade="all, delete-orphan", order_by="ForecastTag.tag", lazy="selectin"
     )
