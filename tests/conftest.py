@@ -10,12 +10,13 @@ import json
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from tracker.cli.main import cli
@@ -156,14 +157,18 @@ def dump(where: TestLedger | Path) -> dict[str, list]:
         engine = create_engine(where.target)
         try:
             with engine.connect() as conn:
-                return {table: sorted(map(repr, conn.execute(text(f"SELECT * FROM {table}")))) for table in TABLES}
+                present = set(inspect(conn).get_table_names())
+                return {table: sorted(map(repr, conn.execute(text(f"SELECT * FROM {table}"))))
+                        for table in TABLES if table in present}
         finally:
             engine.dispose()
     path = where.path if isinstance(where, TestLedger) else where
     if not path.exists():
         return {}
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        return {table: sorted(map(repr, conn.execute(f"SELECT * FROM {table}"))) for table in TABLES}
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {table: sorted(map(repr, conn.execute(f"SELECT * FROM {table}")))
+                for table in TABLES if table in present}
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from tracker.cli.output import message
 
 @click.group()
 def db():
-    """Schema and safety: upgrade, downgrade, current, check."""
+    """Schema and safety: upgrade, downgrade, current, check, copy."""
 
 
 @db.command()
@@ -62,3 +62,27 @@ def check(ledger: Ledger):
         migrate.require_existing(engine)
         migrate.check(engine)
     message("Schema is at head and matches the models.")
+
+
+@db.command()
+@click.argument("destination", metavar="PATH|URL")
+@pass_ledger
+def copy(ledger: Ledger, destination):
+    """Copy the whole ledger, history included, into an empty ledger at PATH|URL.
+
+    A new SQLite file is created; a PostgreSQL database must first be made ready with
+    `tracker --db URL db upgrade`.
+    """
+    from tracker.storage.copy import copy_ledger
+    from tracker.storage.database import display_url, open_database, translate_errors
+
+    source = open_database(ledger.database(), write=False, notify=message)
+    target = open_database(destination, write=True, notify=message)
+    try:
+        with translate_errors(target.url):
+            counts = copy_ledger(source, target)
+    finally:
+        source.dispose()
+        target.dispose()
+    message(f"Copied {counts['forecasts']} forecasts, {counts['evidence']} evidence items and "
+            f"{counts['events']} events to {display_url(target.url)}.")

@@ -44,17 +44,18 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--search", help="Only forecasts whose claim, criteria or key contains this.")
 @click.option("--final/--active", default=None, help="Only settled, or only unsettled, forecasts.")
 @click.option("--deleted", is_flag=True, help="List deleted forecasts instead.")
+@click.option("--by-actor", "actor", metavar="NAME", help="Only forecasts NAME has changed or created.")
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
 @click.option("--limit", type=click.IntRange(min=0), help="At most this many.")
 @format_option
 @pass_ledger
-def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, sort, limit, fmt):
+def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, sort, limit, fmt):
     """List forecasts, one line each."""
     from tracker.services.forecasts import ForecastFilter, list_forecasts as find
 
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, search=search, final=final,
-                             deleted=deleted, sort=sort, limit=limit)
+                             deleted=deleted, actor=actor, sort=sort, limit=limit)
     with ledger.session(write=False) as session:
         forecasts = find(session, filters)
     if not forecasts and fmt == "table":

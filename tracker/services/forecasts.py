@@ -46,6 +46,7 @@ class ForecastFilter:
     search: str | None = None
     final: bool | None = None
     deleted: bool = False
+    actor: str | None = None
     sort: str = "id"
     limit: int | None = None
 
@@ -319,6 +320,8 @@ def filtered_query(filters: ForecastFilter) -> Select:
         pattern = f"%{filters.source}%"
         query = query.where(Forecast.source_id.in_(select(Source.id).where(
             or_(Source.title.ilike(pattern), Source.author.ilike(pattern), Source.outlet.ilike(pattern)))))
+    if filters.actor:
+        query = query.where(Forecast.id.in_(select(Event.forecast_id).where(Event.actor == filters.actor)))
     if filters.search:
         pattern = f"%{filters.search}%"
         query = query.where(or_(Forecast.claim.ilike(pattern), Forecast.criteria.ilike(pattern),

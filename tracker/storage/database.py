@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from tracker.errors import SchemaError, StorageError
+from tracker.errors import Conflict, SchemaError, StorageError
 from tracker.storage import schema
 
 BUSY_TIMEOUT_SECONDS = 60
@@ -23,16 +23,20 @@ UPGRADE_COMMAND = "tracker db upgrade"
 
 
 def database_url(target: str) -> URL:
-    """A bare path is a SQLite file; anything with `://` is a SQLAlchemy URL."""
+    """A bare path is a SQLite file; anything with `://` is a SQLAlchemy URL.
+
+    A plain `postgresql://` URL means psycopg 3, the driver the postgres extra installs.
+    """
     if "://" not in target:
         return URL.create("sqlite", database=str(Path(target).expanduser()))
     try:
-        return make_url(target)
+        url = make_url(target)
     except ArgumentError:
         raise StorageError(
             f"{target!r} is neither a file path nor a database URL such as "
             "postgresql+psycopg://user@host/dbname."
         ) from None
+    return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url
 
 
 def display_url(url: URL) -> str:
@@ -92,6 +96,10 @@ def translate_errors(url: URL) -> Iterator[None]:
     """Turn driver errors into StorageError messages that name the database, not its password."""
     try:
         yield
+    except IntegrityError as exc:
+        # Checks run before every insert, so this is another writer that got there first.
+        raise Conflict(f"another change landed at the same moment and this one no longer fits "
+                       f"({describe_database_error(exc, url)}); try again.") from exc
     except DBAPIError as exc:
         raise StorageError(describe_database_error(exc, url)) from exc
 
@@ -113,8 +121,21 @@ def describe_database_error(exc: DBAPIError, url: URL) -> str:
         if "full" in lowered:
             return f"the disk holding {where} is full; free some space and try again."
         return f"database error in {where}: {reason}"
-    host = f"{url.host or 'localhost'}{':' + str(url.port) if url.port else ''}"
-    return f"database error on {host}, database {url.database!r}: {reason}"
+    server = f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}, database {url.database!r}"
+    for symptom, advice in _SERVER_ADVICE:
+        if symptom in lowered:
+            return f"{server}: {reason}; {advice}"
+    return f"{server}: {reason}"
+
+
+_SERVER_ADVICE = (
+    ("does not exist", "create it or correct --db / TRACKER_DB."),
+    ("refused", "is the server running? Check the host and port in --db / TRACKER_DB."),
+    ("timeout", "is the server reachable? Check the host and port in --db / TRACKER_DB."),
+    ("password", "check the user name and password."),
+    ("terminat", "the connection was lost mid-command and nothing was changed; try again."),
+    ("server closed", "the connection was lost mid-command and nothing was changed; try again."),
+)
 
 
 def read_revision(engine: Engine) -> str | None:
