@@ -1,5 +1,7 @@
 """`tracker db`: the schema and its migrations. Imports Alembic, so only loaded when run."""
 
+from pathlib import Path
+
 import click
 
 from tracker.cli.context import Ledger, pass_ledger
@@ -8,7 +10,7 @@ from tracker.cli.output import message
 
 @click.group()
 def db():
-    """Schema and safety: upgrade, downgrade, current, check, copy."""
+    """Schema and safety: upgrade, downgrade, current, check, copy, backup, restore."""
 
 
 @db.command()
@@ -86,3 +88,29 @@ def copy(ledger: Ledger, destination):
         target.dispose()
     message(f"Copied {counts['forecasts']} forecasts, {counts['evidence']} evidence items and "
             f"{counts['events']} events to {display_url(target.url)}.")
+
+
+@db.command()
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE")
+@pass_ledger
+def backup(ledger: Ledger, destination: Path):
+    """Write a consistent, checked copy of the ledger to FILE, even while others write."""
+    from tracker.storage.backup import backup_ledger
+
+    with ledger.engine(write=False) as engine:
+        held = backup_ledger(engine, destination)
+    message(f"Backed up {held['forecasts']} forecasts and {held['events']} events to {destination}.")
+
+
+@db.command()
+@click.argument("source", type=click.Path(path_type=Path), metavar="FILE")
+@click.option("--yes", is_flag=True, help="Replace an existing ledger (a copy of it is kept beside it).")
+@pass_ledger
+def restore(ledger: Ledger, source: Path, yes: bool):
+    """Replace the ledger with the backup in FILE, after checking the backup is sound."""
+    from tracker.storage.backup import restore_ledger
+
+    with ledger.engine(write=True) as engine:
+        restored = restore_ledger(engine, source, replace=yes)
+    kept = f" The replaced ledger is kept at {restored['replaced_copy']}." if restored["replaced_copy"] else ""
+    message(f"Restored {restored['forecasts']} forecasts and {restored['events']} events from {source}.{kept}")

@@ -4,10 +4,9 @@ Every command goes through `open_database` then `transaction`. The schema check 
 query against `schema.HEAD`; Alembic is imported only when the schema must change.
 """
 
-import datetime as dt
-import sqlite3
+import os
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import Conflict, SchemaError, StorageError
 from tracker.storage import schema
 
-BUSY_TIMEOUT_SECONDS = 60
+DEFAULT_BUSY_TIMEOUT_SECONDS = 60
 UPGRADE_COMMAND = "tracker db upgrade"
 
 
@@ -50,7 +49,7 @@ def create_ledger_engine(url: URL, *, write: bool) -> Engine:
     """An engine for one command; `write` makes SQLite take the write lock at BEGIN."""
     if url.get_backend_name() == "sqlite":
         _check_sqlite_path(url)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_seconds()})
         _configure_sqlite(engine, write=write)
         return engine
     try:
@@ -60,6 +59,22 @@ def create_ledger_engine(url: URL, *, write: bool) -> Engine:
             f"no driver for {url.drivername}: install it with "
             "pip install 'tracker[postgres]' (psycopg 3), and use postgresql+psycopg:// URLs."
         ) from None
+
+
+def busy_timeout_seconds() -> float:
+    """How long a SQLite writer waits for another to finish: TRACKER_BUSY_TIMEOUT, else 60 s."""
+    try:
+        return max(0.0, float(os.environ.get("TRACKER_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT_SECONDS)))
+    except ValueError:
+        raise StorageError("TRACKER_BUSY_TIMEOUT must be a number of seconds.") from None
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file only its owner can read: ledgers hold people's judgements."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _check_sqlite_path(url: URL) -> None:
@@ -75,12 +90,20 @@ def _check_sqlite_path(url: URL) -> None:
 def _configure_sqlite(engine: Engine, *, write: bool) -> None:
     begin = "BEGIN IMMEDIATE" if write else "BEGIN"
 
+    @event.listens_for(engine, "do_connect")
+    def create_file_privately(_dialect, _record, _args, _kwargs):
+        if engine.url.database and engine.url.database != ":memory:":
+            try:
+                create_private_file(Path(engine.url.database))
+            except OSError:
+                pass  # SQLite's own open reports the reason in its words
+
     @event.listens_for(engine, "connect")
     def set_pragmas(dbapi_connection, _record):
         # Let SQLAlchemy's BEGIN below decide when transactions start, not pysqlite.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if write:
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -116,7 +139,7 @@ def describe_database_error(exc: DBAPIError, url: URL) -> str:
         if "unable to open" in lowered:
             return f"cannot open {where} ({reason}); check that the path and its folder are accessible."
         if "locked" in lowered or "busy" in lowered:
-            return (f"{where} stayed locked by another process for over {BUSY_TIMEOUT_SECONDS} s; "
+            return (f"{where} stayed locked by another process for over {busy_timeout_seconds():g} s; "
                     "try again when it has finished.")
         if "full" in lowered:
             return f"the disk holding {where} is full; free some space and try again."
@@ -175,6 +198,7 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
         state = "is empty" if revision is None else f"is at schema revision {revision or 'base'}"
         raise SchemaError(f"{where} {state}, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first.")
     from tracker.storage import migrate
+    from tracker.storage.backup import backup_path, backup_sqlite
 
     if revision is None:
         migrate.upgrade(engine)
@@ -183,20 +207,6 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
     backup_sqlite(Path(engine.url.database), backup)
     migrate.upgrade(engine)
     notify(f"Upgraded {where} to schema {schema.HEAD}; the previous file is kept at {backup}.")
-
-
-def backup_path(path: Path, revision: str) -> Path:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return path.with_name(f"{path.name}.{revision or 'base'}-{stamp}.bak")
-
-
-def backup_sqlite(source: Path, destination: Path) -> None:
-    """Copy a SQLite ledger with the online backup API: consistent even while others write."""
-    try:
-        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(destination)) as dst:
-            src.backup(dst)
-    except sqlite3.Error as exc:
-        raise StorageError(f"could not back up {source} to {destination}: {exc}") from exc
 
 
 def open_database(target: str, *, write: bool, notify: Callable[[str], None]) -> Engine:

@@ -13,7 +13,8 @@ from sqlalchemy import Connection, Engine, text
 
 from tracker.errors import InvalidInput, NotFound, SchemaError
 from tracker.storage import schema
-from tracker.storage.database import UPGRADE_COMMAND, backup_path, backup_sqlite, create_ledger_engine
+from tracker.storage.backup import backup_path, backup_sqlite
+from tracker.storage.database import UPGRADE_COMMAND, create_ledger_engine
 from tracker.storage.models import Base
 
 # Any constant will do: it only has to be the same for every tracker process.
