@@ -1,8 +1,10 @@
 """Click parameter types for the values users type: dates and probabilities."""
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
-from tracker.dates import HELP as DATE_HELP
 from tracker.dates import parse_date
 from tracker.errors import InvalidInput
 from tracker.probability import parse_probability
@@ -10,42 +12,25 @@ from tracker.probability import parse_probability
 CLEAR_WORDS = ("none", "clear")
 
 
-class DateType(click.ParamType):
-    """An ISO or relative date; with `clearable`, `none` means no date."""
+class ParsedType(click.ParamType):
+    """A value read by one of tracker's parsers; with `clearable`, `none` means no value."""
 
-    name = "date"
-
-    def __init__(self, *, clearable: bool = False) -> None:
+    def __init__(self, name: str, parse: Callable[[str], Any], *, clearable: bool = False) -> None:
+        self.name = name
+        self.parse = parse
         self.clearable = clearable
 
     def convert(self, value, param, ctx):
         if self.clearable and str(value).strip().lower() in CLEAR_WORDS:
             return None
         try:
-            return parse_date(str(value))
+            return self.parse(str(value))
         except InvalidInput as exc:
             self.fail(str(exc), param, ctx)
 
 
-class ProbabilityType(click.ParamType):
-    """0.7, 70%, 7:3 or 1 in 4; with `clearable`, `none` removes the probability."""
-
-    name = "probability"
-
-    def __init__(self, *, clearable: bool = False) -> None:
-        self.clearable = clearable
-
-    def convert(self, value, param, ctx):
-        if self.clearable and str(value).strip().lower() in CLEAR_WORDS:
-            return None
-        try:
-            return parse_probability(str(value))
-        except InvalidInput as exc:
-            self.fail(str(exc), param, ctx)
-
-
-DATE = DateType()
-DATE_OR_NONE = DateType(clearable=True)
-PROBABILITY = ProbabilityType()
-PROBABILITY_OR_NONE = ProbabilityType(clearable=True)
+DATE = ParsedType("date", parse_date)
+DATE_OR_NONE = ParsedType("date", parse_date, clearable=True)
+PROBABILITY = ParsedType("probability", parse_probability)
+PROBABILITY_OR_NONE = ParsedType("probability", parse_probability, clearable=True)
 REVIEW_DAYS = click.IntRange(1, 3650)
