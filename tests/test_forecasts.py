@@ -2,7 +2,10 @@
 
 import datetime as dt
 
+import pytest
+
 from conftest import ok, run, run_json
+from tracker.errors import NotFound
 
 TODAY = dt.date.today()
 
@@ -176,3 +179,19 @@ def test_restating_the_current_status_with_a_note_is_recorded(seeded):
     event = run_json("history", "1")[-1]
     assert event == {**event, "kind": "status_changed", "from": "open", "to": "open",
                      "note": "still nothing decisive"}
+
+
+@pytest.mark.sqlite_only
+def test_default_ledger_lives_in_the_user_data_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRACKER_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    ok("seed")
+    assert (tmp_path / "data" / "tracker" / "tracker.db").is_file()
+    assert len(run_json("list")) == 3
+
+
+def test_debug_shows_the_traceback_that_errors_otherwise_hide(ledger):
+    plain = run("show", "999")
+    assert plain.exit_code == 1 and "Traceback" not in plain.stderr
+    debug = run("--debug", "show", "999")
+    assert isinstance(debug.exception, NotFound)
