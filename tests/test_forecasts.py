@@ -7,7 +7,7 @@ import pytest
 from conftest import ok, run, run_json
 from tracker.errors import NotFound
 
-TODAY = dt.date.today()
+
 
 
 def add(*args: str) -> int:
@@ -28,7 +28,7 @@ def test_add_prints_the_id_and_stores_every_field(ledger):
     assert forecast["probability"] == 0.7
     assert forecast["tags"] == ["channels", "us-russia"]
     assert forecast["review_every"] == 14
-    assert forecast["next_review_on"] == (TODAY + dt.timedelta(days=14)).isoformat()
+    assert forecast["next_review_on"] == (dt.date.today() + dt.timedelta(days=14)).isoformat()
     assert forecast["status"] == "open"
     assert forecast["version"] == 1
     assert forecast["evidence"] == []
@@ -51,8 +51,8 @@ def test_probability_forms_people_write(ledger):
 def test_relative_dates_are_resolved_against_today(ledger):
     forecast_id = add("Soon", "--made-on", "-2w", "--resolve-by", "+30d")
     forecast = run_json("show", forecast_id)
-    assert forecast["made_on"] == (TODAY - dt.timedelta(weeks=2)).isoformat()
-    assert forecast["resolve_by"] == (TODAY + dt.timedelta(days=30)).isoformat()
+    assert forecast["made_on"] == (dt.date.today() - dt.timedelta(weeks=2)).isoformat()
+    assert forecast["resolve_by"] == (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
 
 def test_show_accepts_the_key_as_well_as_the_id(seeded):
