@@ -8,8 +8,6 @@ from conftest import ok, run, run_json
 from tracker.errors import NotFound
 
 
-
-
 def add(*args: str) -> int:
     return int(ok("add", *args).stdout)
 
