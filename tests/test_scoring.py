@@ -173,8 +173,10 @@ def test_the_latest_resolution_counts_and_reopening_unresolves():
     assert resolution_from_timeline([created, confirm, refute], made).resolved_at == day(3)
     assert resolution_from_timeline([created, confirm, refute, reopen], made) is None
     assert resolution_from_timeline([created], made) is None
-    # A forecast entered after the day it was made starts when it was entered.
+    # A forecast entered on the day it was made starts when it was entered.
     assert resolution_from_timeline([created, confirm], made).history == ((day(1), 0.7),)
+    afternoon = {**created, "at": day(1.6)}
+    assert resolution_from_timeline([afternoon, confirm], made).history == ((day(1.6), 0.7),)
 
 
 def test_a_forecast_created_in_a_final_status_is_resolved_at_creation():

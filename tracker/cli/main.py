@@ -17,8 +17,10 @@ SUBCOMMANDS = {
     "evidence": "tracker.cli.evidence:evidence",
     "history": "tracker.cli.forecasts:history",
     "list": "tracker.cli.forecasts:list_forecasts",
+    "score": "tracker.cli.scoring:score",
     "seed": "tracker.cli.seed:seed",
     "show": "tracker.cli.forecasts:show",
+    "stats": "tracker.cli.scoring:stats",
     "update": "tracker.cli.forecasts:update",
 }
 

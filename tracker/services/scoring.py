@@ -18,15 +18,18 @@ BIN_COUNT = 10
 # The two-sided 95% point of the standard normal distribution.
 Z95 = 1.959963984540054
 OUTCOME_VALUES = {"confirmed": 1, "refuted": 0}
+# What `score --by` can group scorecards by.
+GROUPINGS = ("source", "author", "tag")
 
 
 @dataclass(frozen=True)
 class Resolution:
     """One resolved forecast as its timeline tells it.
 
-    `history` holds each probability with the moment it came into force, oldest first; the
-    first entry starts when the forecast was made (the start of its `made_on` day, UTC, or
-    when it was entered if that is earlier). Only changes up to the resolution are in it.
+    `history` holds each probability with the moment it came into force, oldest first, and
+    only the changes up to the resolution. The first starts when the forecast was entered,
+    or, when it was entered after the day it was made (a back-dated `made_on`), at the
+    start of that day (00:00 UTC).
     """
 
     status: str
@@ -52,7 +55,6 @@ def resolution_from_timeline(events: Sequence[dict[str, Any]], made_on: dt.date)
     resolves the forecast; restating that status keeps the first moment; moving to another
     final status resolves it anew; moving to an active status reopens it.
     """
-    made = dt.datetime.combine(made_on, dt.time(), tzinfo=dt.timezone.utc)
     probability: float | None = None
     history: list[tuple[dt.datetime, float | None]] = []
     resolution: Resolution | None = None
@@ -65,7 +67,7 @@ def resolution_from_timeline(events: Sequence[dict[str, Any]], made_on: dt.date)
         if kind == "created":
             initial = event.get("new") or {}
             probability = initial.get("probability")
-            history = [(min(made, at), probability)]
+            history = [(made_at(made_on, at), probability)]
             if initial.get("status") in FINAL:
                 resolution = resolve(initial["status"], at)
         elif kind == "edited" and event.get("field") == "probability":
@@ -78,6 +80,13 @@ def resolution_from_timeline(events: Sequence[dict[str, Any]], made_on: dt.date)
             elif resolution is None or resolution.status != status:
                 resolution = resolve(status, at)
     return resolution
+
+
+def made_at(made_on: dt.date, entered_at: dt.datetime) -> dt.datetime:
+    """When a forecast's first probability came into force (see Resolution.history)."""
+    if made_on >= entered_at.astimezone(dt.timezone.utc).date():
+        return entered_at
+    return dt.datetime.combine(made_on, dt.time(), tzinfo=dt.timezone.utc)
 
 
 def brier_score(pairs: Sequence[tuple[float, int]]) -> float | None:
