@@ -3,7 +3,6 @@
 from typing import Any
 
 from tracker.cli.output import render_table
-from tracker.probability import as_percent
 from tracker.statuses import FINAL, STATUSES
 
 
@@ -11,8 +10,16 @@ def number(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def interval(low: float | None, high: float | None) -> str:
-    return "-" if low is None else f"{as_percent(low)}–{as_percent(high)}"
+def share(value: float | None) -> str:
+    """A frequency as a short percent: 9.45%, 33.3%, 100%."""
+    return "-" if value is None else f"{value * 100:.3g}%"
+
+
+def calibration_cells(row: dict[str, Any]) -> tuple[str, int, str, str, str]:
+    """One calibration bin as shown: range, count, mean forecast, came true, 95% interval."""
+    interval = "-" if row["ci_low"] is None else f"{share(row['ci_low'])}–{share(row['ci_high'])}"
+    return (f"{share(row['low'])}–{share(row['high'])}", row["count"], share(row["mean_forecast"]),
+            share(row["observed"]), interval)
 
 
 def final_counts(card: dict[str, Any]) -> str:
@@ -36,7 +43,7 @@ def scorecard_text(card: dict[str, Any]) -> str:
         f"Brier      {number(card['brier'], 4)}  {brier_words(card)}; 0 is perfect, always 50% scores 0.25",
         f"Log score  {number(card['log_score'], 4)}  mean natural log of the probability given to the "
         f"outcome; 0 is perfect; {clipping_words(card)}",
-        f"Hit rate   {as_percent(card['hit_rate'])}  of {card['hit_rate_of']} confirmed or refuted "
+        f"Hit rate   {share(card['hit_rate'])}  of {card['hit_rate_of']} confirmed or refuted "
         "without a probability",
         "",
         "Calibration (95% Wilson intervals)",
@@ -46,10 +53,7 @@ def scorecard_text(card: dict[str, Any]) -> str:
 
 
 def calibration_text(bins: list[dict[str, Any]]) -> str:
-    rows = [(f"{as_percent(b['low'])}–{as_percent(b['high'])}", b["count"], as_percent(b["mean_forecast"]),
-             as_percent(b["observed"]), interval(b["ci_low"], b["ci_high"])) for b in bins]
-    return render_table(("FORECAST", "COUNT", "MEAN", "CAME TRUE", "95% INTERVAL"), rows)
-
+    return render_table(("FORECAST", "COUNT", "MEAN", "CAME TRUE", "95% INTERVAL"), [calibration_cells(b) for b in bins])
 
 def group_name(group: str | None) -> str:
     return "(none)" if group is None else group
@@ -59,10 +63,14 @@ def scorecards_text(cards: list[dict[str, Any]]) -> str:
     """`tracker score --by`: one line per group; `--format json` has each group's calibration."""
     if not cards:
         return ""
-    rows = [(group_name(c["group"]), c["resolved"], c["scored"], number(c["brier"], 4), number(c["log_score"], 4),
-             as_percent(c["hit_rate"]), c["confirmed"], c["partial"], c["refuted"], c["void"]) for c in cards]
     headers = ("GROUP", "RESOLVED", "SCORED", "BRIER", "LOG", "HIT RATE", "CONF", "PART", "REF", "VOID")
-    return render_table(headers, rows)
+    return render_table(headers, [group_cells(c, group_name(c["group"])) for c in cards])
+
+
+def group_cells(card: dict[str, Any], name: str) -> tuple:
+    """One group's scorecard on one line: name, resolved, scored, Brier, log, hit rate, final counts."""
+    return (name, card["resolved"], card["scored"], number(card["brier"], 4), number(card["log_score"], 4),
+            share(card["hit_rate"]), *(card[status] for status in FINAL))
 
 
 def score_text(data: dict[str, Any] | list[dict[str, Any]]) -> str:

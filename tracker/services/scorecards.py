@@ -50,7 +50,12 @@ def score_ledger(session: Session, request: ScoreRequest) -> dict[str, Any] | li
         raise InvalidInput(f"cannot score by {request.by!r}; use one of {', '.join(GROUPINGS)}.")
     if request.since and request.until and request.since > request.until:
         raise InvalidInput(f"--since {request.since} is after --until {request.until}; nothing can be in between.")
-    resolved = [item for item in resolved_forecasts(session)
+    return scorecards(resolved_forecasts(session), request)
+
+
+def scorecards(resolved: list["Resolved"], request: ScoreRequest) -> dict[str, Any] | list[dict[str, Any]]:
+    """The scorecard(s) of `score_ledger`, from forecasts already read."""
+    resolved = [item for item in resolved
                 if (request.since is None or item.resolved_on >= request.since)
                 and (request.until is None or item.resolved_on <= request.until)]
     if request.by is None:
