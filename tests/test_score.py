@@ -225,11 +225,15 @@ BAD_SCORE_INPUT = [
     (["score", "--time-weighted=yes"], USAGE, "does not take a value"),
     (["stats", "--format", "html"], USAGE, "'html' is not one of"),
     (["stats", "extra"], USAGE, "unexpected extra argument"),
+    (["update", "1", "--probability", "1.5"], USAGE, "outside 0..1"),
+    (["update", "1", "--probability", "abc"], USAGE, "'abc' is not a probability"),
+    (["update", "1", "--probability", "3:0:1"], USAGE, "'3:0:1' is not a probability"),
+    (["update", "1", "--probability", "5 in 4"], USAGE, "outside 0..1"),
 ]
 
 
 @pytest.mark.parametrize("args,code,text", BAD_SCORE_INPUT, ids=[" ".join(c[0]) for c in BAD_SCORE_INPUT])
-def test_bad_score_and_stats_input_is_refused(seeded, args, code, text):
+def test_bad_score_stats_and_probability_input_is_refused(seeded, args, code, text):
     before = dump(seeded)
     assert_clean_failure(run(*args), code, text)
     assert dump(seeded) == before

@@ -20,8 +20,10 @@ EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "
               help="html or markdown [default: from the file's extension].")
 @pass_ledger
 def report(ledger: Ledger, output, fmt):
-    """Write the ledger as one self-contained page: status overview, calibration chart,
-    scorecards, and every forecast with its criteria, status, evidence and timeline.
+    """Write the whole ledger as one readable page.
+
+    Status overview, calibration chart, scorecards, and every forecast with its criteria,
+    status, evidence and timeline.
 
     The HTML page carries its own styles and chart (no scripts, nothing fetched), reads on
     a phone and prints cleanly; the Markdown has the same content for a wiki or an issue.

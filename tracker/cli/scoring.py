@@ -18,9 +18,9 @@ from tracker.services.scoring import GROUPINGS
 @format_option
 @pass_ledger
 def score(ledger: Ledger, by, since, until, time_weighted, fmt):
-    """Brier score, log score, calibration and hit rate of the resolved forecasts.
+    """Score the resolved forecasts.
 
-    Confirmed counts as 1 and refuted as 0, each scored on the probability in force when it
+    Brier score, log score, calibration table and hit rate. Confirmed counts as 1 and refuted as 0, each scored on the probability in force when it
     was resolved; partial and void are counted beside. Forecasts resolved without a
     probability get a hit rate instead.
     """
@@ -38,7 +38,12 @@ def score(ledger: Ledger, by, since, until, time_weighted, fmt):
 @format_option
 @pass_ledger
 def stats(ledger: Ledger, fmt):
-    """Counts by status, overdue and due forecasts, evidence, and status moves per month."""
+    """Count forecasts, evidence and status moves.
+
+    Forecasts by status, active and final, overdue (active past their resolve-by date) and
+    due for review (active, next review today or earlier); evidence standing and retracted;
+    status moves per month.
+    """
     from tracker.services.stats import ledger_stats
 
     with ledger.session(write=False) as session:
