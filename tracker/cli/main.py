@@ -17,8 +17,11 @@ SUBCOMMANDS = {
     "evidence": "tracker.cli.evidence:evidence",
     "history": "tracker.cli.forecasts:history",
     "list": "tracker.cli.forecasts:list_forecasts",
+    "report": "tracker.cli.report:report",
+    "score": "tracker.cli.scoring:score",
     "seed": "tracker.cli.seed:seed",
     "show": "tracker.cli.forecasts:show",
+    "stats": "tracker.cli.scoring:stats",
     "update": "tracker.cli.forecasts:update",
 }
 

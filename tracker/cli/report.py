@@ -1,0 +1,79 @@
+"""`tracker report`: the ledger as one page to read, in HTML or Markdown."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from tracker.cli.context import Ledger, pass_ledger
+from tracker.cli.output import message
+
+REPORT_FORMATS = ("html", "markdown")
+EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
+
+
+@click.command()
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="Where to write the report: FILE.html or FILE.md; - for standard output.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS),
+              help="html or markdown [default: from the file's extension].")
+@pass_ledger
+def report(ledger: Ledger, output, fmt):
+    """Write the whole ledger as one readable page.
+
+    Status overview, calibration chart, scorecards, and every forecast with its criteria,
+    status, evidence and timeline.
+
+    The HTML page carries its own styles and chart (no scripts, nothing fetched), reads on
+    a phone and prints cleanly; the Markdown has the same content for a wiki or an issue.
+    """
+    if output == "-" and fmt is None:
+        raise click.UsageError("-o - writes to standard output; say which format with --format html or markdown.")
+    fmt = fmt or EXTENSIONS.get(Path(output).suffix.lower())
+    if fmt is None:
+        raise click.UsageError(f"cannot tell the format from {output!r}; name a .html or .md file, "
+                               "or give --format html or --format markdown.")
+    from tracker.services.report import report_content
+
+    with ledger.session(write=False) as session:
+        content = report_content(session)
+    if fmt == "html":
+        from tracker.cli.report_html import report_html as render
+    else:
+        from tracker.cli.report_markdown import report_markdown as render
+    if output == "-":
+        click.echo(render(content), nl=False)
+        return
+    write_file(Path(output), render(content))
+    count = len(content["forecasts"])
+    message(f"Wrote the {fmt} report of {count} forecast{'s' * (count != 1)} to {output}.")
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write the whole file or nothing: a half-written report never replaces a good one.
+
+    A regular file is replaced at once by a complete copy; anything else that exists (a
+    symbolic link, a device such as /dev/stdout, a pipe) is written through, not replaced.
+    """
+    if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):
+        try:
+            with open(path, "w", encoding="utf-8") as stream:
+                stream.write(text)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write the report to {path}: {exc.strerror or exc}.") from None
+        return
+    folder = path.parent
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the report to {path}: {exc.strerror or exc}; "
+                                   "choose a folder that exists and can be written.") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write the report to {path}: {exc.strerror or exc}.") from None

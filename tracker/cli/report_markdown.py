@@ -1,0 +1,104 @@
+"""The report as Markdown, for pasting into a wiki or an issue: the same content as the HTML page.
+
+`report_markdown` renders the whole report and `scorecard_markdown` one scorecard, so that
+other outputs (such as an export to Markdown) can reuse them. User text is escaped so that
+it shows as written and never becomes markup, links or HTML.
+"""
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from tracker.cli import report_text as words
+from tracker.cli.score_tables import calibration_cells, group_cells
+from tracker.statuses import FINAL, STATUSES
+
+# The characters that can start Markdown or HTML markup inside a line (text never starts a
+# line here, so list and heading markers at a line's start need no escape; # can close a heading).
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
+# Characters a URL may keep as they are inside a Markdown link; others, such as spaces,
+# parentheses and angle brackets, are percent-encoded so they cannot end the link.
+URL_SAFE = ":/?#@!$&'*+,;=%~.-_"
+
+
+def md(value: Any) -> str:
+    """User text as one line of Markdown that shows exactly that text."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def md_link(text: str, url: str | None) -> str:
+    if not url:
+        return md(text)
+    return f"[{md(text)}]({quote(url, safe=URL_SAFE)})"
+
+
+def table(headers: list[str], rows: list[list[Any]], numeric_from: int = 1) -> str:
+    """A pipe table; columns from `numeric_from` on are right-aligned numbers."""
+    align = ["---" if i < numeric_from else "---:" for i in range(len(headers))]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def scorecard_markdown(card: dict[str, Any], heading: str = "Scores", level: int = 2) -> str:
+    """One scorecard: its numbers with what they mean, and its calibration table."""
+    facts = "\n".join(f"- **{label}:** {md(text)}" for label, text in words.score_facts(card))
+    rows = [[md(cell) for cell in calibration_cells(b)] for b in card["calibration"]]
+    calibration = table(["forecast", "count", "mean", "came true", "95% Wilson interval"], rows)
+    return f"{'#' * level} {md(heading)}\n\n{facts}\n\n{calibration}\n"
+
+
+def groups_markdown(by: str, cards: list[dict[str, Any]], level: int = 3) -> str:
+    """One line per group of `score --by`."""
+    rows = [[md(cell) for cell in group_cells(c, words.group_label(by, c["group"]))] for c in cards]
+    headers = ["group", "resolved", "scored", "Brier", "log", "hit rate", *FINAL]
+    return f"{'#' * level} {words.GROUP_TITLES[by]}\n\n{table(headers, rows)}\n"
+
+
+def overview_markdown(stats: dict[str, Any]) -> str:
+    facts = " · ".join(f"**{label}:** {md(value)}" for label, value in words.overview_facts(stats))
+    parts = ["## Status overview", "", facts, "",
+             table(["status", "forecasts"], [[s, stats[s]] for s in STATUSES]), ""]
+    if stats["status_moves"]:
+        rows = [[m["month"], m["moves"], *(m["to"][s] for s in STATUSES)] for m in stats["status_moves"]]
+        parts += ["### Status moves per month", "", table(["month", "moves", *STATUSES], rows), ""]
+    return "\n".join(parts)
+
+
+def forecast_markdown(forecast: dict[str, Any]) -> str:
+    lines = [f"### {forecast['id']}. {md(forecast['claim'])}", "",
+             f"- **Status:** {forecast['status']}"]
+    lines += [f"- **{label}:** {md(text)}" for label, text in words.forecast_facts(forecast)]
+    source = words.source_text(forecast["source"])
+    if source is not None:
+        lines.append(f"- **Source:** {md_link(source, words.safe_url(forecast['source']['url']))}")
+    lines.append(f"- **Criteria:** {md(forecast['criteria'])}" if forecast["criteria"]
+                 else "- **Criteria:** none written down")
+    lines += ["", "**Timeline**", ""]
+    for entry in words.timeline(forecast):
+        text = f"- {md(entry['at'])} · {md(entry['actor'])} · {md(entry['headline'])}"
+        item = entry["evidence"]
+        if item is not None:
+            summary = md_link(item["summary"], words.safe_url(item["url"]))
+            if item["retracted_at"]:
+                summary = f"~~{summary}~~"
+            text += f": {summary} ({md(words.evidence_line(item))})"
+        if entry["note"]:
+            text += f" — {md(entry['note'])}"
+        lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
+def report_markdown(content: dict[str, Any]) -> str:
+    """The whole report: overview, scores and calibration, scorecards by group, every forecast."""
+    parts = [f"# {words.TITLE}", "", md(words.generated_line(content)), "",
+             overview_markdown(content["stats"]),
+             scorecard_markdown(content["scorecard"], "Scores and calibration"),
+             "## Scorecards", ""]
+    groupings = content["scorecards"]
+    parts += [groups_markdown(by, cards) for by, cards in groupings.items() if cards]
+    if not any(groupings.values()):
+        parts += ["No resolved forecasts yet.", ""]
+    parts += ["## Forecasts", ""]
+    parts += [forecast_markdown(f) for f in content["forecasts"]] or ["The ledger holds no forecasts yet.\n"]
+    return "\n".join(parts)
