@@ -1,11 +1,14 @@
 """Commands on forecasts: add, list, show, update, history, delete."""
 
+from functools import partial
+
 import click
 
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
 from tracker.cli.params import DATE, DATE_OR_NONE, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS
+from tracker.dates import today
 from tracker.fields import SORT_FIELDS
 from tracker.statuses import STATUSES
 
@@ -44,22 +47,24 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--search", help="Only forecasts whose claim, criteria or key contains this.")
 @click.option("--final/--active", default=None, help="Only settled, or only unsettled, forecasts.")
 @click.option("--deleted", is_flag=True, help="List deleted forecasts instead.")
+@click.option("--due", is_flag=True, help="Only forecasts due for review (as `tracker review` lists them).")
+@click.option("--overdue", is_flag=True, help="Only unsettled forecasts whose resolve-by date has passed.")
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
 @click.option("--limit", type=click.IntRange(min=0), help="At most this many.")
 @format_option
 @pass_ledger
-def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, sort, limit, fmt):
-    """List forecasts, one line each."""
-    from tracker.services.forecasts import ForecastFilter, list_forecasts as find
+def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, due, overdue, sort, limit, fmt):
+    """List forecasts, one line each; unsettled ones past their resolve-by date are marked OVERDUE."""
+    from tracker.services.forecasts import ForecastFilter, list_forecasts
 
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, search=search, final=final,
-                             deleted=deleted, sort=sort, limit=limit)
+                             deleted=deleted, due=due, overdue=overdue, sort=sort, limit=limit)
     with ledger.session(write=False) as session:
-        forecasts = find(session, filters)
+        forecasts = list_forecasts(session, filters)
     if not forecasts and fmt == "table":
         message("No forecasts match.")
-    emit(forecasts, fmt, tables.forecast_rows)
+    emit(forecasts, fmt, partial(tables.forecast_rows, today=today()))
 
 
 @click.command()

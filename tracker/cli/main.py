@@ -17,8 +17,10 @@ SUBCOMMANDS = {
     "evidence": "tracker.cli.evidence:evidence",
     "history": "tracker.cli.forecasts:history",
     "list": "tracker.cli.forecasts:list_forecasts",
+    "review": "tracker.cli.review:review",
     "seed": "tracker.cli.seed:seed",
     "show": "tracker.cli.forecasts:show",
+    "snooze": "tracker.cli.review:snooze",
     "update": "tracker.cli.forecasts:update",
 }
 

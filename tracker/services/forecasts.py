@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import dates, statuses
@@ -46,6 +46,8 @@ class ForecastFilter:
     search: str | None = None
     final: bool | None = None
     deleted: bool = False
+    due: bool = False
+    overdue: bool = False
     sort: str = "id"
     limit: int | None = None
 
@@ -323,6 +325,10 @@ def filtered_query(filters: ForecastFilter) -> Select:
         pattern = f"%{filters.search}%"
         query = query.where(or_(Forecast.claim.ilike(pattern), Forecast.criteria.ilike(pattern),
                                 Forecast.key.ilike(pattern)))
+    if filters.due:
+        query = query.where(due_for_review(dates.today()))
+    if filters.overdue:
+        query = query.where(past_deadline(dates.today()))
     name = filters.sort.lstrip("-")
     if name not in SORT_FIELDS:
         raise InvalidInput(f"cannot sort by {name!r}; use one of {', '.join(SORT_FIELDS)}.")
@@ -332,6 +338,17 @@ def filtered_query(filters: ForecastFilter) -> Select:
     if filters.limit is not None:
         query = query.limit(filters.limit)
     return query
+
+
+def due_for_review(today: dt.date) -> ColumnElement[bool]:
+    """In the review queue: its review date has come, it is unsettled and not deleted."""
+    return and_(Forecast.next_review_on <= today, Forecast.status.in_(statuses.ACTIVE),
+                Forecast.deleted_at.is_(None))
+
+
+def past_deadline(today: dt.date) -> ColumnElement[bool]:
+    """Overdue: its resolve-by date has passed and it is still unsettled."""
+    return and_(Forecast.resolve_by < today, Forecast.status.in_(statuses.ACTIVE))
 
 
 def show_forecast(session: Session, ref: str) -> dict[str, Any]:

@@ -1,0 +1,74 @@
+"""Periodic review: the queue, reviewing one forecast, snoozing one, and the calendar of reviews."""
+
+import click
+
+from tracker.cli import tables
+from tracker.cli.context import Ledger, pass_ledger
+from tracker.cli.output import emit, format_option, message
+from tracker.cli.params import DATE
+
+ParameterSource = click.core.ParameterSource
+
+
+def given(ctx: click.Context, *names: str) -> list[str]:
+    """The options among `names` (parameter names) that the user typed, as they typed them."""
+    return [max(param.opts, key=len) for param in ctx.command.params
+            if param.name in names and ctx.get_parameter_source(param.name) not in (ParameterSource.DEFAULT, None)]
+
+
+@click.command()
+@click.argument("ref", metavar="[ID]", required=False)
+@click.option("--note", help="With ID: what the review found.")
+@click.option("--limit", type=click.IntRange(min=0), help="Show at most this many.")
+@format_option(extra=("ics",))
+@click.pass_context
+def review(ctx: click.Context, ref, note, limit, fmt):
+    """Show the forecasts due for review, or mark forecast ID reviewed.
+
+    The queue lists unsettled forecasts whose review date has come: those past their
+    resolve-by date first, then the longest waiting, each with the days since its last
+    review and what changed since. `tracker review ID` records a review and schedules the
+    next one `review_every` days ahead; changing a status or adding evidence is not a review.
+    """
+    ledger: Ledger = ctx.obj
+    if ref is not None:
+        if wrong := given(ctx, "limit", "fmt"):
+            raise click.UsageError(f"{', '.join(wrong)} go with the queue, not with ID.")
+        mark_reviewed(ledger, ref, note)
+        return
+    if note is not None:
+        raise click.UsageError("--note goes with ID: `tracker review ID --note TEXT`.")
+    from tracker.services.reviews import review_queue
+
+    with ledger.session(write=False) as session:
+        queue = review_queue(session, limit=limit)
+    if not queue and fmt == "table":
+        message("Nothing is due for review.")
+    emit(queue, fmt, tables.queue_rows)
+
+
+def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
+    from tracker.services.reviews import review_forecast
+
+    with ledger.session(write=True) as session:
+        forecast = review_forecast(session, ref, ledger.actor, note)
+        forecast_id, next_review = forecast.id, forecast.next_review_on
+    message(f"Reviewed forecast {forecast_id}; next review on {next_review}.")
+
+
+@click.command()
+@click.argument("ref", metavar="ID")
+@click.option("--until", type=DATE, required=True, help="The day the review comes back.")
+@click.option("--note", help="Why it waits.")
+@pass_ledger
+def snooze(ledger: Ledger, ref, until, note):
+    """Move forecast ID's next review to another day."""
+    from tracker.services.reviews import snooze_forecast
+
+    with ledger.session(write=True) as session:
+        forecast, changed = snooze_forecast(session, ref, ledger.actor, until, note)
+        forecast_id = forecast.id
+    if changed:
+        message(f"Snoozed forecast {forecast_id}; next review on {until}.")
+    else:
+        message(f"Forecast {forecast_id} is already due for review on {until}; nothing changed.")
