@@ -29,7 +29,7 @@ def loaded_by(*args: str) -> dict:
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["update", "--help"],
                                   ["evidence", "--help"], ["db", "--help"],
-                                  ["review", "--help"], ["snooze", "--help"]])
+                                  ["review", "--help"], ["snooze", "--help"], ["undo", "--help"]])
 def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
     report = loaded_by(*args)
     assert not report["sqlalchemy"] and not report["alembic"]
@@ -39,7 +39,8 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
                                   ["add", "claim"], ["update", "1", "--status", "developing"],
                                   ["evidence", "add", "1", "news"], ["seed"], ["seed", "--list"],
                                   ["delete", "2", "--reason", "test"], ["review"], ["review", "1"],
-                                  ["snooze", "1", "--until", "+3d"], ["list", "--due", "--overdue"]])
+                                  ["snooze", "1", "--until", "+3d"], ["list", "--due", "--overdue"],
+                                  ["undo"]])
 def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
     report = loaded_by(*args)
     assert report["sqlalchemy"] and not report["alembic"]

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "seed": "tracker.cli.seed:seed",
     "show": "tracker.cli.forecasts:show",
     "snooze": "tracker.cli.review:snooze",
+    "undo": "tracker.cli.undo:undo",
     "update": "tracker.cli.forecasts:update",
 }
 

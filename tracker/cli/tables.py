@@ -85,6 +85,8 @@ def describe_event(event: dict[str, Any]) -> str:
         text = f"reviewed; next review on {event['new']}"
     elif kind == "snoozed":
         text = f"review snoozed from {event['old']} to {event['new']}"
+    elif kind == "undone":
+        text = "undo: " + describe_undo(event)
     else:
         text = kind.replace("_", " ")
     if event.get("note"):
@@ -95,6 +97,22 @@ def describe_event(event: dict[str, Any]) -> str:
 def change_text(field: str, old: Any, new: Any) -> str:
     show = as_percent if field == "probability" else plain
     return f"{field}: {show(old)} → {show(new)}"
+
+
+def describe_undo(event: dict[str, Any]) -> str:
+    """What an `undone` event put back; its `field` names what was taken back."""
+    taken_back = event["field"]
+    if taken_back == "evidence_added":
+        return f"evidence #{event['evidence_id']} retracted"
+    if taken_back == "evidence_retracted":
+        return f"evidence #{event['evidence_id']} restored"
+    if taken_back in ("reviewed", "snoozed"):
+        return f"next review {event['old']} → {event['new']}"
+    if taken_back == "deleted":
+        return "forecast restored"
+    if taken_back == "created":
+        return "forecast deleted"
+    return change_text(taken_back, event["old"], event["new"])
 
 
 def forecast_detail(forecast: dict[str, Any]) -> str:

@@ -259,9 +259,14 @@ def change_tags(session: Session, forecast: Forecast, actor: str, at: dt.datetim
     new = sorted((set(old) | set(clean_tags(add))) - set(clean_tags(remove)))
     if new == old:
         return
-    kept = [row for row in forecast.tag_rows if row.tag in new]
-    forecast.tag_rows = kept + [ForecastTag(tag=tag) for tag in new if tag not in old]
+    replace_tags(forecast, new)
     record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new)
+
+
+def replace_tags(forecast: Forecast, tags: list[str]) -> None:
+    old = forecast.tags
+    kept = [row for row in forecast.tag_rows if row.tag in tags]
+    forecast.tag_rows = kept + [ForecastTag(tag=tag) for tag in tags if tag not in old]
 
 
 def record_status_change(session: Session, forecast: Forecast, actor: str, at: dt.datetime,

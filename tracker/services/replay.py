@@ -96,8 +96,33 @@ def apply(state: ForecastState, event: Event, evidence: dict[int, Evidence]) -> 
             state.periods.append(ReviewPeriod(event.at, record["status"]))
     elif kind == "deleted":
         record["deleted_at"] = event.at
+    elif kind == "undone":
+        apply_undo(state, event)
     state.events.append(event)
     record.update(version=event.version, updated_at=event.at)
+
+
+def apply_undo(state: ForecastState, event: Event) -> None:
+    """An `undone` event: its `field` names what was taken back (see services/undo.py)."""
+    record, taken_back = state.record, event.field
+    if taken_back == "evidence_added":
+        retract(state.evidence[event.evidence_id], event)
+        added = state.last_review.evidence_added
+        if event.evidence_id in added:
+            added.remove(event.evidence_id)
+    elif taken_back == "evidence_retracted":
+        restore(state.evidence[event.evidence_id])
+    elif taken_back == "deleted":
+        record["deleted_at"] = None
+    elif taken_back == "created":
+        record["deleted_at"] = event.at
+    elif taken_back in SCHEDULE_KINDS:
+        record["next_review_on"] = field_value("next_review_on", decode_value(event.new_value))
+        if taken_back == "reviewed" and len(state.periods) > 1:
+            ended = state.periods.pop()
+            state.last_review.evidence_added += ended.evidence_added
+    else:
+        record[taken_back] = field_value(taken_back, decode_value(event.new_value))
 
 
 def replay(forecast: Forecast, events: Iterable[Event], evidence: dict[int, Evidence]) -> ForecastState | None:
