@@ -49,35 +49,40 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--deleted", is_flag=True, help="List deleted forecasts instead.")
 @click.option("--due", is_flag=True, help="Only forecasts due for review (as `tracker review` lists them).")
 @click.option("--overdue", is_flag=True, help="Only unsettled forecasts whose resolve-by date has passed.")
+@click.option("--as-of", type=DATE, help="The forecasts as they stood at the end of that day.")
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
 @click.option("--limit", type=click.IntRange(min=0), help="At most this many.")
 @format_option
 @pass_ledger
-def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, due, overdue, sort, limit, fmt):
+def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, due, overdue, as_of, sort,
+                   limit, fmt):
     """List forecasts, one line each; unsettled ones past their resolve-by date are marked OVERDUE."""
     from tracker.services.forecasts import ForecastFilter, list_forecasts
+    from tracker.services.past import list_as_of
 
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, search=search, final=final,
                              deleted=deleted, due=due, overdue=overdue, sort=sort, limit=limit)
     with ledger.session(write=False) as session:
-        forecasts = list_forecasts(session, filters)
+        forecasts = list_as_of(session, filters, as_of) if as_of else list_forecasts(session, filters)
     if not forecasts and fmt == "table":
         message("No forecasts match.")
-    emit(forecasts, fmt, partial(tables.forecast_rows, today=today()))
+    emit(forecasts, fmt, partial(tables.forecast_rows, today=as_of or today()))
 
 
 @click.command()
 @click.argument("ref", metavar="ID")
+@click.option("--as-of", type=DATE, help="The forecast as it stood at the end of that day.")
 @format_option
 @pass_ledger
-def show(ledger: Ledger, ref, fmt):
+def show(ledger: Ledger, ref, as_of, fmt):
     """Show everything about one forecast: fields, evidence, timeline."""
     from tracker.services.forecasts import show_forecast
+    from tracker.services.past import show_as_of
 
     with ledger.session(write=False) as session:
-        forecast = show_forecast(session, ref)
-    emit(forecast, fmt, tables.forecast_detail)
+        forecast = show_as_of(session, ref, as_of) if as_of else show_forecast(session, ref)
+    emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
 
 
 @click.command()

@@ -115,12 +115,13 @@ def describe_undo(event: dict[str, Any]) -> str:
     return change_text(taken_back, event["old"], event["new"])
 
 
-def forecast_detail(forecast: dict[str, Any]) -> str:
+def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -> str:
     """`tracker show`: the fields, then the evidence, then the timeline."""
     source = forecast["source"]
     deadline = plain(forecast["resolve_by"])
     lines = [
-        f"Forecast {forecast['id']}  {forecast['key']}  [{forecast['status']}]  version {forecast['version']}",
+        f"Forecast {forecast['id']}  {forecast['key']}  [{forecast['status']}]  version {forecast['version']}"
+        + (f"  (as of the end of {as_of})" if as_of else ""),
     ]
     if forecast["deleted_at"]:
         lines.append(f"DELETED {local_time(forecast['deleted_at'])}")
