@@ -19,18 +19,28 @@ def given(ctx: click.Context, *names: str) -> list[str]:
 @click.command()
 @click.argument("ref", metavar="[ID]", required=False)
 @click.option("--note", help="With ID: what the review found.")
+@click.option("-i", "--interactive", is_flag=True,
+              help="Walk the queue one forecast at a time: r reviewed, s status, e evidence, z snooze, n skip, q quit.")
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most this many.")
 @format_option(extra=("ics",))
 @click.pass_context
-def review(ctx: click.Context, ref, note, limit, fmt):
+def review(ctx: click.Context, ref, note, interactive, limit, fmt):
     """Show the forecasts due for review, or mark forecast ID reviewed.
 
     The queue lists unsettled forecasts whose review date has come: those past their
     resolve-by date first, then the longest waiting, each with the days since its last
     review and what changed since. `tracker review ID` records a review and schedules the
     next one `review_every` days ahead; changing a status or adding evidence is not a review.
+    `--interactive` walks the queue in a terminal, committing each action as it is taken.
     """
     ledger: Ledger = ctx.obj
+    if interactive:
+        if ref is not None or (wrong := given(ctx, "note", "limit", "fmt")):
+            raise click.UsageError(f"--interactive walks the whole queue; it takes no {'ID' if ref else ', '.join(wrong)}.")
+        from tracker.cli.interactive import review_sitting
+
+        review_sitting(ledger)
+        return
     if ref is not None:
         if wrong := given(ctx, "limit", "fmt"):
             raise click.UsageError(f"{', '.join(wrong)} go with the queue, not with ID.")

@@ -37,7 +37,7 @@ def queue_rows(queue: list[dict[str, Any]]) -> str:
 
 def last_review(entry: dict[str, Any]) -> str:
     days = entry["days_since_review"]
-    return f"{days} d ago" if entry["last_reviewed_at"] else f"never ({days} d)"
+    return f"{days} d ago" if entry["last_reviewed_at"] else f"never, added {days} d ago"
 
 
 def changes_since_review(entry: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ next review to a chosen date.
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from tracker import dates, statuses
@@ -54,16 +54,19 @@ def queue_entry(state: ForecastState, today: dt.date) -> dict[str, Any]:
     return record
 
 
-def next_for_review(session: Session, skip: tuple[int, ...] = ()) -> dict[str, Any] | None:
-    """The first forecast of the queue not in `skip`, with its latest standing evidence (newest first)."""
+def next_for_review(session: Session, skip: tuple[int, ...] = ()) -> tuple[dict[str, Any] | None, int]:
+    """The first forecast of the queue not in `skip`, with its standing evidence (newest first),
+    and how many forecasts not in `skip` are due, that one included."""
     today = dates.today()
-    forecasts = list(session.scalars(queue_query(today, skip).limit(1)))
+    query = queue_query(today, skip)
+    left = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    forecasts = list(session.scalars(query.limit(1)))
     if not forecasts:
-        return None
+        return None, 0
     [state] = load_states(session, forecasts)
     entry = queue_entry(state, today)
     entry["latest_evidence"] = [item for item in reversed(state.evidence.values()) if item["retracted_at"] is None]
-    return entry
+    return entry, left
 
 
 def check_reviewable(forecast: Forecast) -> None:
