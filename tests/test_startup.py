@@ -40,7 +40,8 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
                                   ["evidence", "add", "1", "news"], ["seed"], ["seed", "--list"],
                                   ["delete", "2", "--reason", "test"], ["review"], ["review", "1"],
                                   ["snooze", "1", "--until", "+3d"], ["list", "--due", "--overdue"],
-                                  ["undo"], ["list", "--as-of", "today"], ["show", "1", "--as-of", "today"]])
+                                  ["undo"], ["list", "--as-of", "today"], ["show", "1", "--as-of", "today"],
+                                  ["review", "--format", "ics"]])
 def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
     report = loaded_by(*args)
     assert report["sqlalchemy"] and not report["alembic"]

@@ -1,7 +1,10 @@
 """Periodic review: the queue, reviewing one forecast, snoozing one, and the calendar of reviews."""
 
+from pathlib import Path
+
 import click
 
+from tracker import dates
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
@@ -23,31 +26,41 @@ def given(ctx: click.Context, *names: str) -> list[str]:
               help="Walk the queue one forecast at a time: r reviewed, s status, e evidence, z snooze, n skip, q quit.")
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most this many.")
 @format_option(extra=("ics",))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="With --format ics: write the calendar to FILE instead of standard output.")
 @click.pass_context
-def review(ctx: click.Context, ref, note, interactive, limit, fmt):
+def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
     """Show the forecasts due for review, or mark forecast ID reviewed.
 
     The queue lists unsettled forecasts whose review date has come: those past their
     resolve-by date first, then the longest waiting, each with the days since its last
     review and what changed since. `tracker review ID` records a review and schedules the
     next one `review_every` days ahead; changing a status or adding evidence is not a review.
-    `--interactive` walks the queue in a terminal, committing each action as it is taken.
+    `--interactive` walks the queue in a terminal, committing each action as it is taken;
+    `--format ics` writes an iCalendar file of every upcoming review and deadline.
     """
     ledger: Ledger = ctx.obj
     if interactive:
-        if ref is not None or (wrong := given(ctx, "note", "limit", "fmt")):
+        if ref is not None or (wrong := given(ctx, "note", "limit", "fmt", "output")):
             raise click.UsageError(f"--interactive walks the whole queue; it takes no {'ID' if ref else ', '.join(wrong)}.")
         from tracker.cli.interactive import review_sitting
 
         review_sitting(ledger)
         return
     if ref is not None:
-        if wrong := given(ctx, "limit", "fmt"):
+        if wrong := given(ctx, "limit", "fmt", "output"):
             raise click.UsageError(f"{', '.join(wrong)} go with the queue, not with ID.")
         mark_reviewed(ledger, ref, note)
         return
     if note is not None:
         raise click.UsageError("--note goes with ID: `tracker review ID --note TEXT`.")
+    if fmt == "ics":
+        if limit is not None:
+            raise click.UsageError("--limit goes with the queue; --format ics writes every upcoming review.")
+        write_calendar(ledger, output)
+        return
+    if output is not None:
+        raise click.UsageError("-o/--output goes with --format ics; other formats go to standard output.")
     from tracker.services.reviews import review_queue
 
     with ledger.session(write=False) as session:
@@ -55,6 +68,29 @@ def review(ctx: click.Context, ref, note, interactive, limit, fmt):
     if not queue and fmt == "table":
         message("Nothing is due for review.")
     emit(queue, fmt, tables.queue_rows)
+
+
+def write_calendar(ledger: Ledger, output: Path | None) -> None:
+    """The iCalendar file of upcoming reviews and deadlines, to `output` or standard output."""
+    from tracker.cli.ics import calendar
+    from tracker.services.reviews import calendar_entries
+
+    with ledger.session(write=False) as session:
+        forecasts = calendar_entries(session)
+    text = calendar(forecasts, today=dates.today(), now=dates.utc_now())
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}; choose another -o FILE.") from None
+    deadlines = sum(1 for forecast in forecasts if forecast["resolve_by"])
+    message(f"Wrote {output}: {plural(len(forecasts), 'review')} and {plural(deadlines, 'deadline')}.")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
