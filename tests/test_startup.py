@@ -29,7 +29,8 @@ def loaded_by(*args: str) -> dict:
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["update", "--help"],
                                   ["evidence", "--help"], ["db", "--help"],
-                                  ["score", "--help"], ["stats", "--help"], ["report", "--help"]])
+                                  ["score", "--help"], ["stats", "--help"], ["report", "--help"],
+                                  ["review", "--help"], ["snooze", "--help"], ["undo", "--help"]])
 def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
     report = loaded_by(*args)
     assert not report["sqlalchemy"] and not report["alembic"]
@@ -39,7 +40,10 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
                                   ["add", "claim"], ["update", "1", "--status", "developing"],
                                   ["evidence", "add", "1", "news"], ["seed"], ["seed", "--list"],
                                   ["delete", "2", "--reason", "test"], ["score", "--by", "tag"], ["stats"],
-                                  ["report", "-o", "-", "--format", "markdown"]])
+                                  ["report", "-o", "-", "--format", "markdown"], ["review"], ["review", "1"],
+                                  ["snooze", "1", "--until", "+3d"], ["list", "--due", "--overdue"],
+                                  ["undo"], ["list", "--as-of", "today"], ["show", "1", "--as-of", "today"],
+                                  ["review", "--format", "ics"]])
 def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
     report = loaded_by(*args)
     assert report["sqlalchemy"] and not report["alembic"]

@@ -1,11 +1,14 @@
 """Commands on forecasts: add, list, show, update, history, delete."""
 
+from functools import partial
+
 import click
 
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
 from tracker.cli.params import DATE, DATE_OR_NONE, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS
+from tracker.dates import today
 from tracker.fields import SORT_FIELDS
 from tracker.statuses import STATUSES
 
@@ -45,35 +48,42 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--final/--active", default=None, help="Only settled, or only unsettled, forecasts.")
 @click.option("--deleted", is_flag=True, help="List deleted forecasts instead.")
 @click.option("--by-actor", "actor", metavar="NAME", help="Only forecasts NAME has changed or created.")
+@click.option("--due", is_flag=True, help="Only forecasts due for review (as `tracker review` lists them).")
+@click.option("--overdue", is_flag=True, help="Only unsettled forecasts whose resolve-by date has passed.")
+@click.option("--as-of", type=DATE, help="The forecasts as they stood at the end of that day.")
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
 @click.option("--limit", type=click.IntRange(min=0), help="At most this many.")
 @format_option
 @pass_ledger
-def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, sort, limit, fmt):
-    """List forecasts, one line each."""
-    from tracker.services.forecasts import ForecastFilter, list_forecasts as find
+def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, due, overdue, as_of,
+                   sort, limit, fmt):
+    """List forecasts, one line each; unsettled ones past their resolve-by date are marked OVERDUE."""
+    from tracker.services.forecasts import ForecastFilter, list_forecasts
+    from tracker.services.past import list_as_of
 
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, search=search, final=final,
-                             deleted=deleted, actor=actor, sort=sort, limit=limit)
+                             deleted=deleted, actor=actor, due=due, overdue=overdue, sort=sort, limit=limit)
     with ledger.session(write=False) as session:
-        forecasts = find(session, filters)
+        forecasts = list_as_of(session, filters, as_of) if as_of else list_forecasts(session, filters)
     if not forecasts and fmt == "table":
         message("No forecasts match.")
-    emit(forecasts, fmt, tables.forecast_rows)
+    emit(forecasts, fmt, partial(tables.forecast_rows, today=as_of or today()))
 
 
 @click.command()
 @click.argument("ref", metavar="ID")
+@click.option("--as-of", type=DATE, help="The forecast as it stood at the end of that day.")
 @format_option
 @pass_ledger
-def show(ledger: Ledger, ref, fmt):
+def show(ledger: Ledger, ref, as_of, fmt):
     """Show everything about one forecast: fields, evidence, timeline."""
     from tracker.services.forecasts import show_forecast
+    from tracker.services.past import show_as_of
 
     with ledger.session(write=False) as session:
-        forecast = show_forecast(session, ref)
-    emit(forecast, fmt, tables.forecast_detail)
+        forecast = show_as_of(session, ref, as_of) if as_of else show_forecast(session, ref)
+    emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
 
 
 @click.command()

@@ -18,10 +18,13 @@ SUBCOMMANDS = {
     "history": "tracker.cli.forecasts:history",
     "list": "tracker.cli.forecasts:list_forecasts",
     "report": "tracker.cli.report:report",
+    "review": "tracker.cli.review:review",
     "score": "tracker.cli.scoring:score",
     "seed": "tracker.cli.seed:seed",
     "show": "tracker.cli.forecasts:show",
+    "snooze": "tracker.cli.review:snooze",
     "stats": "tracker.cli.scoring:stats",
+    "undo": "tracker.cli.undo:undo",
     "update": "tracker.cli.forecasts:update",
 }
 

@@ -18,12 +18,13 @@ import click
 FORMATS = ("table", "json", "jsonl", "csv")
 
 
-def format_option(command):
-    """Give a read command the same --format option as every other."""
-    return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+def format_option(command=None, *, extra: tuple[str, ...] = ()):
+    """Give a read command the same --format option as every other (plus any `extra` formats)."""
+    decorator = click.option(
+        "--format", "fmt", type=click.Choice(FORMATS + extra), default="table", show_default=True,
         help="Output format; scripts should ask for json.",
-    )(command)
+    )
+    return decorator if command is None else decorator(command)
 
 
 def json_value(value: Any) -> Any:

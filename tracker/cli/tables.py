@@ -1,19 +1,52 @@
 """Human-readable layouts of forecasts, evidence and events for `--format table`."""
 
+import datetime as dt
 from typing import Any
 
 import click
 
 from tracker.cli.output import local_time, plain, render_table
 from tracker.probability import as_percent
+from tracker.statuses import is_final
 
 
-def forecast_rows(forecasts: list[dict[str, Any]]) -> str:
+def forecast_rows(forecasts: list[dict[str, Any]], *, today: dt.date | None = None) -> str:
+    """One line a forecast; with `today`, deadlines passed unsettled are marked overdue."""
     if not forecasts:
         return ""
-    rows = [(f["id"], f["status"], as_percent(f["probability"]), f["resolve_by"], f["tags"], f["claim"])
+    rows = [(f["id"], f["status"], as_percent(f["probability"]), deadline_text(f, today), f["tags"], f["claim"])
             for f in forecasts]
     return render_table(("ID", "STATUS", "PROB", "RESOLVE BY", "TAGS", "CLAIM"), rows)
+
+
+def deadline_text(forecast: dict[str, Any], today: dt.date | None) -> str:
+    text = plain(forecast["resolve_by"])
+    if today and forecast["resolve_by"] and forecast["resolve_by"] < today and not is_final(forecast["status"]):
+        text += " OVERDUE"
+    return text
+
+
+def queue_rows(queue: list[dict[str, Any]]) -> str:
+    """`tracker review`: what is due, how long since it was last looked at, and what changed."""
+    if not queue:
+        return ""
+    rows = [(f["id"], f["status"], f["next_review_on"], last_review(f), changes_since_review(f),
+             ("OVERDUE " if f["deadline_passed"] else "") + f["claim"]) for f in queue]
+    return render_table(("ID", "STATUS", "DUE", "LAST REVIEW", "SINCE THEN", "CLAIM"), rows)
+
+
+def last_review(entry: dict[str, Any]) -> str:
+    days = entry["days_since_review"]
+    return f"{days} d ago" if entry["last_reviewed_at"] else f"never, added {days} d ago"
+
+
+def changes_since_review(entry: dict[str, Any]) -> str:
+    changes = []
+    if entry["evidence_since_review"]:
+        changes.append(f"+{len(entry['evidence_since_review'])} evidence")
+    if entry["status_at_review"] != entry["status"]:
+        changes.append(f"{entry['status_at_review']} → {entry['status']}")
+    return ", ".join(changes) or "-"
 
 
 def evidence_rows(evidence: list[dict[str, Any]]) -> str:
@@ -45,10 +78,15 @@ def describe_event(event: dict[str, Any]) -> str:
         if event["evidence_ids"]:
             text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
     elif kind == "edited":
-        show = as_percent if event["field"] == "probability" else plain
-        text = f"{event['field']}: {show(event['old'])} → {show(event['new'])}"
+        text = change_text(event["field"], event["old"], event["new"])
     elif kind in ("evidence_added", "evidence_retracted"):
         text = f"evidence #{event['evidence_id']} {kind.removeprefix('evidence_')}"
+    elif kind == "reviewed":
+        text = f"reviewed; next review on {event['new']}"
+    elif kind == "snoozed":
+        text = f"review snoozed from {event['old']} to {event['new']}"
+    elif kind == "undone":
+        text = "undo: " + describe_undo(event)
     else:
         text = kind.replace("_", " ")
     if event.get("note"):
@@ -56,12 +94,34 @@ def describe_event(event: dict[str, Any]) -> str:
     return text
 
 
-def forecast_detail(forecast: dict[str, Any]) -> str:
+def change_text(field: str, old: Any, new: Any) -> str:
+    show = as_percent if field == "probability" else plain
+    return f"{field}: {show(old)} → {show(new)}"
+
+
+def describe_undo(event: dict[str, Any]) -> str:
+    """What an `undone` event put back; its `field` names what was taken back."""
+    taken_back = event["field"]
+    if taken_back == "evidence_added":
+        return f"evidence #{event['evidence_id']} retracted"
+    if taken_back == "evidence_retracted":
+        return f"evidence #{event['evidence_id']} restored"
+    if taken_back in ("reviewed", "snoozed"):
+        return f"next review {event['old']} → {event['new']}"
+    if taken_back == "deleted":
+        return "forecast restored"
+    if taken_back == "created":
+        return "forecast deleted"
+    return change_text(taken_back, event["old"], event["new"])
+
+
+def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -> str:
     """`tracker show`: the fields, then the evidence, then the timeline."""
     source = forecast["source"]
     deadline = plain(forecast["resolve_by"])
     lines = [
-        f"Forecast {forecast['id']}  {forecast['key']}  [{forecast['status']}]  version {forecast['version']}",
+        f"Forecast {forecast['id']}  {forecast['key']}  [{forecast['status']}]  version {forecast['version']}"
+        + (f"  (as of the end of {as_of})" if as_of else ""),
     ]
     if forecast["deleted_at"]:
         lines.append(f"DELETED {local_time(forecast['deleted_at'])}")

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import dates, statuses
@@ -47,6 +47,8 @@ class ForecastFilter:
     final: bool | None = None
     deleted: bool = False
     actor: str | None = None
+    due: bool = False
+    overdue: bool = False
     sort: str = "id"
     limit: int | None = None
 
@@ -258,9 +260,14 @@ def change_tags(session: Session, forecast: Forecast, actor: str, at: dt.datetim
     new = sorted((set(old) | set(clean_tags(add))) - set(clean_tags(remove)))
     if new == old:
         return
-    kept = [row for row in forecast.tag_rows if row.tag in new]
-    forecast.tag_rows = kept + [ForecastTag(tag=tag) for tag in new if tag not in old]
+    replace_tags(forecast, new)
     record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new)
+
+
+def replace_tags(forecast: Forecast, tags: list[str]) -> None:
+    old = forecast.tags
+    kept = [row for row in forecast.tag_rows if row.tag in tags]
+    forecast.tag_rows = kept + [ForecastTag(tag=tag) for tag in tags if tag not in old]
 
 
 def record_status_change(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
@@ -326,6 +333,10 @@ def filtered_query(filters: ForecastFilter) -> Select:
         pattern = f"%{filters.search}%"
         query = query.where(or_(Forecast.claim.ilike(pattern), Forecast.criteria.ilike(pattern),
                                 Forecast.key.ilike(pattern)))
+    if filters.due:
+        query = query.where(due_for_review(dates.today()))
+    if filters.overdue:
+        query = query.where(past_deadline(dates.today()))
     name = filters.sort.lstrip("-")
     if name not in SORT_FIELDS:
         raise InvalidInput(f"cannot sort by {name!r}; use one of {', '.join(SORT_FIELDS)}.")
@@ -335,6 +346,17 @@ def filtered_query(filters: ForecastFilter) -> Select:
     if filters.limit is not None:
         query = query.limit(filters.limit)
     return query
+
+
+def due_for_review(today: dt.date) -> ColumnElement[bool]:
+    """In the review queue: its review date has come, it is unsettled and not deleted."""
+    return and_(Forecast.next_review_on <= today, Forecast.status.in_(statuses.ACTIVE),
+                Forecast.deleted_at.is_(None))
+
+
+def past_deadline(today: dt.date) -> ColumnElement[bool]:
+    """Overdue: its resolve-by date has passed and it is still unsettled."""
+    return and_(Forecast.resolve_by < today, Forecast.status.in_(statuses.ACTIVE))
 
 
 def show_forecast(session: Session, ref: str) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def event_record(event: Event) -> dict[str, Any]:
         record["new"] = decode_value(event.new_value)
     if event.evidence_id is not None:
         record["evidence_id"] = event.evidence_id
-    if event.note is not None or event.kind in ("status_changed", "deleted"):
+    if event.note is not None or event.kind in ("status_changed", "deleted", "reviewed", "snoozed", "undone"):
         record["note"] = event.note
     return record
 

@@ -1,0 +1,118 @@
+"""`tracker undo` takes back the acting user's changes one at a time, newest first, by
+recording their reverse: the timeline only ever grows."""
+
+from clock import clock  # noqa: F401  (fixture)
+from conftest import dump, ok, run, run_json
+from test_bad_input import FAILURE, assert_clean_failure
+
+FIELDS = ("claim", "criteria", "probability", "resolve_by", "status", "tags", "review_every",
+          "next_review_on", "deleted_at")
+
+
+def state(forecast_id: str) -> dict:
+    forecast = run_json("show", forecast_id)
+    return {"fields": {name: forecast[name] for name in FIELDS},
+            "evidence": [(e["id"], e["retracted_at"] is not None, e["retraction_reason"]) for e in forecast["evidence"]]}
+
+
+def event_ids(forecast_id: str) -> list[int]:
+    return [event["id"] for event in run_json("history", forecast_id)]
+
+
+def standing(snapshot: dict) -> dict:
+    """The fields and the evidence that stands (not retracted)."""
+    return {"fields": snapshot["fields"], "evidence": [e[0] for e in snapshot["evidence"] if not e[1]]}
+
+
+def test_undo_takes_back_each_kind_of_change_newest_first(ledger, clock):
+    ok("seed")
+    clock.go(30)
+    snapshots = [(state("1"), state("2"))]
+    steps = [
+        ("evidence", "add", "1", "The deconfliction line was used", "--stance", "supports"),
+        ("update", "1", "--status", "developing", "--probability", "60%", "--tag", "hotline",
+         "--resolve-by", "2027-01-01", "--criteria", "Sharper"),
+        ("review", "1", "--note", "channels work"),
+        ("snooze", "2", "--until", "+5d"),
+        ("evidence", "retract", "1", "--reason", "misreported"),
+        ("update", "1", "--status", "confirmed"),
+        ("update", "1", "--status", "open", "--note", "confirmed too early"),
+        ("delete", "2", "--reason", "duplicate"),
+    ]
+    for step in steps:
+        ok(*step)
+        snapshots.append((state("1"), state("2")))
+    events_before = {n: event_ids(n) for n in ("1", "2")}
+
+    messages = []
+    for expected in reversed(snapshots[:-1]):
+        messages.append(ok("undo").stderr)
+        # Each undo brings both forecasts back to where they were before the step it took back.
+        assert (standing(state("1")), standing(state("2"))) == (standing(expected[0]), standing(expected[1]))
+    assert messages[0].startswith("Undid tester's change to forecast 2 of ")
+    assert messages[0].rstrip().endswith("deleted: duplicate.")
+    assert "status confirmed → open" in messages[1]
+    assert "probability: - → 60%" in messages[-2] and "status open → developing" in messages[-2]
+    assert messages[-1].rstrip().endswith("evidence #1 added.")
+
+    # Evidence is never deleted: the evidence whose adding was undone stays, retracted.
+    [(evidence_id, retracted, reason)] = state("1")["evidence"]
+    assert retracted and reason.startswith("takes back tester's addition of evidence #1")
+    # Nothing was rewritten: the old events are all still there, followed by the undo records.
+    for n in ("1", "2"):
+        history = run_json("history", n)
+        assert [e["id"] for e in history][:len(events_before[n])] == events_before[n]
+        assert {e["kind"] for e in history[len(events_before[n]):]} == {"undone"}
+    undone = [e for e in run_json("history", "1") if e["kind"] == "undone"]
+    assert [e["field"] for e in undone] == [
+        "status", "status", "evidence_retracted", "reviewed", "status", "tags", "criteria", "resolve_by",
+        "probability", "evidence_added"]
+    assert undone[0] == {**undone[0], "old": "open", "new": "confirmed", "actor": "tester"}
+    assert undone[3] == {**undone[3], "old": clock.date(60), "new": clock.date(30)}
+    assert undone[-1] == {**undone[-1], "evidence_id": 1}
+    # The undone review no longer counts: forecast 1 is due again, never reviewed.
+    [entry] = [e for e in run_json("review") if e["id"] == 1]
+    assert entry["last_reviewed_at"] is None and entry["status_at_review"] == "open"
+    assert "undo: status: open → confirmed: takes back tester's status change of" in ok("history", "1").stdout
+
+
+def test_undo_of_an_addition_hides_the_forecast(ledger):
+    ok("add", "A claim typed twice")
+    ok("add", "A claim typed twice")
+    assert "change to forecast 2" in ok("undo").stderr
+    assert [f["id"] for f in run_json("list")] == [1]
+    assert [f["id"] for f in run_json("list", "--deleted")] == [2]
+    assert run_json("history", "2")[-1]["field"] == "created"
+
+
+def test_undo_is_per_user(seeded):
+    ok("--as", "alice", "update", "1", "--claim", "Alice's wording")
+    ok("--as", "bob", "update", "2", "--claim", "Bob's wording")
+    assert "change to forecast 1" in ok("--as", "alice", "undo").stderr
+    assert run_json("show", "2")["claim"] == "Bob's wording"
+    assert run_json("show", "1")["claim"] != "Alice's wording"
+    assert run_json("history", "1")[-1]["actor"] == "alice"
+
+
+def test_undo_refuses_to_overwrite_someone_elses_later_change(seeded):
+    ok("--as", "alice", "update", "1", "--status", "developing")
+    ok("--as", "bob", "update", "1", "--status", "stalled")
+    before = dump(seeded)
+    assert_clean_failure(run("--as", "alice", "undo"), FAILURE, "bob has since changed status")
+    assert dump(seeded) == before
+    # A later change to something else does not stand in the way.
+    ok("--as", "alice", "update", "2", "--status", "developing")
+    ok("--as", "bob", "update", "2", "--claim", "Bob's wording")
+    ok("--as", "alice", "undo")
+    forecast = run_json("show", "2")
+    assert forecast["status"] == "open" and forecast["claim"] == "Bob's wording"
+
+
+def test_undo_with_nothing_to_undo(seeded):
+    before = dump(seeded)
+    assert_clean_failure(run("--as", "newcomer", "undo"), FAILURE, "newcomer has no change left to undo")
+    ok("--as", "newcomer", "update", "1", "--claim", "x")
+    ok("--as", "newcomer", "undo")
+    assert_clean_failure(run("--as", "newcomer", "undo"), FAILURE, "no change left to undo")
+    assert_clean_failure(run("undo", "1"), 2, "unexpected extra argument")
+    assert_clean_failure(run("undo", "--all"), 2, "No such option")

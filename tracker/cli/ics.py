@@ -1,0 +1,73 @@
+"""iCalendar (RFC 5545) output: an all-day event for each upcoming review and each deadline.
+
+Written with the standard library; the tests read it back with a full iCalendar parser.
+"""
+
+import datetime as dt
+from typing import Any
+
+PRODUCT = "-//tracker//forecast reviews//EN"
+MAX_OCTETS = 75  # a content line longer than this is folded (RFC 5545 section 3.1)
+
+
+def escape(text: str) -> str:
+    """A TEXT value: backslash, semicolon, comma and newline escaped (RFC 5545 section 3.3.11)."""
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def fold(line: str) -> list[str]:
+    """Split a content line into pieces of at most 75 octets, never inside a UTF-8 character."""
+    pieces, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        limit = MAX_OCTETS if not pieces else MAX_OCTETS - 1  # continuation lines start with a space
+        if size + width > limit:
+            pieces.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    pieces.append(current)
+    return [pieces[0]] + [" " + piece for piece in pieces[1:]]
+
+
+def short(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def all_day_event(uid: str, day: dt.date, summary: str, description: str, stamp: str) -> list[str]:
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{escape(uid)}",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+        f"SUMMARY:{escape(summary)}",
+        f"DESCRIPTION:{escape(description)}",
+        "TRANSP:TRANSPARENT",
+        "END:VEVENT",
+    ]
+
+
+def calendar(forecasts: list[dict[str, Any]], *, today: dt.date, now: dt.datetime) -> str:
+    """The calendar: a review on each forecast's next review date (today if it is already due)
+    and, for those that have one, its resolve-by date. UIDs stay the same from one export to the
+    next, so a calendar that imports the file again moves its events instead of adding copies."""
+    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODUCT}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             "X-WR-CALNAME:tracker reviews"]
+    for forecast in forecasts:
+        about = (f"{forecast['claim']}\n\nCriteria: {forecast['criteria'] or '-'}\n"
+                 f"Status: {forecast['status']}\nForecast {forecast['id']} ({forecast['key']})")
+        lines += all_day_event(
+            f"review-{forecast['key']}@tracker", max(forecast["next_review_on"], today),
+            f"Review forecast {forecast['id']}: {short(forecast['claim'])}",
+            f"{about}\n\nWhen reviewed: tracker review {forecast['id']}", stamp)
+        if forecast["resolve_by"] is not None:
+            lines += all_day_event(
+                f"deadline-{forecast['key']}@tracker", forecast["resolve_by"],
+                f"Deadline of forecast {forecast['id']}: {short(forecast['claim'])}",
+                f"{about}\n\nSettle it: tracker update {forecast['id']} --status confirmed|partial|refuted|void",
+                stamp)
+    lines.append("END:VCALENDAR")
+    return "".join(piece + "\r\n" for line in lines for piece in fold(line))

@@ -1,0 +1,120 @@
+"""Periodic review: the queue, reviewing one forecast, snoozing one, and the calendar of reviews."""
+
+from pathlib import Path
+
+import click
+
+from tracker import dates
+from tracker.cli import tables
+from tracker.cli.context import Ledger, pass_ledger
+from tracker.cli.output import emit, format_option, message
+from tracker.cli.params import DATE
+
+ParameterSource = click.core.ParameterSource
+
+
+def given(ctx: click.Context, *names: str) -> list[str]:
+    """The options among `names` (parameter names) that the user typed, as they typed them."""
+    return [max(param.opts, key=len) for param in ctx.command.params
+            if param.name in names and ctx.get_parameter_source(param.name) not in (ParameterSource.DEFAULT, None)]
+
+
+@click.command()
+@click.argument("ref", metavar="[ID]", required=False)
+@click.option("--note", help="With ID: what the review found.")
+@click.option("-i", "--interactive", is_flag=True,
+              help="Walk the queue one forecast at a time: r reviewed, s status, e evidence, z snooze, n skip, q quit.")
+@click.option("--limit", type=click.IntRange(min=0), help="Show at most this many.")
+@format_option(extra=("ics",))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="With --format ics: write the calendar to FILE instead of standard output.")
+@click.pass_context
+def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
+    """Show the forecasts due for review, or mark forecast ID reviewed.
+
+    The queue lists unsettled forecasts whose review date has come: those past their
+    resolve-by date first, then the longest waiting, each with the days since its last
+    review and what changed since. `tracker review ID` records a review and schedules the
+    next one `review_every` days ahead; changing a status or adding evidence is not a review.
+    `--interactive` walks the queue in a terminal, committing each action as it is taken;
+    `--format ics` writes an iCalendar file of every upcoming review and deadline.
+    """
+    ledger: Ledger = ctx.obj
+    if interactive:
+        if ref is not None or (wrong := given(ctx, "note", "limit", "fmt", "output")):
+            raise click.UsageError(f"--interactive walks the whole queue; it takes no {'ID' if ref else ', '.join(wrong)}.")
+        from tracker.cli.interactive import review_sitting
+
+        review_sitting(ledger)
+        return
+    if ref is not None:
+        if wrong := given(ctx, "limit", "fmt", "output"):
+            raise click.UsageError(f"{', '.join(wrong)} go with the queue, not with ID.")
+        mark_reviewed(ledger, ref, note)
+        return
+    if note is not None:
+        raise click.UsageError("--note goes with ID: `tracker review ID --note TEXT`.")
+    if fmt == "ics":
+        if limit is not None:
+            raise click.UsageError("--limit goes with the queue; --format ics writes every upcoming review.")
+        write_calendar(ledger, output)
+        return
+    if output is not None:
+        raise click.UsageError("-o/--output goes with --format ics; other formats go to standard output.")
+    from tracker.services.reviews import review_queue
+
+    with ledger.session(write=False) as session:
+        queue = review_queue(session, limit=limit)
+    if not queue and fmt == "table":
+        message("Nothing is due for review.")
+    emit(queue, fmt, tables.queue_rows)
+
+
+def write_calendar(ledger: Ledger, output: Path | None) -> None:
+    """The iCalendar file of upcoming reviews and deadlines, to `output` or standard output."""
+    from tracker.cli.ics import calendar
+    from tracker.services.reviews import calendar_entries
+
+    with ledger.session(write=False) as session:
+        forecasts = calendar_entries(session)
+    text = calendar(forecasts, today=dates.today(), now=dates.utc_now())
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}; choose another -o FILE.") from None
+    deadlines = sum(1 for forecast in forecasts if forecast["resolve_by"])
+    message(f"Wrote {output}: {plural(len(forecasts), 'review')} and {plural(deadlines, 'deadline')}.")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
+    from tracker.services.reviews import review_forecast
+
+    with ledger.session(write=True) as session:
+        forecast = review_forecast(session, ref, ledger.actor, note)
+        forecast_id, next_review = forecast.id, forecast.next_review_on
+    message(f"Reviewed forecast {forecast_id}; next review on {next_review}.")
+
+
+@click.command()
+@click.argument("ref", metavar="ID")
+@click.option("--until", type=DATE, required=True, help="The day the review comes back.")
+@click.option("--note", help="Why it waits.")
+@pass_ledger
+def snooze(ledger: Ledger, ref, until, note):
+    """Move forecast ID's next review to another day."""
+    from tracker.services.reviews import snooze_forecast
+
+    with ledger.session(write=True) as session:
+        forecast, changed = snooze_forecast(session, ref, ledger.actor, until, note)
+        forecast_id = forecast.id
+    if changed:
+        message(f"Snoozed forecast {forecast_id}; next review on {until}.")
+    else:
+        message(f"Forecast {forecast_id} is already due for review on {until}; nothing changed.")
