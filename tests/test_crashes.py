@@ -58,6 +58,7 @@ def test_updates_killed_midway_land_whole_or_not_at_all(seeded):
             assert f"t{n}" in after["tags"] and after["events"][-1]["note"] == f"run {n}"
             assert after["version"] == len(after["events"])
         assert [e["version"] for e in after["events"]] == list(range(1, after["version"] + 1))
+        ok("doctor")
     assert killed >= RUNS // 3, "too few runs were interrupted to test anything"
 
 
@@ -85,4 +86,5 @@ def test_an_automatic_upgrade_killed_midway_leaves_the_old_or_the_new_schema(led
             assert revision[0] == schema.HEAD and "events" in tables
             outcomes.add("new")
         ok("seed")  # whatever the state, the next command works
+        ok("doctor")
     assert outcomes == {"old", "new"}, f"the kills never landed on both sides: {outcomes}"

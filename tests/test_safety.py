@@ -55,9 +55,7 @@ def test_backup_taken_while_others_write_restores_to_a_sound_ledger(seeded, tmp_
     for copy in copies:
         assert integrity(copy) == "ok"
         ok("--db", restored, "db", "restore", copy, "--yes")
-        forecasts = run_json("--db", restored, "list")
-        for forecast in forecasts:
-            assert forecast["version"] == len(run_json("--db", restored, "history", forecast["id"]))
+        ok("--db", restored, "doctor")
 
 
 @sqlite_only

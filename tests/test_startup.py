@@ -30,7 +30,8 @@ def loaded_by(*args: str) -> dict:
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["update", "--help"],
                                   ["evidence", "--help"], ["db", "--help"],
                                   ["score", "--help"], ["stats", "--help"], ["report", "--help"],
-                                  ["review", "--help"], ["snooze", "--help"], ["undo", "--help"]])
+                                  ["review", "--help"], ["snooze", "--help"], ["undo", "--help"],
+                                  ["doctor", "--help"]])
 def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
     report = loaded_by(*args)
     assert not report["sqlalchemy"] and not report["alembic"]

@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "add": "tracker.cli.forecasts:add",
     "db": "tracker.cli.db:db",
     "delete": "tracker.cli.forecasts:delete",
+    "doctor": "tracker.cli.doctor:doctor",
     "evidence": "tracker.cli.evidence:evidence",
     "history": "tracker.cli.forecasts:history",
     "list": "tracker.cli.forecasts:list_forecasts",

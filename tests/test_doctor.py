@@ -1,0 +1,76 @@
+"""`tracker doctor` passes a sound ledger and names what is wrong with a tampered one."""
+
+import sqlite3
+from contextlib import closing
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from conftest import dump, ok, run
+
+
+def busy_ledger():
+    """A ledger that has seen every kind of change, undo included."""
+    ok("seed")
+    evidence = ok("evidence", "add", "1", "hotline used", "--stance", "supports").stdout.strip()
+    ok("update", "1", "--status", "developing", "--evidence", evidence, "--probability", "0.6", "--tag", "x")
+    ok("evidence", "add", "2", "later denied")
+    ok("evidence", "retract", "2", "--reason", "denied")
+    ok("snooze", "3", "--until", "+5d")
+    ok("delete", "2", "--reason", "duplicate")
+    ok("update", "3", "--claim", "reworded", "--resolve-by", "+1y")
+    ok("undo")
+
+
+def tamper(ledger, statement: str) -> None:
+    if ledger.backend == "sqlite":
+        with closing(sqlite3.connect(ledger.path)) as conn, conn:
+            conn.execute("PRAGMA foreign_keys = OFF")
+            conn.execute(statement)
+    else:
+        engine = create_engine(ledger.target)
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+        engine.dispose()
+
+
+def test_a_sound_ledger_passes_every_check(ledger):
+    busy_ledger()
+    result = ok("doctor", "--format", "json")
+    assert [(check["check"], check["ok"]) for check in result.json()] == [
+        ("integrity", True), ("foreign keys", True), ("schema", True), ("timelines", True)]
+
+
+@pytest.mark.parametrize("statement,problem", [
+    ("UPDATE forecasts SET status = 'confirmed' WHERE id = 1", "forecast 1: status is 'confirmed'"),
+    ("UPDATE forecasts SET probability = 0.9 WHERE id = 1", "forecast 1: probability is 0.9"),
+    ("UPDATE forecasts SET claim = 'edited quietly' WHERE id = 3", "forecast 3: claim is 'edited quietly'"),
+    ("UPDATE evidence SET retracted_at = NULL, retracted_by = NULL, retraction_reason = NULL WHERE id = 2",
+     "forecast 2: its evidence does not match"),
+    ("DELETE FROM events WHERE forecast_id = 1 AND version = 2", "forecast 1: its events are not numbered"),
+    ("DELETE FROM forecast_tags WHERE forecast_id = 1 AND tag = 'x'", "forecast 1: tags is"),
+])
+def test_a_change_that_bypassed_the_timeline_is_found(ledger, statement, problem):
+    busy_ledger()
+    tamper(ledger, statement)
+    result = run("doctor")
+    assert result.exit_code == 1
+    assert problem in result.stdout
+    assert result.stderr.startswith("Error: the ledger has problems (timelines)")
+
+
+@pytest.mark.sqlite_only
+def test_rows_pointing_nowhere_are_found(ledger):
+    busy_ledger()
+    tamper(ledger, "INSERT INTO forecast_tags (forecast_id, tag) VALUES (999, 'orphan')")
+    result = run("doctor", "--format", "json")
+    assert result.exit_code == 1
+    [foreign_keys] = [check for check in result.json() if check["check"] == "foreign keys"]
+    assert foreign_keys["problems"][0].endswith("points at a missing forecasts row")
+
+
+def test_doctor_reads_and_never_writes(ledger):
+    busy_ledger()
+    before = dump(ledger)
+    ok("doctor")
+    assert dump(ledger) == before

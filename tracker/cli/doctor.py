@@ -1,0 +1,35 @@
+"""`tracker doctor`: is the ledger sound, and does its history explain it?"""
+
+import click
+
+from tracker.cli.context import Ledger, pass_ledger
+from tracker.cli.output import emit, format_option, render_table
+from tracker.errors import TrackerError
+
+
+class LedgerUnhealthy(TrackerError):
+    """Doctor found problems; the report has already been printed."""
+
+
+def report_table(results) -> str:
+    rows = []
+    for result in results:
+        rows.append((result["check"], "ok" if result["ok"] else f"{result['problem_count']} problem(s)"))
+        rows += [("", f"- {problem}") for problem in result["problems"]]
+    return render_table(("CHECK", "RESULT"), rows)
+
+
+@click.command()
+@format_option
+@pass_ledger
+def doctor(ledger: Ledger, fmt):
+    """Check the ledger: integrity, foreign keys, schema, and that every timeline explains its forecast."""
+    from tracker.services.doctor import examine
+
+    with ledger.session(write=False) as session:
+        results = examine(session)
+    emit(results, fmt, report_table)
+    failed = [result["check"] for result in results if not result["ok"]]
+    if failed:
+        raise LedgerUnhealthy(f"the ledger has problems ({', '.join(failed)}); see above. "
+                              "`tracker db restore` brings back a sound backup.")

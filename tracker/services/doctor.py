@@ -1,0 +1,101 @@
+"""`tracker doctor`: checks that the ledger is sound and that its history explains it.
+
+Each check returns the problems it found (empty when all is well). The replay check rebuilds
+every forecast from its timeline and compares the result with the stored row, so a change
+that bypassed the timeline, or a timeline that lost an event, shows up.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from tracker.services.records import evidence_record, forecast_record
+from tracker.services.replay import load_states
+from tracker.storage import schema
+from tracker.storage.models import Evidence, Forecast
+
+BATCH = 500
+MOST_REPORTED = 20
+
+
+def sqlite_integrity(session: Session) -> list[str]:
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    verdicts = session.execute(text("PRAGMA integrity_check")).scalars().all()
+    return [] if verdicts == ["ok"] else [f"integrity: {verdict}" for verdict in verdicts]
+
+
+def foreign_keys(session: Session) -> list[str]:
+    """Rows pointing at rows that do not exist (PostgreSQL enforces this itself)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    return [f"{table} row {rowid} points at a missing {parent} row"
+            for table, rowid, parent, _ in session.execute(text("PRAGMA foreign_key_check"))]
+
+
+def schema_at_head(session: Session) -> list[str]:
+    from tracker.storage import migrate
+
+    engine = session.get_bind()
+    revision = migrate.current_revision(engine)
+    if revision != schema.HEAD:
+        return [f"schema is at {revision or 'base'}, not {schema.HEAD}"]
+    return [f"schema differs from the models: {difference}" for difference in migrate.schema_differences(engine)]
+
+
+def forecasts_in_batches(session: Session) -> Iterator[list[Forecast]]:
+    last = 0
+    while batch := list(session.scalars(select(Forecast).where(Forecast.id > last).order_by(Forecast.id).limit(BATCH))):
+        yield batch
+        last = batch[-1].id
+        session.expunge_all()
+
+
+def timelines_explain_the_ledger(session: Session) -> list[str]:
+    """Replay each forecast's events and compare with its stored fields and evidence."""
+    problems = []
+    for batch in forecasts_in_batches(session):
+        states = {state.record["id"]: state for state in load_states(session, batch)}
+        evidence = {}
+        for row in session.scalars(select(Evidence).where(Evidence.forecast_id.in_([f.id for f in batch]))):
+            evidence.setdefault(row.forecast_id, {})[row.id] = evidence_record(row)
+        for forecast in batch:
+            problems += compare(forecast, states.get(forecast.id), evidence.get(forecast.id, {}))
+    return problems
+
+
+def compare(forecast: Forecast, state, evidence: dict[int, dict[str, Any]]) -> list[str]:
+    name = f"forecast {forecast.id}"
+    if state is None:
+        return [f"{name} has no `created` event"]
+    problems = []
+    versions = [event.version for event in state.events]
+    if versions != list(range(1, len(versions) + 1)):
+        problems.append(f"{name}: its events are not numbered 1..{len(versions)} (a lost or repeated change)")
+    stored, replayed = forecast_record(forecast), state.record
+    for field, value in stored.items():
+        if replayed.get(field) != value:
+            problems.append(f"{name}: {field} is {value!r} but its timeline says {replayed.get(field)!r}")
+    if evidence != state.evidence:
+        problems.append(f"{name}: its evidence does not match the evidence events in its timeline")
+    return problems
+
+
+CHECKS = (
+    ("integrity", sqlite_integrity),
+    ("foreign keys", foreign_keys),
+    ("schema", schema_at_head),
+    ("timelines", timelines_explain_the_ledger),
+)
+
+
+def examine(session: Session) -> list[dict[str, Any]]:
+    """Run every check; each result has `check`, `ok` and up to 20 `problems`."""
+    results = []
+    for name, check in CHECKS:
+        problems = check(session)
+        results.append({"check": name, "ok": not problems, "problems": problems[:MOST_REPORTED],
+                        "problem_count": len(problems)})
+    return results
