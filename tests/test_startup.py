@@ -28,7 +28,8 @@ def loaded_by(*args: str) -> dict:
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["update", "--help"],
-                                  ["evidence", "--help"], ["db", "--help"]])
+                                  ["evidence", "--help"], ["db", "--help"], ["export", "--help"],
+                                  ["import", "--help"]])
 def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
     report = loaded_by(*args)
     assert not report["sqlalchemy"] and not report["alembic"]
@@ -37,7 +38,8 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
 @pytest.mark.parametrize("args", [["list"], ["show", "1"], ["history", "1"], ["evidence", "list", "1"],
                                   ["add", "claim"], ["update", "1", "--status", "developing"],
                                   ["evidence", "add", "1", "news"], ["seed"], ["seed", "--list"],
-                                  ["delete", "2", "--reason", "test"]])
+                                  ["delete", "2", "--reason", "test"], ["export"], ["export", "--format", "csv"],
+                                  ["export", "--format", "markdown"]])
 def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
     report = loaded_by(*args)
     assert report["sqlalchemy"] and not report["alembic"]
