@@ -256,3 +256,41 @@ def test_export_of_a_large_ledger_uses_pages(ledger, tmp_path):
     assert [json.loads(line)["key"] for line in lines] == [f"k{n}" for n in range(1203)]
     assert len(export("--format", "csv").splitlines()) == 1204
     assert dt.date.fromisoformat(json.loads(lines[-1])["made_on"]) == dt.date.today()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_shows_on_a_terminal_for_long_work_only(monkeypatch):
+    from tracker.cli.progress import WORTH_SHOWING, progress_bar
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with progress_bar(WORTH_SHOWING - 1, "Importing") as advance_to:
+        assert advance_to is None
+    assert terminal.getvalue() == ""
+    with progress_bar(WORTH_SHOWING * 2, "Importing") as advance_to:
+        advance_to(WORTH_SHOWING)
+    assert "Importing" in terminal.getvalue() and "100%" in terminal.getvalue()
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    with progress_bar(WORTH_SHOWING * 2, "Importing") as advance_to:
+        assert advance_to is None
+
+
+def test_an_export_reads_one_snapshot_even_while_others_write(seeded):
+    from tracker.services.export import count_exported, exported_records, start_snapshot
+    from tracker.services.forecasts import ForecastFilter
+    from tracker.storage.database import open_database, transaction
+
+    engine = open_database(seeded.target, write=False, notify=print)
+    try:
+        with transaction(engine) as session:
+            start_snapshot(session)
+            assert count_exported(session, ForecastFilter(deleted=None)) == 3
+            ok("add", "Written while the export runs")
+            assert [r["id"] for r in exported_records(session, ForecastFilter(deleted=None))] == [1, 2, 3]
+    finally:
+        engine.dispose()
+    assert len(run_json("list")) == 4

@@ -33,12 +33,13 @@ ORIGINS = ("fatebook", "predictionbook")
 def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
     """Write forecasts, with their evidence and timelines, as JSON, JSONL, CSV or Markdown."""
     from tracker.cli.writers import SUFFIXES, WRITERS
-    from tracker.services.export import count_exported, exported_records
+    from tracker.services.export import count_exported, exported_records, start_snapshot
     from tracker.services.forecasts import ForecastFilter
 
     fmt = fmt or (output and SUFFIXES.get(output.suffix.lower())) or "json"
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, since=since, deleted=None)
     with ledger.session(write=False) as session, _destination(output) as stream:
+        start_snapshot(session)
         total = count_exported(session, filters) if sys.stderr.isatty() else 0
         with progress_bar(total, "Exporting") as advance_to:
             records = exported_records(session, filters, timelines=fmt != "csv")

@@ -19,6 +19,15 @@ from tracker.storage.models import Event, Evidence, Forecast
 BATCH = 500
 
 
+def start_snapshot(session: Session) -> None:
+    """Make every later query of this transaction see the ledger as it is now, however many
+    batches the export takes. SQLite's read transaction does that already; PostgreSQL's
+    default isolation gives each query its own snapshot, so ask for REPEATABLE READ. Must
+    come before the transaction's first query."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def count_exported(session: Session, filters: ForecastFilter) -> int:
     return session.scalar(select(func.count()).select_from(filtered_query(filters).subquery())) or 0
 
@@ -26,9 +35,6 @@ def count_exported(session: Session, filters: ForecastFilter) -> int:
 def exported_records(session: Session, filters: ForecastFilter, *,
                      timelines: bool = True) -> Iterator[dict[str, Any]]:
     """Every matching forecast in id order; with `timelines`, its evidence and events too."""
-    if session.get_bind().dialect.name == "postgresql":
-        # One snapshot for the whole export, however many queries it takes.
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     last = 0
     while True:
         forecasts = session.scalars(filtered_query(filters).where(Forecast.id > last).limit(BATCH)).all()

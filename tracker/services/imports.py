@@ -43,7 +43,13 @@ from tracker.services.forecasts import (
 from tracker.services.objects import SOURCE_FIELDS, ForecastObject, read_forecast_object
 from tracker.services.readers import ImportFile, Progress
 from tracker.services.records import encode_value
-from tracker.storage.bulk import BulkInsert, highest_id, lock_for_writing, sync_id_sequences
+from tracker.storage.bulk import (
+    BulkInsert,
+    highest_id,
+    indexes_set_aside,
+    prepare_bulk_writes,
+    sync_id_sequences,
+)
 from tracker.storage.models import Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 1000
@@ -63,31 +69,32 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
                 progress: Progress | None = None) -> ImportCounts:
     """Bring every forecast of the file into the ledger, or raise and change nothing."""
     counts = ImportCounts()
-    lock_for_writing(session, TABLES)
+    prepare_bulk_writes(session, TABLES)
     restorer = Restorer(session)
     seen_keys: set[str] = set()
     later: list[int] = []  # numbers of the objects the second pass applies
     number = 0
-    for batch in _batches(file.records(progress)):
-        objects = []
-        for where, data in batch:
-            item = read_forecast_object(where, data)
-            if item.key is not None:
-                if item.key in seen_keys:
-                    raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
-                                   "each forecast may appear once.")
-                seen_keys.add(item.key)
-            objects.append(item)
-        keys = [item.key for item in objects if item.key is not None]
-        present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
-        for item in objects:
-            if item.full and item.key not in present:
-                _report(item.where, restorer.add, item)
-                counts.added += 1
-            else:
-                later.append(number)
-            number += 1
-        restorer.flush()
+    with indexes_set_aside(session, BULK_TABLES):
+        for batch in _batches(file.records(progress)):
+            objects = []
+            for where, data in batch:
+                item = read_forecast_object(where, data)
+                if item.key is not None:
+                    if item.key in seen_keys:
+                        raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
+                                       "each forecast may appear once.")
+                    seen_keys.add(item.key)
+                objects.append(item)
+            keys = [item.key for item in objects if item.key is not None]
+            present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
+            for item in objects:
+                if item.full and item.key not in present:
+                    _report(item.where, restorer.add, item)
+                    counts.added += 1
+                else:
+                    later.append(number)
+                number += 1
+            restorer.flush()
     sync_id_sequences(session, TABLES)
     if later:
         _apply_later(session, actor, file, later, counts)
@@ -95,6 +102,8 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
 
 
 TABLES = (Source.__table__, Forecast.__table__, Evidence.__table__, Event.__table__)
+BULK_TABLES = (Forecast.__table__, ForecastTag.__table__, Evidence.__table__, Event.__table__,
+               EventCitation.__table__)
 
 
 def _batches(records: Iterator[tuple[str, Any]]) -> Iterator[list[tuple[str, Any]]]:

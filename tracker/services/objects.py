@@ -122,6 +122,10 @@ class _Fields:
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         value = self.data.get(name)
+        if value is None and not required:
+            return None
+        if value.__class__ is str and not _UNSTORABLE.search(value) and (not required or value.strip()):
+            return value
         if value is None:
             if required:
                 self.fail(name, "is missing; it must be text.")
@@ -130,21 +134,19 @@ class _Fields:
             self.fail(name, f"must be text, not {_describe(value)}.")
         if _UNSTORABLE.search(value):
             self.fail(name, "holds a NUL character or an unpaired surrogate, which cannot be stored.")
-        if required and not value.strip():
-            self.fail(name, "is empty.")
-        return value
+        self.fail(name, "is empty.")
 
     def integer(self, name: str, *, required: bool = False, low: int = 0, high: int = 2**63 - 1) -> int | None:
         value = self.data.get(name)
+        if value.__class__ is int and low <= value <= high:
+            return value
         if value is None:
             if required:
                 self.fail(name, "is missing; it must be a whole number.")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(name, f"must be a whole number, not {_describe(value)}.")
-        if not low <= value <= high:
-            self.fail(name, f"{value} is out of range ({low} to {high}).")
-        return value
+        self.fail(name, f"{value} is out of range ({low} to {high}).")
 
     def date(self, name: str, *, required: bool = False) -> dt.date | None:
         value = self.text(name, required=required)
@@ -220,7 +222,7 @@ def read_forecast_object(where: str, data: Any) -> ForecastObject:
     if key is not None:
         key = fields.checked("key", clean_key, key)
     tags = fields.raw("tags")
-    if tags is not None and (not isinstance(tags, list) or not all(isinstance(t, str) for t in tags)):
+    if tags is not None and (tags.__class__ is not list or (tags and {tag.__class__ for tag in tags} != {str})):
         fields.fail("tags", f"must be an array of text, not {_describe(tags)}.")
     review_every = fields.integer("review_every", low=1, high=3650)
     made_on, resolve_by = fields.date("made_on"), fields.date("resolve_by")
@@ -255,13 +257,24 @@ def read_forecast_object(where: str, data: Any) -> ForecastObject:
 
 
 def _source(fields: _Fields) -> dict[str, Any] | None:
-    if fields.raw("source") is None:
+    data = fields.raw("source")
+    if data is None:
         return None
-    source = _Fields(fields.where, "source.", fields.raw("source"))
+    # Many forecasts share a few sources: each distinct one is checked once.
+    identity = tuple(data.get(name) for name in SOURCE_FIELDS) if isinstance(data, dict) else None
+    if identity in _checked_sources:
+        return _checked_sources[identity]
+    source = _Fields(fields.where, "source.", data)
     result: dict[str, Any] = {name: source.text(name) for name in SOURCE_FIELDS if name != "published_on"}
     result["title"] = source.text("title", required=True)
     result["published_on"] = source.date("published_on")
-    return {name: result[name] for name in SOURCE_FIELDS}
+    result = {name: result[name] for name in SOURCE_FIELDS}
+    if len(_checked_sources) < 10_000:
+        _checked_sources[identity] = result
+    return result
+
+
+_checked_sources: dict[tuple, dict[str, Any]] = {}
 
 
 def _evidence(where: str, prefix: str, data: Any) -> EvidenceObject:
@@ -297,9 +310,10 @@ def _event(where: str, prefix: str, data: Any) -> EventObject:
     )
     event.columns["evidence_id"] = fields.integer("evidence_id", low=1)
     cited = fields.array("evidence_ids")
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in cited):
-        fields.fail("evidence_ids", "must be an array of evidence ids.")
-    event.cited = sorted(set(cited))
+    if cited:
+        if {n.__class__ for n in cited} != {int} or min(cited) < 1:
+            fields.fail("evidence_ids", "must be an array of evidence ids.")
+        event.cited = sorted(set(cited))
     return event
 
 

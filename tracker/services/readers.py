@@ -4,6 +4,7 @@ A reader yields `(where, object)` pairs, `where` being what an error message nam
 `record 3`), and can be read again from the start: the import makes two passes.
 """
 
+import codecs
 import csv
 import io
 import json
@@ -11,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from tracker.errors import InvalidInput
 from tracker.formulas import restore
@@ -28,6 +31,8 @@ Progress = Callable[[int], None]
 
 def choose_format(path: Path, fmt: str | None, origin: str | None) -> str:
     """The format asked for, else the one `--from` implies, else the one the file name says."""
+    if fmt and origin and fmt != ORIGIN_FORMATS[origin]:
+        raise InvalidInput(f"{origin} data comes as {ORIGIN_FORMATS[origin]}, not {fmt}; leave out --format.")
     if fmt:
         return fmt
     if origin:
@@ -68,7 +73,7 @@ class ImportFile:
             return self._json_records(progress)
         if self.fmt == "jsonl":
             return self._jsonl_records(progress)
-        return (( where, csv_object(where, row)) for where, row in self._csv_rows(progress, neutralised=True))
+        return ((where, csv_object(where, row)) for where, row in self._csv_rows(progress, neutralised=True))
 
     def _open(self) -> io.BufferedReader:
         try:
@@ -87,7 +92,7 @@ class ImportFile:
         with self._open() as file:
             content = self._text(file.read(), self.name)
         try:
-            return json.loads(content)
+            return orjson.loads(content)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{self.name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                                f"column {exc.colno}.") from None
@@ -117,12 +122,14 @@ class ImportFile:
         with self._open() as file:
             for number, raw in enumerate(file, start=1):
                 where = f"line {number}"
-                line = self._text(raw, f"{self.name} {where}").strip()
-                if not line:
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8):]
+                if not raw.strip():
                     continue
                 try:
-                    item = json.loads(line)
+                    item = orjson.loads(raw)  # checks the UTF-8 too
                 except json.JSONDecodeError as exc:
+                    self._text(raw, f"{self.name} {where}")  # name a UTF-8 problem as such
                     raise InvalidInput(f"{where}: not valid JSON: {exc.msg} at column {exc.colno}.") from None
                 yield where, item
                 if progress and number % 1000 == 0:

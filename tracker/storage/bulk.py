@@ -4,11 +4,15 @@ Rows are converted by the columns' own SQLAlchemy types (so they are stored exac
 ORM would store them) and handed to the driver's `executemany` in one call per table.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
+
+
+SQLITE_CACHE_KB = 128 * 1024
 
 
 class BulkInsert:
@@ -46,12 +50,19 @@ def highest_id(session: Session, table: Table) -> int:
     return session.scalar(select(func.max(table.c.id))) or 0
 
 
-def lock_for_writing(session: Session, tables: Sequence[Table]) -> None:
-    """Keep other writers out while rows with chosen ids go in (PostgreSQL; SQLite's write
-    transaction already excludes them). Readers are not blocked."""
-    if session.connection().dialect.name == "postgresql":
+def prepare_bulk_writes(session: Session, tables: Sequence[Table]) -> None:
+    """Ready a transaction for many inserts with chosen ids.
+
+    PostgreSQL: keep other writers out until it ends (readers are not blocked), since rows
+    with chosen ids must not meet rows numbered by the sequences. SQLite's write transaction
+    already excludes other writers; a larger page cache there keeps the indexes in memory.
+    """
+    dialect = session.connection().dialect.name
+    if dialect == "postgresql":
         names = ", ".join(table.name for table in tables)
         session.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
+    elif dialect == "sqlite":
+        session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}"))
 
 
 def sync_id_sequences(session: Session, tables: Sequence[Table]) -> None:
@@ -62,3 +73,24 @@ def sync_id_sequences(session: Session, tables: Sequence[Table]) -> None:
         session.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), max(id)) FROM {table.name} "
             "HAVING max(id) IS NOT NULL"))
+
+
+@contextmanager
+def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+    """Into an empty SQLite ledger, insert without the tables' secondary indexes and build
+    them once at the end: a sorted build is much faster than millions of random inserts.
+
+    The DDL is part of the transaction, so a failed import leaves the indexes as they were;
+    readers keep seeing the old schema until it commits. Elsewhere this does nothing.
+    """
+    connection = session.connection()
+    empty = all(highest_id(session, table) == 0 for table in tables if "id" in table.columns)
+    indexes = [index for table in tables for index in table.indexes if not index.unique]
+    if connection.dialect.name != "sqlite" or not empty:
+        yield
+        return
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
