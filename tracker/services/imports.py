@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import Any
 
+from msgspec import UNSET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,7 +41,7 @@ from tracker.services.forecasts import (
     delete_forecast,
     record_status_change,
 )
-from tracker.services.objects import SOURCE_FIELDS, ForecastObject, read_forecast_object
+from tracker.services.objects import SOURCE_FIELDS, ForecastObject, forecast_object
 from tracker.services.readers import ImportFile, Progress
 from tracker.services.records import encode_value
 from tracker.storage.bulk import (
@@ -78,7 +79,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
         for batch in _batches(file.records(progress)):
             objects = []
             for where, data in batch:
-                item = read_forecast_object(where, data)
+                item = forecast_object(where, data)
                 if item.key is not None:
                     if item.key in seen_keys:
                         raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
@@ -130,7 +131,7 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
     for number, (where, data) in enumerate(file.records()):
         if number != next_wanted:
             continue
-        item = read_forecast_object(where, data)
+        item = forecast_object(where, data)
         forecast = None
         if item.key is not None:
             forecast = session.scalars(select(Forecast).where(Forecast.key == item.key)).first()
@@ -246,6 +247,8 @@ class IdPool:
 
     def claim(self, wanted: list[int | None]) -> list[int]:
         """Ids for a group of rows: all of the wanted ones if all are free, else all new, in order."""
+        if not wanted:
+            return []
         if all(n is not None and self._is_free(n) for n in wanted) and len(set(wanted)) == len(wanted):
             ids = list(wanted)
         else:
@@ -295,14 +298,12 @@ class Restorer:
             (renumbered[e.id], forecast_id, e.summary, e.url, e.observed_on, e.stance, e.added_at, e.added_by,
              e.retracted_at, e.retracted_by, e.retraction_reason) for e in item.evidence]
         for event_id, event in zip(event_ids, item.events):
-            columns = event.columns
-            evidence_id = columns["evidence_id"]
             self.rows["events"].append((
-                event_id, forecast_id, event.version, event.at, event.actor, event.kind, columns["field"],
-                None if event.old is None else encode_value(event.old[0]),
-                None if event.new is None else encode_value(event.new[0]),
-                columns["from_status"], columns["to_status"], columns["note"],
-                None if evidence_id is None else renumbered[evidence_id]))
+                event_id, forecast_id, event.version, event.at, event.actor, event.kind, event.field,
+                None if event.old is UNSET else encode_value(event.old),
+                None if event.new is UNSET else encode_value(event.new),
+                event.from_status, event.to_status, event.note,
+                None if event.evidence_id is None else renumbered[event.evidence_id]))
             self.rows["event_citations"] += [(event_id, renumbered[n]) for n in event.cited]
 
     def _source_id(self, source: dict[str, Any] | None) -> int | None:

@@ -7,13 +7,12 @@ A reader yields `(where, object)` pairs, `where` being what an error message nam
 import codecs
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
+import msgspec
 
 from tracker.errors import InvalidInput
 from tracker.formulas import restore
@@ -92,10 +91,9 @@ class ImportFile:
         with self._open() as file:
             content = self._text(file.read(), self.name)
         try:
-            return orjson.loads(content)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{self.name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                               f"column {exc.colno}.") from None
+            return msgspec.json.decode(content)
+        except msgspec.DecodeError as exc:
+            raise InvalidInput(f"{self.name} is not valid JSON: {_lowered(exc)}.") from None
 
     def _json_records(self, progress: Progress | None) -> Iterator[tuple[str, Any]]:
         document = self._json_document()
@@ -126,12 +124,7 @@ class ImportFile:
                     raw = raw[len(codecs.BOM_UTF8):]
                 if not raw.strip():
                     continue
-                try:
-                    item = orjson.loads(raw)  # checks the UTF-8 too
-                except json.JSONDecodeError as exc:
-                    self._text(raw, f"{self.name} {where}")  # name a UTF-8 problem as such
-                    raise InvalidInput(f"{where}: not valid JSON: {exc.msg} at column {exc.colno}.") from None
-                yield where, item
+                yield where, raw  # decoded and checked in one step by objects.decode_forecast_line
                 if progress and number % 1000 == 0:
                     progress(file.tell())
 
@@ -163,6 +156,11 @@ class ImportFile:
                 raise InvalidInput(f"{self.name} line {reader.line_num}: not valid CSV ({exc}).") from None
             except StopIteration:
                 raise InvalidInput(f"{self.name} has no header line.") from None
+
+
+def _lowered(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].lower() + text[1:]
 
 
 # CSV cells are text; these columns are read as the types the interchange objects use.
