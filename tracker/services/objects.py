@@ -250,7 +250,7 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
         values["key"] = _rule(where, "key", clean_key, key)
     tags = values.get("tags") or []
     # Most files use a few tags many times, already in order: each is checked once.
-    if not (_valid_tags.issuperset(tags) and all(a < b for a, b in zip(tags, tags[1:]))):
+    if not (_valid_tags.issuperset(tags) and (len(tags) < 2 or tags == sorted(set(tags)))):
         tags = _rule(where, "tags", clean_tags, tags)
         if len(_valid_tags) < 100_000:
             _valid_tags.update(tags)
