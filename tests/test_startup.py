@@ -31,7 +31,7 @@ def loaded_by(*args: str) -> dict:
                                   ["evidence", "--help"], ["db", "--help"],
                                   ["score", "--help"], ["stats", "--help"], ["report", "--help"],
                                   ["review", "--help"], ["snooze", "--help"], ["undo", "--help"],
-                                  ["doctor", "--help"]])
+                                  ["doctor", "--help"], ["export", "--help"], ["import", "--help"]])
 def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
     report = loaded_by(*args)
     assert not report["sqlalchemy"] and not report["alembic"]
@@ -44,7 +44,8 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
                                   ["report", "-o", "-", "--format", "markdown"], ["review"], ["review", "1"],
                                   ["snooze", "1", "--until", "+3d"], ["list", "--due", "--overdue"],
                                   ["undo"], ["list", "--as-of", "today"], ["show", "1", "--as-of", "today"],
-                                  ["review", "--format", "ics"]])
+                                  ["review", "--format", "ics"], ["export"],
+                                  ["export", "--format", "csv"], ["export", "--format", "markdown"]])
 def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
     report = loaded_by(*args)
     assert report["sqlalchemy"] and not report["alembic"]

@@ -20,6 +20,11 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of `day`, as an aware timestamp."""
+    return dt.datetime.combine(day, dt.time.min).astimezone()
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Move by calendar months, keeping the day of month where it exists (Jan 31 + 1m = Feb 28)."""
     index = day.year * 12 + day.month - 1 + months

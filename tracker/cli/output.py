@@ -6,14 +6,15 @@ timestamps are UTC in JSON and local time in tables.
 
 import csv
 import datetime as dt
-import io
 import json
 import shutil
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TextIO
 
 import click
+
+from tracker.formulas import neutralise
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -40,27 +41,33 @@ def to_json(data: Any, *, indent: int | None = None) -> str:
 
 
 def csv_cell(value: Any) -> str:
+    """A value as CSV text, neutralised so that no spreadsheet runs it as a formula."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(str(item) for item in value)
-    if isinstance(value, dict):
-        return str(value.get("title", ""))
-    if isinstance(value, (dt.date, dt.datetime)):
-        return json_value(value)
-    return str(value)
+        text = ";".join(str(item) for item in value)
+    elif isinstance(value, dict):
+        text = str(value.get("title", ""))
+    elif isinstance(value, (dt.date, dt.datetime)):
+        text = json_value(value)
+    else:
+        text = str(value)
+    return neutralise(text)
 
 
 def write_csv(rows: Sequence[dict[str, Any]]) -> None:
     columns: list[str] = []
     for row in rows:
         columns += [name for name, value in row.items() if name not in columns and not is_nested(value)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    write_csv_rows(columns, rows, sys.stdout)
+
+
+def write_csv_rows(columns: Sequence[str], rows: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    """The one CSV writer: a header, then one line a row, written as the rows come."""
+    writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([csv_cell(row.get(name)) for name in columns])
-    click.echo(buffer.getvalue(), nl=False)
 
 
 def is_nested(value: Any) -> bool:

@@ -24,7 +24,8 @@ def clean_url(url: str | None) -> str | None:
 
 
 def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: str | None = None,
-                 observed_on: dt.date | None = None, stance: str = "context") -> Evidence:
+                 observed_on: dt.date | None = None, stance: str = "context",
+                 at: dt.datetime | None = None, note: str | None = None) -> Evidence:
     summary = clean_text(summary, "evidence summary", required=True)
     if stance not in STANCES:
         raise InvalidInput(f"{stance!r} is not a stance; use one of {', '.join(STANCES)}.")
@@ -33,16 +34,17 @@ def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: s
         raise InvalidInput(f"observed-on {observed_on} is in the future; evidence is something that has happened.")
     url = clean_url(url)
     forecast = find_live_forecast(session, ref)
-    now = dates.utc_now()
+    now = at or dates.utc_now()
     evidence = Evidence(forecast_id=forecast.id, summary=summary, url=url, observed_on=observed_on,
                         stance=stance, added_at=now, added_by=actor)
     session.add(evidence)
     session.flush()
-    record_event(session, forecast, actor, "evidence_added", now, evidence_id=evidence.id)
+    record_event(session, forecast, actor, "evidence_added", now, evidence_id=evidence.id, note=note)
     return evidence
 
 
-def retract_evidence(session: Session, evidence_id: int, actor: str, reason: str) -> Evidence:
+def retract_evidence(session: Session, evidence_id: int, actor: str, reason: str, *,
+                     at: dt.datetime | None = None) -> Evidence:
     reason = clean_text(reason, "reason", required=True)
     evidence = session.get(Evidence, evidence_id, with_for_update=True) if 0 < evidence_id <= MAX_ID else None
     if evidence is None:
@@ -53,7 +55,7 @@ def retract_evidence(session: Session, evidence_id: int, actor: str, reason: str
     forecast = session.get(Forecast, evidence.forecast_id, with_for_update=True)
     if forecast.deleted_at is not None:
         raise Conflict(f"evidence {evidence_id} belongs to deleted forecast {forecast.id}; it cannot be changed.")
-    now = dates.utc_now()
+    now = at or dates.utc_now()
     evidence.retracted_at = now
     evidence.retracted_by = actor
     evidence.retraction_reason = reason

@@ -45,10 +45,11 @@ class ForecastFilter:
     source: str | None = None
     search: str | None = None
     final: bool | None = None
-    deleted: bool = False
+    deleted: bool | None = False  # True: only deleted ones; None: deleted or not
     actor: str | None = None
     due: bool = False
     overdue: bool = False
+    since: dt.date | None = None  # changed on or after this (local) date
     sort: str = "id"
     limit: int | None = None
 
@@ -234,7 +235,7 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
 
 
 def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-               name: str, value: Any) -> None:
+               name: str, value: Any, *, note: str | None = None) -> None:
     if name not in EDITABLE_FIELDS:
         raise InvalidInput(f"{name} cannot be edited; editable fields: {', '.join(EDITABLE_FIELDS)}.")
     if name == "claim":
@@ -251,17 +252,17 @@ def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime
     if old == value:
         return
     setattr(forecast, name, value)
-    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value)
+    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value, note=note)
 
 
 def change_tags(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-                add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+                add: tuple[str, ...], remove: tuple[str, ...], *, note: str | None = None) -> None:
     old = forecast.tags
     new = sorted((set(old) | set(clean_tags(add))) - set(clean_tags(remove)))
     if new == old:
         return
     replace_tags(forecast, new)
-    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new)
+    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new, note=note)
 
 
 def replace_tags(forecast: Forecast, tags: list[str]) -> None:
@@ -297,13 +298,14 @@ def record_status_change(session: Session, forecast: Forecast, actor: str, at: d
                  note=note, cited=sorted(set(evidence_ids)))
 
 
-def delete_forecast(session: Session, ref: str, actor: str, reason: str) -> Forecast:
+def delete_forecast(session: Session, ref: str, actor: str, reason: str, *,
+                    at: dt.datetime | None = None) -> Forecast:
     """Hide a forecast entered by mistake; its rows and history stay."""
     reason = clean_text(reason, "reason", required=True)
     forecast = find_forecast(session, ref, for_update=True)
     if forecast.deleted_at is not None:
         raise Conflict(f"forecast {forecast.id} was already deleted on {forecast.deleted_at:%Y-%m-%d}.")
-    now = dates.utc_now()
+    now = at or dates.utc_now()
     forecast.deleted_at = now
     record_event(session, forecast, actor, "deleted", now, note=reason)
     return forecast
@@ -315,7 +317,10 @@ def list_forecasts(session: Session, filters: ForecastFilter) -> list[dict[str, 
 
 def filtered_query(filters: ForecastFilter) -> Select:
     query = select(Forecast)
-    query = query.where(Forecast.deleted_at.is_not(None) if filters.deleted else Forecast.deleted_at.is_(None))
+    if filters.deleted is not None:
+        query = query.where(Forecast.deleted_at.is_not(None) if filters.deleted else Forecast.deleted_at.is_(None))
+    if filters.since is not None:
+        query = query.where(Forecast.updated_at >= dates.start_of_day(filters.since))
     if filters.statuses:
         query = query.where(Forecast.status.in_(filters.statuses))
     if filters.final is not None:

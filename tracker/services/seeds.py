@@ -1,6 +1,5 @@
 """Bundled seed sets: forecast objects in the interchange format, loaded idempotently by key."""
 
-import datetime as dt
 import json
 from importlib.resources import files
 from typing import Any
@@ -8,8 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import InvalidInput, NotFound
-from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, create_forecast, record_status_change
+from tracker.errors import NotFound
+from tracker.services.imports import create_from_object
+from tracker.services.objects import read_forecast_object
 from tracker.storage.models import Forecast
 
 
@@ -46,40 +46,11 @@ def load_sets(session: Session, actor: str, names: tuple[str, ...]) -> dict[str,
         raise NotFound(f"no seed set {', '.join(map(repr, unknown))}; available: {', '.join(sets)}.")
     added = skipped = 0
     for name in names or tuple(sets):
-        for item in sets[name]["forecasts"]:
-            if session.scalar(select(Forecast.id).where(Forecast.key == item["key"])) is not None:
+        for number, data in enumerate(sets[name]["forecasts"], start=1):
+            item = read_forecast_object(f"seed set {name}, forecast {number}", data)
+            if session.scalar(select(Forecast.id).where(Forecast.key == item.key)) is not None:
                 skipped += 1
                 continue
-            forecast = create_forecast(session, actor, draft_from_object(item), note=f"seed set {name}")
-            if item.get("status", "open") != forecast.status:
-                record_status_change(session, forecast, actor, forecast.updated_at, item["status"],
-                                     f"seed set {name}", ())
+            create_from_object(session, actor, item, f"seed set {name}")
             added += 1
     return {"added": added, "unchanged": skipped}
-
-
-def draft_from_object(item: dict[str, Any]) -> ForecastDraft:
-    """A ForecastDraft from an interchange-format forecast object."""
-    source = item.get("source")
-    if source and source.get("published_on"):
-        source = {**source, "published_on": _date(source["published_on"], "source.published_on")}
-    return ForecastDraft(
-        claim=item.get("claim") or "",
-        key=item.get("key"),
-        criteria=item.get("criteria"),
-        source=source,
-        made_on=_date(item.get("made_on"), "made_on"),
-        resolve_by=_date(item.get("resolve_by"), "resolve_by"),
-        probability=item.get("probability"),
-        tags=list(item.get("tags") or []),
-        review_every=item.get("review_every") or DEFAULT_REVIEW_EVERY,
-    )
-
-
-def _date(value: str | None, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{field} {value!r} is not an ISO date (YYYY-MM-DD).") from None

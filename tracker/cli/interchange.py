@@ -1,0 +1,110 @@
+"""`tracker export` and `tracker import`: the ledger to and from JSON, JSONL, CSV and Markdown."""
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from tracker.cli.context import Ledger, pass_ledger
+from tracker.cli.output import message
+from tracker.cli.params import DATE
+from tracker.cli.progress import progress_bar
+from tracker.errors import InvalidInput
+from tracker.statuses import STATUSES
+
+EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown")
+IMPORT_FORMATS = ("json", "jsonl", "csv")
+ORIGINS = ("fatebook", "predictionbook")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS),
+              help="Output format [default: from the -o file name, else json].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout (replaced only once the export is complete).")
+@click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
+@click.option("--tag", "tags", multiple=True, help="Only forecasts with this tag; repeat to require several.")
+@click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
+@click.option("--since", type=DATE, help="Only forecasts changed on or after this date.")
+@pass_ledger
+def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
+    """Write forecasts, with their evidence and timelines, as JSON, JSONL, CSV or Markdown."""
+    from tracker.cli.writers import SUFFIXES, WRITERS
+    from tracker.services.export import count_exported, exported_records, start_snapshot
+    from tracker.services.forecasts import ForecastFilter
+
+    fmt = fmt or (output and SUFFIXES.get(output.suffix.lower())) or "json"
+    filters = ForecastFilter(statuses=statuses, tags=tags, source=source, since=since, deleted=None)
+    with ledger.session(write=False) as session, _destination(output) as stream:
+        start_snapshot(session)
+        total = count_exported(session, filters) if sys.stderr.isatty() else 0
+        with progress_bar(total, "Exporting") as advance_to:
+            records = exported_records(session, filters, timelines=fmt != "csv")
+            WRITERS[fmt](_counted(records, advance_to), stream)
+    if output:
+        message(f"Exported to {output}.")
+
+
+def _counted(records, advance_to):
+    for done, record in enumerate(records, start=1):
+        yield record
+        if advance_to and done % 500 == 0:
+            advance_to(done)
+
+
+@contextmanager
+def _destination(output: Path | None):
+    """stdout, or a temporary file beside OUTPUT that replaces it only when all is written."""
+    if output is None:
+        yield sys.stdout
+        return
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidInput(f"the folder {folder} does not exist; create it or choose another -o path.")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write in {folder}: {exc.strerror}.") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.replace(temporary, output)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {output}: {exc.strerror}.") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+class _DryRun(Exception):
+    """Raised inside the import's transaction to roll back everything a dry run did."""
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS),
+              help="File format [default: from the file name].")
+@click.option("--from", "origin", type=click.Choice(ORIGINS),
+              help="The file is another tracker's export: Fatebook's CSV or PredictionBook's JSON.")
+@click.option("--dry-run", is_flag=True, help="Report what would be added and updated; write nothing.")
+@pass_ledger
+def import_(ledger: Ledger, file, fmt, origin, dry_run):
+    """Add or update forecasts from a file; all or nothing, matched by key."""
+    from tracker.services.imports import import_file
+    from tracker.services.readers import ImportFile, choose_format
+
+    source = ImportFile(file, choose_format(file, fmt, origin), origin)
+    try:
+        with ledger.session(write=True) as session:
+            with progress_bar(source.size() if sys.stderr.isatty() else 0, "Importing") as advance_to:
+                counts = import_file(session, ledger.actor, source, progress=advance_to)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        message(f"Dry run, nothing written: {file.name} would add {counts.added}, update {counts.updated} "
+                f"and leave {counts.unchanged} unchanged.")
+        return
+    message(f"Imported {file.name}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged.")

@@ -1,0 +1,44 @@
+"""Export formats: each writes forecast records to a text stream as they come, never all at once.
+
+JSON and JSONL keep the key order of `services.records`, so two exports of the same ledger are
+byte for byte the same and diff well line by line.
+"""
+
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from tracker.cli.output import to_json, write_csv_rows
+
+# The scalar fields of a forecast: one CSV column each (tags joined with `;`, source by title).
+CSV_COLUMNS = ("id", "key", "claim", "criteria", "source", "made_on", "resolve_by", "probability", "status",
+               "tags", "review_every", "next_review_on", "created_at", "updated_at", "version", "deleted_at")
+
+
+def write_json(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    """`{"version": 1, "forecasts": [...]}`, laid out exactly as `json.dumps(…, indent=2)` would."""
+    stream.write('{\n  "version": 1,\n  "forecasts": [')
+    separator = "\n    "
+    for record in records:
+        stream.write(separator + to_json(record, indent=2).replace("\n", "\n    "))
+        separator = ",\n    "
+    stream.write("\n  ]\n}\n" if separator != "\n    " else "]\n}\n")
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    for record in records:
+        stream.write(to_json(record) + "\n")
+
+
+def write_csv(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    write_csv_rows(CSV_COLUMNS, records, stream)
+
+
+def write_markdown(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    from tracker.cli.markdown import write_markdown as write
+
+    write(records, stream)
+
+
+WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv, "markdown": write_markdown}
+SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".md": "markdown",
+            ".markdown": "markdown"}

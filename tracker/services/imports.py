@@ -1,0 +1,354 @@
+"""Import: forecast objects from a file into the ledger, all or nothing, upserting by key.
+
+Two kinds of object arrive:
+
+- a full-fidelity object (one with `events`, as `tracker export` writes it) whose key is new is
+  restored as it was: its fields, evidence and timeline are copied, events and all, through the
+  bulk path. Its ids are kept where they are free in this ledger; where any is taken, the
+  forecast, its evidence or its events get the next free ids, and the events that name
+  evidence are rewritten to the new evidence ids.
+- any other object whose key is new (a bare object, a CSV row, another tracker's question) is
+  created by the importing user now, and resolved, given evidence or deleted as it says, each
+  change an event noting the file it came from.
+
+An object whose key is already in the ledger updates that forecast: each field it carries
+that differs becomes an `edited` or `status_changed` event by the importing user, noting the
+file; evidence it has that the forecast lacks is added, retractions and deletion are applied.
+An object equal to the forecast changes nothing.
+
+The first pass reads and checks the whole file and restores new full-fidelity objects in
+bulk; the second re-reads the file and applies the rest through the ordinary services.
+"""
+
+import datetime as dt
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from itertools import islice
+from typing import Any
+
+import msgspec
+from msgspec import UNSET
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import dates
+from tracker.errors import Conflict, TrackerError
+from tracker.services.evidence import add_evidence, retract_evidence
+from tracker.services.forecasts import (
+    EDITABLE_FIELDS,
+    apply_edit,
+    change_tags,
+    create_forecast,
+    delete_forecast,
+    record_status_change,
+)
+from tracker.services.objects import SOURCE_FIELDS, ForecastObject, forecast_object
+from tracker.services.readers import ImportFile, Progress
+from tracker.storage.bulk import (
+    BulkInsert,
+    highest_id,
+    indexes_set_aside,
+    prepare_bulk_writes,
+    sync_id_sequences,
+)
+from tracker.storage.models import Event, EventCitation, Evidence, Forecast, ForecastTag, Source
+
+BATCH = 1000
+
+
+@dataclass
+class ImportCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def import_file(session: Session, actor: str, file: ImportFile, *,
+                progress: Progress | None = None) -> ImportCounts:
+    """Bring every forecast of the file into the ledger, or raise and change nothing."""
+    counts = ImportCounts()
+    prepare_bulk_writes(session, TABLES)
+    restorer = Restorer(session)
+    seen_keys: set[str] = set()
+    later: list[int] = []  # numbers of the objects the second pass applies
+    number = 0
+    with indexes_set_aside(session, BULK_TABLES), _collector_paused():
+        for batch in _batches(file.records(progress)):
+            objects = []
+            for where, data in batch:
+                item = forecast_object(where, data)
+                if item.key is not None:
+                    if item.key in seen_keys:
+                        raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
+                                       "each forecast may appear once.")
+                    seen_keys.add(item.key)
+                objects.append(item)
+            keys = [item.key for item in objects if item.key is not None]
+            present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
+            for item in objects:
+                if item.full and item.key not in present:
+                    _report(item.where, restorer.add, item)
+                    counts.added += 1
+                else:
+                    later.append(number)
+                number += 1
+            restorer.flush()
+    sync_id_sequences(session, TABLES)
+    if later:
+        _apply_later(session, actor, file, later, counts)
+    return counts
+
+
+TABLES = (Source.__table__, Forecast.__table__, Evidence.__table__, Event.__table__)
+BULK_TABLES = (Forecast.__table__, ForecastTag.__table__, Evidence.__table__, Event.__table__,
+               EventCitation.__table__)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: a bulk restore makes millions of objects that hold no
+    cycles, and the collector would only scan them over and over (about a sixth of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _batches(records: Iterator[tuple[str, Any]]) -> Iterator[list[tuple[str, Any]]]:
+    while batch := list(islice(records, BATCH)):
+        yield batch
+
+
+def _report(where: str, action: Callable, *args):
+    """Run one object's change, naming the object in any complaint."""
+    try:
+        return action(*args)
+    except TrackerError as exc:
+        if str(exc).startswith(where):
+            raise
+        raise type(exc)(f"{where}: {exc}") from None
+
+
+def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[int],
+                 counts: ImportCounts) -> None:
+    note = f"imported from {file.name}"
+    now = dates.utc_now()
+    wanted = iter(numbers)
+    next_wanted = next(wanted)
+    for number, (where, data) in enumerate(file.records()):
+        if number != next_wanted:
+            continue
+        item = forecast_object(where, data)
+        forecast = None
+        if item.key is not None:
+            forecast = session.scalars(select(Forecast).where(Forecast.key == item.key)).first()
+        if forecast is None:
+            _report(where, create_from_object, session, actor, item, note)
+            counts.added += 1
+        elif _report(where, update_from_object, session, actor, forecast, item, now, note):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+        next_wanted = next(wanted, None)
+        if next_wanted is None:
+            return
+
+
+def create_from_object(session: Session, actor: str, item: ForecastObject, note: str) -> Forecast:
+    """A new forecast made now by `actor` from an object, then resolved and evidenced as it says."""
+    forecast = create_forecast(session, actor, item.draft(), note=note)
+    at = forecast.updated_at
+    for evidence in item.evidence:
+        added = add_evidence(session, str(forecast.id), actor, evidence.summary, url=evidence.url,
+                             observed_on=evidence.observed_on, stance=evidence.stance, at=at, note=note)
+        if evidence.retracted:
+            retract_evidence(session, added.id, actor, evidence.retraction_reason or note, at=at)
+    if item.status != forecast.status:
+        record_status_change(session, forecast, actor, at, item.status, note, ())
+    if item.deleted_at is not None:
+        delete_forecast(session, str(forecast.id), actor, note, at=at)
+    return forecast
+
+
+def update_from_object(session: Session, actor: str, forecast: Forecast, item: ForecastObject,
+                       at: dt.datetime, note: str) -> bool:
+    """Make the forecast say what the object says, field by field; True if anything changed."""
+    version = forecast.version
+    edits = {name: getattr(item, name) for name in EDITABLE_FIELDS
+             if name in item.given and getattr(item, name) != getattr(forecast, name)}
+    tags_differ = "tags" in item.given and item.tags != forecast.tags
+    status_differs = "status" in item.given and item.status != forecast.status
+    new_evidence, retractions = _evidence_changes(session, forecast, item)
+    deleting = item.deleted_at is not None and forecast.deleted_at is None
+    if not (edits or tags_differ or status_differs or new_evidence or retractions or deleting):
+        return False
+    if forecast.deleted_at is not None:
+        raise Conflict(f"forecast {forecast.id} ({forecast.key}) is deleted in this ledger and cannot be changed.")
+    for name, value in edits.items():
+        apply_edit(session, forecast, actor, at, name, value, note=note)
+    if tags_differ:
+        change_tags(session, forecast, actor, at, tuple(sorted(set(item.tags) - set(forecast.tags))),
+                    tuple(sorted(set(forecast.tags) - set(item.tags))), note=note)
+    for evidence in new_evidence:
+        added = add_evidence(session, str(forecast.id), actor, evidence.summary, url=evidence.url,
+                             observed_on=evidence.observed_on, stance=evidence.stance, at=at, note=note)
+        if evidence.retracted:
+            retractions.append((added.id, evidence.retraction_reason))
+    for evidence_id, reason in retractions:
+        retract_evidence(session, evidence_id, actor, reason or note, at=at)
+    if status_differs:
+        record_status_change(session, forecast, actor, at, item.status, note, ())
+    if deleting:
+        delete_forecast(session, str(forecast.id), actor, note, at=at)
+    return forecast.version != version
+
+
+def _evidence_changes(session: Session, forecast: Forecast, item: ForecastObject):
+    """The object's evidence the forecast lacks, and the retractions it has that the forecast lacks."""
+    if not item.evidence:
+        return [], []
+    held = session.scalars(select(Evidence).where(Evidence.forecast_id == forecast.id).order_by(Evidence.id)).all()
+    by_identity = {}
+    for row in held:
+        by_identity.setdefault((row.summary, row.url, row.observed_on, row.stance), row)
+    new, retractions = [], []
+    for evidence in item.evidence:
+        identity = evidence.identity()
+        if evidence.observed_on is None:
+            match = next((row for key, row in by_identity.items()
+                          if (key[0], key[1], key[3]) == (identity[0], identity[1], identity[3])), None)
+        else:
+            match = by_identity.get(identity)
+        if match is None:
+            new.append(evidence)
+        elif evidence.retracted and match.retracted_at is None:
+            retractions.append((match.id, evidence.retraction_reason))
+    return new, retractions
+
+
+def _json_text(value: Any) -> str:
+    """An event's old or new value as stored: JSON with sorted keys (as `records.encode_value`
+    writes it, less the spaces), for values that came from JSON and so need no conversion."""
+    return msgspec.json.encode(value, order="sorted").decode()
+
+
+class IdPool:
+    """Ids for restored rows: the file's own where they are free, the next unused ones otherwise.
+
+    Free means above every id the ledger held when the import began and not yet given out by
+    this import; a bitmap remembers which ones were, so memory stays small for millions.
+    """
+
+    WINDOW = 2**28  # file ids further than this above the ledger's are renumbered
+
+    def __init__(self, highest: int) -> None:
+        self.floor = self.top = highest
+        self.taken = bytearray()
+
+    def _is_free(self, n: int) -> bool:
+        offset = n - self.floor
+        if not 0 < offset < self.WINDOW:
+            return False
+        return offset >> 3 >= len(self.taken) or not self.taken[offset >> 3] & (1 << (offset & 7))
+
+    def _take(self, n: int) -> None:
+        offset = n - self.floor
+        if offset >> 3 >= len(self.taken):
+            self.taken.extend(bytes(max(offset >> 3, 2 * len(self.taken)) + 1 - len(self.taken)))
+        self.taken[offset >> 3] |= 1 << (offset & 7)
+        self.top = max(self.top, n)
+
+    def claim(self, wanted: list[int | None]) -> list[int]:
+        """Ids for a group of rows: all of the wanted ones if all are free, else all new, in order."""
+        if not wanted:
+            return []
+        if len(wanted) == 1:  # most groups: a forecast's own id, a one-event timeline
+            wanted_id = wanted[0]
+            ids = [wanted_id if wanted_id is not None and self._is_free(wanted_id) else self.top + 1]
+        elif all(n is not None and self._is_free(n) for n in wanted) and len(set(wanted)) == len(wanted):
+            ids = list(wanted)
+        else:
+            ids = list(range(self.top + 1, self.top + 1 + len(wanted)))
+        for n in ids:
+            self._take(n)
+        return ids
+
+
+class Restorer:
+    """Copies new full-fidelity forecasts into the ledger in bulk, timelines included."""
+
+    # The columns each row tuple fills, parents before children.
+    COLUMNS = {
+        "forecasts": ("id", "key", "claim", "criteria", "source_id", "made_on", "resolve_by", "probability",
+                      "status", "review_every", "next_review_on", "created_at", "updated_at", "version",
+                      "deleted_at"),
+        "forecast_tags": ("forecast_id", "tag"),
+        "evidence": ("id", "forecast_id", "summary", "url", "observed_on", "stance", "added_at", "added_by",
+                     "retracted_at", "retracted_by", "retraction_reason"),
+        "events": ("id", "forecast_id", "version", "at", "actor", "kind", "field", "old_value", "new_value",
+                   "from_status", "to_status", "note", "evidence_id"),
+        "event_citations": ("event_id", "evidence_id"),
+    }
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.forecast_ids = IdPool(highest_id(session, Forecast.__table__))
+        self.evidence_ids = IdPool(highest_id(session, Evidence.__table__))
+        self.event_ids = IdPool(highest_id(session, Event.__table__))
+        self.sources: dict[tuple, int] = {}
+        self.writers = {name: BulkInsert(session, Forecast.metadata.tables[name], columns)
+                        for name, columns in self.COLUMNS.items()}
+        self.rows: dict[str, list[tuple]] = {name: [] for name in self.COLUMNS}
+
+    def add(self, item: ForecastObject) -> None:
+        (forecast_id,) = self.forecast_ids.claim([item.id])
+        evidence_ids = self.evidence_ids.claim([e.id for e in item.evidence])
+        renumbered = {e.id: n for e, n in zip(item.evidence, evidence_ids)}
+        event_ids = self.event_ids.claim([e.id for e in item.events])
+        self.rows["forecasts"].append((
+            forecast_id, item.key, item.claim, item.criteria, self._source_id(item.source), item.made_on,
+            item.resolve_by, item.probability, item.status, item.review_every, item.next_review_on,
+            item.created_at, item.updated_at, item.version, item.deleted_at))
+        self.rows["forecast_tags"] += [(forecast_id, tag) for tag in item.tags]
+        self.rows["evidence"] += [
+            (renumbered[e.id], forecast_id, e.summary, e.url, e.observed_on, e.stance, e.added_at, e.added_by,
+             e.retracted_at, e.retracted_by, e.retraction_reason) for e in item.evidence]
+        for event_id, event in zip(event_ids, item.events):
+            self.rows["events"].append((
+                event_id, forecast_id, event.version, event.at, event.actor, event.kind, event.field,
+                None if event.old is UNSET else _json_text(event.old),
+                None if event.new is UNSET else _json_text(event.new),
+                event.from_status, event.to_status, event.note,
+                None if event.evidence_id is None else renumbered[event.evidence_id]))
+            self.rows["event_citations"] += [(event_id, renumbered[n]) for n in event.cited]
+
+    def _source_id(self, source: dict[str, Any] | None) -> int | None:
+        """The ledger's source with exactly these fields, added if it has none."""
+        if source is None:
+            return None
+        identity = tuple(source[name] for name in SOURCE_FIELDS)
+        if identity not in self.sources:
+            query = select(Source.id).where(*(getattr(Source, name).is_not_distinct_from(source[name])
+                                              for name in SOURCE_FIELDS)).order_by(Source.id).limit(1)
+            found = self.session.scalar(query)
+            if found is None:
+                row = Source(**source)
+                self.session.add(row)
+                self.session.flush()
+                found = row.id
+            self.sources[identity] = found
+        return self.sources[identity]
+
+    def flush(self) -> None:
+        """Write what has gathered, parents before children."""
+        for name, rows in self.rows.items():
+            self.writers[name].insert(rows)
+            rows.clear()

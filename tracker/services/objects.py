@@ -1,0 +1,315 @@
+"""Interchange-format forecast objects (SPEC section 3), read and checked field by field.
+
+The shape and types of an object are declared once, as msgspec structs: msgspec checks them
+while it decodes (JSONL lines go straight from bytes to structs) or converts (objects that came
+from JSON documents, CSV rows, seeds and other trackers). The ledger's own rules (key and tag
+names, non-empty text, whole timelines) are checked after. Either way a bad object raises
+InvalidInput naming where it is (`line 12`, `record 3`) and which field is wrong. Keys the
+format does not know are ignored.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, NoReturn
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from tracker import statuses
+from tracker.errors import InvalidInput, TrackerError
+from tracker.fields import STANCES
+from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
+
+SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
+# Text a database cannot hold: NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_KIND = re.compile(r"^[a-z][a-z_]*$")
+_PATH = re.compile(r" - at `\$(.*)`$")
+
+Id = Annotated[int, Meta(ge=1, le=2**63 - 1)]
+Timestamp = Annotated[dt.datetime, Meta(tz=True)]
+Status = Literal["open", "developing", "stalled", "confirmed", "partial", "refuted", "void"]
+Stance = Literal["supports", "contradicts", "context"]
+assert Status.__args__ == statuses.STATUSES
+
+
+class SourceObject(Struct):
+    title: str
+    author: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    published_on: dt.date | None = None
+    notes: str | None = None
+
+
+class EvidenceObject(Struct):
+    summary: str
+    id: Id | None = None
+    url: str | None = None
+    observed_on: dt.date | None = None
+    stance: Stance = "context"
+    added_at: Timestamp | None = None
+    added_by: str | None = None
+    retracted_at: Timestamp | None = None
+    retracted_by: str | None = None
+    retraction_reason: str | None = None
+
+    @property
+    def retracted(self) -> bool:
+        return self.retracted_at is not None or self.retraction_reason is not None
+
+    def identity(self) -> tuple:
+        """What makes two pieces of evidence the same, whoever added them and when."""
+        return (self.summary, self.url, self.observed_on, self.stance)
+
+
+class EventObject(Struct, rename={"from_status": "from", "to_status": "to", "cited": "evidence_ids"}):
+    """One timeline entry; `old` and `new` stay UNSET when the event has none."""
+
+    kind: str
+    at: Timestamp
+    actor: str
+    version: Id
+    id: Id | None = None
+    field: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str | None = None
+    evidence_id: Id | None = None
+    cited: list[Id] = []
+    old: Any = UNSET
+    new: Any = UNSET
+
+
+class _Shape(Struct):
+    """A forecast object as it arrives; UNSET marks the fields it does not carry."""
+
+    claim: str
+    key: str | None | UnsetType = UNSET
+    id: Id | None | UnsetType = UNSET
+    criteria: str | None | UnsetType = UNSET
+    source: SourceObject | None | UnsetType = UNSET
+    made_on: dt.date | None | UnsetType = UNSET
+    resolve_by: dt.date | None | UnsetType = UNSET
+    probability: Annotated[float, Meta(ge=0, le=1)] | None | UnsetType = UNSET
+    status: Status | UnsetType = UNSET
+    tags: list[str] | None | UnsetType = UNSET
+    review_every: Annotated[int, Meta(ge=1, le=3650)] | UnsetType = UNSET
+    next_review_on: dt.date | None | UnsetType = UNSET
+    created_at: Timestamp | None | UnsetType = UNSET
+    updated_at: Timestamp | None | UnsetType = UNSET
+    version: Annotated[int, Meta(ge=0, le=2**63 - 1)] | None | UnsetType = UNSET
+    deleted_at: Timestamp | None | UnsetType = UNSET
+    evidence: list[EvidenceObject] | None | UnsetType = UNSET
+    events: list[EventObject] | None | UnsetType = UNSET
+
+
+_DECODER = msgspec.json.Decoder(_Shape)
+_KNOWN_KINDS = frozenset({"created", "edited", "status_changed", "evidence_added", "evidence_retracted", "deleted"})
+_valid_tags: set[str] = set()
+
+
+@dataclass
+class ForecastObject:
+    """One forecast as a file gives it; `given` names the fields the file actually carried."""
+
+    where: str
+    given: frozenset[str]
+    claim: str
+    key: str | None = None
+    id: int | None = None
+    criteria: str | None = None
+    source: dict[str, Any] | None = None
+    made_on: dt.date | None = None
+    resolve_by: dt.date | None = None
+    probability: float | None = None
+    status: str = statuses.DEFAULT
+    tags: list[str] = field(default_factory=list)
+    review_every: int = DEFAULT_REVIEW_EVERY
+    next_review_on: dt.date | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    version: int | None = None
+    deleted_at: dt.datetime | None = None
+    evidence: list[EvidenceObject] = field(default_factory=list)
+    events: list[EventObject] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        """A full-fidelity object carries its own timeline and is restored with it."""
+        return bool(self.events)
+
+    def draft(self) -> ForecastDraft:
+        return ForecastDraft(claim=self.claim, key=self.key, criteria=self.criteria, source=self.source,
+                             made_on=self.made_on, resolve_by=self.resolve_by, probability=self.probability,
+                             tags=list(self.tags), review_every=self.review_every)
+
+
+def _fail(where: str, name: str, problem: str) -> NoReturn:
+    raise InvalidInput(f"{where}, field {name!r}: {problem}")
+
+
+_TYPE_WORDS = {"str": "text", "int": "a whole number", "float": "a number", "array": "an array",
+               "object": "an object", "null": "null", "bool": "true or false", "datetime": "a timestamp",
+               "date": "a date"}
+_CHOICES = {"status": statuses.STATUSES, "stance": STANCES}
+_SAYINGS = [
+    (re.compile(r"^Invalid RFC3339 encoded date$"), lambda m, f: "is not a date; use YYYY-MM-DD"),
+    (re.compile(r"^Invalid RFC3339 encoded datetime$"),
+     lambda m, f: "is not a timestamp; use ISO 8601 such as 2026-03-01T12:00:00+00:00"),
+    (re.compile(r"^Expected `datetime` with a timezone component$"), lambda m, f: "has no time zone; add one, such as +00:00"),
+    (re.compile(r"^Invalid enum value (.*)$"),
+     lambda m, f: f"{m.group(1)} is not one of {', '.join(_CHOICES.get(f.rsplit('.', 1)[-1], ()))}"),
+    (re.compile(r"^Expected `(?:float|int)` ([<>]=) (.*)$"), lambda m, f: f"is out of range (it must be {m.group(1)} {m.group(2)})"),
+    (re.compile(r"^Expected `([^`]*)`, got `(\w+)`$"),
+     lambda m, f: f"must be {' or '.join(_TYPE_WORDS.get(t.strip(), t.strip()) for t in m.group(1).split('|'))}, "
+                  f"not {_TYPE_WORDS.get(m.group(2), m.group(2))}"),
+]
+
+
+def _invalid(where: str, exc: msgspec.ValidationError) -> InvalidInput:
+    """msgspec's complaint (`Expected `str`, got `int` - at `$.claim``) in tracker's words."""
+    text = str(exc)
+    if text.startswith("Object missing required field"):
+        return InvalidInput(f"{where}, field {text.split('`')[1]!r}: is missing.")
+    match = _PATH.search(text)
+    problem = text[: match.start()] if match else text
+    name = match.group(1).lstrip(".") if match else ""
+    for pattern, saying in _SAYINGS:
+        if found := pattern.match(problem):
+            problem = saying(found, name)
+            break
+    if name:
+        return InvalidInput(f"{where}, field {name!r}: {problem}.")
+    return InvalidInput(f"{where}: expected an object with fields such as \"claim\"; {problem}.")
+
+
+def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
+    """Decode and check one JSON text (a JSONL line) straight from its bytes."""
+    try:
+        shape = _DECODER.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise _invalid(where, exc) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{where} is not UTF-8 text (byte {exc.start + 1}); is this the right file?") from None
+    return _checked(where, shape, screen=b"\\u" in raw)
+
+
+def forecast_object(where: str, data: Any) -> ForecastObject:
+    """A checked forecast object from a reader's item: raw JSON bytes, or Python values."""
+    if isinstance(data, bytes):
+        return decode_forecast_line(where, data)
+    return read_forecast_object(where, data)
+
+
+def read_forecast_object(where: str, data: Any) -> ForecastObject:
+    """Check one forecast object given as Python values; raise InvalidInput naming the first bad field."""
+    try:
+        shape = msgspec.convert(data, _Shape)
+    except msgspec.ValidationError as exc:
+        raise _invalid(where, exc) from None
+    return _checked(where, shape, screen=True)
+
+
+def _strings(value: Any) -> list[tuple[str, str]]:
+    """Every text in a decoded object, with the field it sits in."""
+    found = []
+    if isinstance(value, Struct):
+        for info in msgspec.structs.fields(value):
+            found += [(f"{info.encode_name}{'.' + inner if inner else ''}", text)
+                      for inner, text in _strings(getattr(value, info.name))]
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found += [(f"[{n}]{'.' + inner if inner and not inner.startswith('[') else inner}", text)
+                      for inner, text in _strings(item)]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found += [(f"{key}{'.' + inner if inner else ''}", text) for inner, text in _strings(item)]
+    elif isinstance(value, str):
+        found.append(("", value))
+    return found
+
+
+def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
+    """The ledger's own rules, on top of the types msgspec has checked."""
+    if screen:
+        # NUL, and lone surrogates from Python values, pass msgspec; no database stores them.
+        for name, text in _strings(shape):
+            if _UNSTORABLE.search(text):
+                _fail(where, name.replace(".[", "["),
+                      "holds a NUL character or an unpaired surrogate, which cannot be stored.")
+    if not shape.claim.strip():
+        _fail(where, "claim", "is empty.")
+    values = {name: value for name, value in msgspec.structs.asdict(shape).items() if value is not UNSET}
+    given = frozenset(values)
+    key = values.get("key")
+    if key is not None:
+        values["key"] = _rule(where, "key", clean_key, key)
+    tags = values.get("tags") or []
+    # Most files use a few tags many times, already in order: each is checked once.
+    if not (_valid_tags.issuperset(tags) and (len(tags) < 2 or tags == sorted(set(tags)))):
+        tags = _rule(where, "tags", clean_tags, tags)
+        if len(_valid_tags) < 100_000:
+            _valid_tags.update(tags)
+    values["tags"] = tags
+    made_on, resolve_by = values.get("made_on"), values.get("resolve_by")
+    if made_on and resolve_by and resolve_by < made_on:
+        _fail(where, "resolve_by", f"{resolve_by} is before made_on {made_on}.")
+    if values.get("source") is not None:
+        values["source"] = {name: getattr(shape.source, name) for name in SOURCE_FIELDS}
+        if not values["source"]["title"].strip():
+            _fail(where, "source.title", "is empty.")
+    for name in ("evidence", "events"):
+        values[name] = values.get(name) or []
+    for n, item in enumerate(values["evidence"]):
+        if not item.summary.strip():
+            _fail(where, f"evidence[{n}].summary", "is empty.")
+    for name in ("status", "review_every"):
+        if values.get(name) is None:
+            values.pop(name, None)
+    forecast = ForecastObject(where=where, given=given, **values)
+    if forecast.full:
+        _check_timeline(forecast)
+    return forecast
+
+
+def _rule(where: str, name: str, check, value):
+    """Run one of the ledger's own checks, reporting its complaint against this field."""
+    try:
+        return check(value)
+    except TrackerError as exc:
+        _fail(where, name, str(exc))
+
+
+def _check_timeline(forecast: ForecastObject) -> None:
+    """A timeline must be whole: every field of the forecast, versions 1..n, and every
+    evidence it names present."""
+    where = forecast.where
+    for name in ("key", "made_on", "next_review_on", "created_at", "updated_at", "version"):
+        if getattr(forecast, name) is None:
+            _fail(where, name, "is missing; an object with events must carry every field of the forecast.")
+    for n, event in enumerate(forecast.events):
+        if event.kind not in _KNOWN_KINDS and not _KIND.match(event.kind):
+            _fail(where, f"events[{n}].kind", f"{event.kind!r} is not an event kind.")
+        if not event.actor.strip():
+            _fail(where, f"events[{n}].actor", "is empty.")
+        if event.version != n + 1:
+            _fail(where, f"events[{n}].version", f"is {event.version}; the timeline's versions must run 1, 2, 3…")
+        if len(event.cited) > 1:
+            event.cited = sorted(set(event.cited))
+    if forecast.version != len(forecast.events):
+        _fail(where, "version", f"is {forecast.version} but the timeline has {len(forecast.events)} events.")
+    evidence_ids = [e.id for e in forecast.evidence]
+    for n, item in enumerate(forecast.evidence):
+        if item.id is None or item.added_at is None or not item.added_by:
+            _fail(where, f"evidence[{n}]", "needs its id, added_at and added_by in an object with events.")
+        if evidence_ids.count(item.id) > 1:
+            _fail(where, f"evidence[{n}].id", f"evidence id {item.id} appears twice.")
+    for n, event in enumerate(forecast.events):
+        named = event.cited + ([event.evidence_id] if event.evidence_id else [])
+        for evidence_id in named:
+            if evidence_id not in evidence_ids:
+                _fail(where, f"events[{n}]", f"names evidence {evidence_id}, which the forecast does not have.")
