@@ -11,7 +11,7 @@ import click
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
 from tracker.cli.params import DATE
-from tracker.cli.progress import progress_bar
+from tracker.cli.progress import WORTH_SHOWING_BYTES, progress_bar
 from tracker.errors import InvalidInput
 from tracker.statuses import STATUSES
 
@@ -99,7 +99,8 @@ def import_(ledger: Ledger, file, fmt, origin, dry_run):
     source = ImportFile(file, choose_format(file, fmt, origin), origin)
     try:
         with ledger.session(write=True) as session:
-            with progress_bar(source.size() if sys.stderr.isatty() else 0, "Importing") as advance_to:
+            with progress_bar(source.size() if sys.stderr.isatty() else 0, "Importing",
+                              worth_showing=WORTH_SHOWING_BYTES) as advance_to:
                 counts = import_file(session, ledger.actor, source, progress=advance_to)
             if dry_run:
                 raise _DryRun

@@ -7,13 +7,15 @@ from contextlib import contextmanager
 import click
 
 # Work smaller than this finishes in a moment; a bar would only flicker.
-WORTH_SHOWING = 20_000
+WORTH_SHOWING = 20_000  # forecasts
+WORTH_SHOWING_BYTES = 20 * 2**20  # of a file to import: some 20,000 forecasts
 
 
 @contextmanager
-def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+def progress_bar(total: int, label: str, *, worth_showing: int = WORTH_SHOWING
+                 ) -> Iterator[Callable[[int], None] | None]:
     """Yields `advance_to(done)` for a bar on stderr, or None when no bar is shown."""
-    if total < WORTH_SHOWING or not sys.stderr.isatty():
+    if total < worth_showing or not sys.stderr.isatty():
         yield None
         return
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
