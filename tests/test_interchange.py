@@ -55,7 +55,7 @@ def test_export_jsonl_is_one_forecast_a_line(seeded):
 def test_export_to_a_file_takes_the_format_from_its_name(seeded, tmp_path):
     for name, check in [("out.jsonl", lambda t: len(t.splitlines()) == 3),
                         ("out.csv", lambda t: t.startswith("id,key,claim,")),
-                        ("out.md", lambda t: t.startswith("# Forecasts\n")),
+                        ("out.md", lambda t: t.startswith("# ") and "## Forecasts" in t),
                         ("out.json", lambda t: json.loads(t)["version"] == 1)]:
         result = ok("export", "-o", tmp_path / name)
         assert result.stdout == "" and f"Exported to {tmp_path / name}" in result.stderr
@@ -77,14 +77,20 @@ def test_export_filters_are_those_of_list(seeded):
     assert json.loads(export("--status", "void")) == {"version": 1, "forecasts": []}
 
 
-def test_export_markdown_reads_as_a_document(ledger):
+def test_export_markdown_is_the_report_as_markdown(ledger, tmp_path):
     busy_ledger()
     text = export("--format", "markdown")
-    assert "## 1. US–Russia communication channels" in text
+    assert "## Status overview" in text and "## Scores and calibration" in text and "## Scorecards" in text
+    assert "### 1. US–Russia communication channels" in text
     assert "- **Status:** developing" in text and "- **Probability:** 60%" in text
-    assert "### Evidence" in text and "~~" in text and "(retracted by tester: misread" in text
-    assert "### Timeline" in text and "status open → developing citing #1: line works" in text
-    assert "*Deleted " in text
+    assert "~~" in text and "misread; see" in text  # the retracted evidence, struck through
+    assert "anchorage-2025/deterrence-talks" not in text  # deleted forecasts stay out of documents
+    ok("report", "-o", tmp_path / "report.md")
+    report = (tmp_path / "report.md").read_text()
+    assert text.split("\n", 3)[3] == report.split("\n", 3)[3]  # all but the generated-at line
+
+    only_confirmed = export("--format", "markdown", "--status", "confirmed")
+    assert "### 2. " in only_confirmed and "### 1. " not in only_confirmed
 
 
 def test_csv_export_neutralises_formulas_and_import_restores_them(ledger, ledgers, tmp_path):

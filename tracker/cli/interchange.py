@@ -4,6 +4,7 @@ import os
 import sys
 import tempfile
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import click
@@ -37,15 +38,26 @@ def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
     from tracker.services.forecasts import ForecastFilter
 
     fmt = fmt or (output and SUFFIXES.get(output.suffix.lower())) or "json"
-    filters = ForecastFilter(statuses=statuses, tags=tags, source=source, since=since, deleted=None)
+    # Markdown is for reading, like the report it reproduces: deleted forecasts stay out.
+    filters = ForecastFilter(statuses=statuses, tags=tags, source=source, since=since,
+                             deleted=False if fmt == "markdown" else None)
     with ledger.session(write=False) as session, _destination(output) as stream:
         start_snapshot(session)
+        write = WRITERS.get(fmt) or markdown_writer(session)
         total = count_exported(session, filters) if sys.stderr.isatty() else 0
         with progress_bar(total, "Exporting") as advance_to:
             records = exported_records(session, filters, timelines=fmt != "csv")
-            WRITERS[fmt](_counted(records, advance_to), stream)
+            write(_counted(records, advance_to), stream)
     if output:
         message(f"Exported to {output}.")
+
+
+def markdown_writer(session):
+    """The report's Markdown document, its forecasts the exported ones."""
+    from tracker.cli.report_markdown import write_report_markdown
+    from tracker.services.report import report_summary
+
+    return partial(write_report_markdown, report_summary(session))
 
 
 def _counted(records, advance_to):

@@ -1,12 +1,14 @@
 """The report as Markdown, for pasting into a wiki or an issue: the same content as the HTML page.
 
-`report_markdown` renders the whole report and `scorecard_markdown` one scorecard, so that
-other outputs (such as an export to Markdown) can reuse them. User text is escaped so that
+`report_markdown` renders the whole report; `write_report_markdown` writes it forecast by
+forecast for `export --format markdown`, so both give the same document. User text is escaped so that
 it shows as written and never becomes markup, links or HTML.
 """
 
+import io
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from tracker.cli import report_text as words
@@ -89,8 +91,8 @@ def forecast_markdown(forecast: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_markdown(content: dict[str, Any]) -> str:
-    """The whole report: overview, scores and calibration, scorecards by group, every forecast."""
+def summary_markdown(content: dict[str, Any]) -> str:
+    """Everything before the forecasts: title, overview, scores and calibration, scorecards."""
     parts = [f"# {words.TITLE}", "", md(words.generated_line(content)), "",
              overview_markdown(content["stats"]),
              scorecard_markdown(content["scorecard"], "Scores and calibration"),
@@ -100,5 +102,23 @@ def report_markdown(content: dict[str, Any]) -> str:
     if not any(groupings.values()):
         parts += ["No resolved forecasts yet.", ""]
     parts += ["## Forecasts", ""]
-    parts += [forecast_markdown(f) for f in content["forecasts"]] or ["The ledger holds no forecasts yet.\n"]
     return "\n".join(parts)
+
+
+def write_report_markdown(summary: dict[str, Any], forecasts: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    """The report as Markdown, forecast by forecast as they come (what `export --format markdown` streams)."""
+    stream.write(summary_markdown(summary) + "\n")
+    written = False
+    for forecast in forecasts:
+        score = summary["scores"].get(forecast["id"])
+        stream.write(forecast_markdown({**forecast, "score": score}) + "\n")
+        written = True
+    if not written:
+        stream.write("No forecasts to show.\n")
+
+
+def report_markdown(content: dict[str, Any]) -> str:
+    """The whole report: overview, scores and calibration, scorecards by group, every forecast."""
+    stream = io.StringIO()
+    write_report_markdown(content, content["forecasts"], stream)
+    return stream.getvalue()

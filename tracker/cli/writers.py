@@ -33,12 +33,8 @@ def write_csv(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
     write_csv_rows(CSV_COLUMNS, records, stream)
 
 
-def write_markdown(records: Iterable[dict[str, Any]], stream: TextIO) -> None:
-    from tracker.cli.markdown import write_markdown as write
-
-    write(records, stream)
-
-
-WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv, "markdown": write_markdown}
+# Markdown is the report's document (tracker/cli/report_markdown.py); `export` writes it itself
+# since it needs the ledger-wide summary as well as the records.
+WRITERS = {"json": write_json, "jsonl": write_jsonl, "csv": write_csv}
 SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".md": "markdown",
             ".markdown": "markdown"}

@@ -14,16 +14,27 @@ from tracker.services.stats import LIVE, ledger_stats
 from tracker.storage.models import Event, Evidence, Forecast
 
 
-def report_content(session: Session) -> dict[str, Any]:
-    """Plain values for any rendering of the report (HTML, Markdown).
+def report_summary(session: Session) -> dict[str, Any]:
+    """The ledger-wide part of the report: counts, the overall scorecard, and group scorecards.
 
-    `scorecard` covers every resolved forecast; `scorecards` holds one list of group cards
-    per grouping of `score --by`; each forecast carries its `evidence`, its `events` and,
-    once resolved, its `score` (the per-forecast entry of the overall scorecard).
+    Each value is plain; `scores` maps a resolved forecast's id to its entry in the overall
+    scorecard, so a forecast's section can show how it scored.
     """
     resolved = resolved_forecasts(session)
     overall = scorecards(resolved, ScoreRequest())
-    scores = {entry["id"]: entry for entry in overall["forecasts"]}
+    return {
+        "generated_at": dates.utc_now(),
+        "stats": ledger_stats(session),
+        "scorecard": overall,
+        "scorecards": {by: scorecards(resolved, ScoreRequest(by=by)) for by in GROUPINGS},
+        "scores": {entry["id"]: entry for entry in overall["forecasts"]},
+    }
+
+
+def report_content(session: Session) -> dict[str, Any]:
+    """Plain values for any rendering of the report (HTML, Markdown): the summary, and every
+    live forecast with its `evidence`, its `events` and, once resolved, its `score`."""
+    summary = report_summary(session)
     forecasts = session.scalars(select(Forecast).where(LIVE).order_by(Forecast.id)).all()
     evidence: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in session.scalars(select(Evidence).join(Forecast, Evidence.forecast_id == Forecast.id)
@@ -33,11 +44,5 @@ def report_content(session: Session) -> dict[str, Any]:
     for row in session.scalars(select(Event).join(Forecast, Event.forecast_id == Forecast.id)
                                .where(LIVE).order_by(Event.id)):
         events[row.forecast_id].append(event_record(row))
-    return {
-        "generated_at": dates.utc_now(),
-        "stats": ledger_stats(session),
-        "scorecard": overall,
-        "scorecards": {by: scorecards(resolved, ScoreRequest(by=by)) for by in GROUPINGS},
-        "forecasts": [{**forecast_record(f), "evidence": evidence[f.id], "events": events[f.id],
-                       "score": scores.get(f.id)} for f in forecasts],
-    }
+    return {**summary, "forecasts": [{**forecast_record(f), "evidence": evidence[f.id], "events": events[f.id],
+                                      "score": summary["scores"].get(f.id)} for f in forecasts]}
