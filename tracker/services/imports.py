@@ -98,7 +98,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
                     later.append(number)
                 number += 1
             restorer.flush()
-    sync_id_sequences(session, TABLES)
+    sync_id_sequences(session.connection(), TABLES)
     if later:
         _apply_later(session, actor, file, later, counts)
     return counts

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session
 
 
@@ -65,12 +65,12 @@ def prepare_bulk_writes(session: Session, tables: Sequence[Table]) -> None:
         session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}"))
 
 
-def sync_id_sequences(session: Session, tables: Sequence[Table]) -> None:
+def sync_id_sequences(connection: Connection, tables: Sequence[Table]) -> None:
     """After rows were inserted with explicit ids, let PostgreSQL's sequences continue above them."""
-    if session.connection().dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql":
         return
     for table in tables:
-        session.execute(text(
+        connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), max(id)) FROM {table.name} "
             "HAVING max(id) IS NOT NULL"))
 

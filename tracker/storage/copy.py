@@ -1,8 +1,9 @@
 """Copying a whole ledger from one database to another, ids and history intact."""
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select
 
 from tracker.errors import Conflict
+from tracker.storage.bulk import sync_id_sequences
 from tracker.storage.models import Base, Forecast, Source
 
 BATCH = 1000
@@ -22,15 +23,5 @@ def copy_ledger(source: Engine, destination: Engine) -> dict[str, int]:
             for batch in rows.mappings().partitions(BATCH):
                 writer.execute(insert(table), [dict(row) for row in batch])
                 counts[table.name] += len(batch)
-        if writer.dialect.name == "postgresql":
-            restart_sequences(writer)
+        sync_id_sequences(writer, [t for t in Base.metadata.sorted_tables if "id" in t.columns])
     return counts
-
-
-def restart_sequences(connection) -> None:
-    """Copied ids were inserted explicitly; new rows must be numbered after them."""
-    for table in Base.metadata.sorted_tables:
-        if "id" in table.primary_key.columns and len(table.primary_key.columns) == 1:
-            connection.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"))
