@@ -1,11 +1,15 @@
 """Teams on PostgreSQL: the schema, upgrades under a lock, contention, and failures that
 name the server but never the password."""
 
-import json
+import glob
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -198,3 +202,43 @@ def test_a_postgresql_url_without_the_driver_names_the_extra(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 1
     assert "pip install 'tracker[postgres]'" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def password_server():
+    """A PostgreSQL server of the test's own that checks passwords (the shared one trusts all)."""
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not binaries or not shutil.which("runuser") or os.geteuid() != 0:
+        reason = "needs root, runuser and PostgreSQL's initdb to start a server that checks passwords"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    bin_dir = os.path.dirname(binaries[-1])
+    home = Path(tempfile.mkdtemp(prefix="tracker-pg-"))  # in /tmp, where the postgres user can reach it
+    (home / "pw").write_text("right-pw\n")
+    shutil.chown(home, "postgres")
+    shutil.chown(home / "pw", "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(as_postgres + [f"{bin_dir}/initdb", "-D", str(home / "data"), "-U", "owner",
+                                  "--auth=scram-sha-256", f"--pwfile={home / 'pw'}"], check=True, capture_output=True)
+    subprocess.run(as_postgres + [f"{bin_dir}/pg_ctl", "-D", str(home / "data"), "-l", str(home / "log"), "-w",
+                                  "-o", f"-p {port} -k {home} -c listen_addresses=127.0.0.1", "start"],
+                   check=True, capture_output=True)
+    yield port
+    subprocess.run(as_postgres + [f"{bin_dir}/pg_ctl", "-D", str(home / "data"), "-m", "immediate", "stop"],
+                   capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@postgres_only
+def test_a_wrong_password_is_named_but_never_shown(password_server):
+    result = run("--db", f"postgresql://owner:wrong-pw-123@127.0.0.1:{password_server}/postgres", "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: PostgreSQL at 127.0.0.1:{password_server}, database 'postgres'")
+    assert "password authentication failed" in result.stderr and "check the user name and password" in result.stderr
+    assert "wrong-pw-123" not in result.stderr + result.stdout
+    right = run("--db", f"postgresql://owner:right-pw@127.0.0.1:{password_server}/postgres", "list")
+    assert right.exit_code == 1 and "tracker db upgrade" in right.stderr  # the password was the only problem
