@@ -300,3 +300,7 @@ def test_an_export_reads_one_snapshot_even_while_others_write(seeded):
     finally:
         engine.dispose()
     assert len(run_json("list")) == 4
+
+
+def test_export_since_the_first_day_of_the_calendar(seeded):
+    assert len(json.loads(export("--since", "0001-01-01"))["forecasts"]) == 3

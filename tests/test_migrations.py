@@ -162,3 +162,9 @@ def test_the_installed_wheel_upgrades_a_ledger_from_another_folder(tmp_path):
     assert installed("db", "current").stdout.strip() == f"{schema.HEAD} (head)"
     assert installed("seed").returncode == 0
     assert "anchorage-2025/channels" in installed("list", "--format", "json").stdout
+
+
+def test_a_downgrade_to_an_unknown_revision_writes_no_backup(seeded):
+    result = run("db", "downgrade", "bogus")
+    assert result.exit_code == 1 and "no revision 'bogus'" in result.stderr
+    assert list(seeded.path.parent.glob("*.bak")) == []

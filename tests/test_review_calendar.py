@@ -50,7 +50,7 @@ def test_one_event_per_upcoming_review_and_per_deadline(ledger, clock, tmp_path)
     assert start["review-awkward@tracker"] == dt.date.fromisoformat(clock.date(20))
     assert start["deadline-awkward@tracker"] == dt.date.fromisoformat(clock.date(45))
     for event in found.values():
-        assert event.decoded("DTEND") - event.decoded("DTSTART") == dt.timedelta(days=1)
+        assert event.decoded("DURATION") == dt.timedelta(days=1)
         assert event.decoded("DTSTAMP").tzinfo is not None
     deadline = found["deadline-awkward@tracker"]
     assert str(deadline["SUMMARY"]).startswith("Deadline of forecast 4: Talks resume; then a deal, maybe")
@@ -84,3 +84,9 @@ def test_bad_calendar_options_change_nothing(seeded, tmp_path):
         assert_clean_failure(run(*args), code, text)
     assert not (tmp_path / "r.ics").exists()
     assert dump(seeded) == before
+
+
+def test_the_last_day_of_the_calendar_is_a_valid_reminder(seeded):
+    ok("update", "1", "--resolve-by", "9999-12-31")
+    text = ok("review", "--format", "ics").stdout
+    assert "DTSTART;VALUE=DATE:99991231" in text

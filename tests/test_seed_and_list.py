@@ -99,3 +99,19 @@ def test_unknown_seed_set_is_an_error_that_changes_nothing(ledger):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no seed set 'nope'")
     assert dump(ledger) == before
+
+
+def test_search_and_source_take_percent_and_underscore_literally(seeded):
+    ok("add", "Inflation falls under 50% by 2027", "--source", "The_Weekly")
+    ok("add", "Inflation falls under 50 points")
+    assert [f["claim"] for f in run_json("list", "--search", "50%")] == ["Inflation falls under 50% by 2027"]
+    assert run_json("list", "--search", "%") == run_json("list", "--search", "%", "--as-of", "today")
+    assert len(run_json("list", "--source", "The_W")) == 1 and run_json("list", "--source", "The%W") == []
+
+
+def test_csv_keeps_numbers_as_numbers_and_nested_values_as_json(seeded):
+    ok("update", "1", "--probability", "0.25")
+    rows = ok("list", "--format", "csv").stdout.splitlines()
+    assert ",0.25," in rows[1]
+    created = ok("history", "1", "--format", "csv").stdout.splitlines()[1]
+    assert '""claim"": ""US–Russia communication' in created

@@ -116,3 +116,13 @@ def test_undo_with_nothing_to_undo(seeded):
     assert_clean_failure(run("--as", "newcomer", "undo"), FAILURE, "no change left to undo")
     assert_clean_failure(run("undo", "1"), 2, "unexpected extra argument")
     assert_clean_failure(run("undo", "--all"), 2, "No such option")
+
+
+def test_a_change_someone_else_undid_does_not_block_an_undo(seeded):
+    ok("--as", "ana", "update", "1", "--probability", "0.6", "--claim", "B")
+    ok("--as", "bob", "update", "1", "--probability", "0.7")
+    ok("--as", "bob", "undo")
+    ok("--as", "ana", "undo")
+    forecast = run_json("show", "1")
+    assert forecast["probability"] is None and forecast["claim"].startswith("US–Russia communication")
+    ok("doctor")

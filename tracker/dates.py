@@ -21,8 +21,13 @@ def utc_now() -> dt.datetime:
 
 
 def start_of_day(day: dt.date) -> dt.datetime:
-    """Local midnight at the start of `day`, as an aware timestamp."""
-    return dt.datetime.combine(day, dt.time.min).astimezone()
+    """Local midnight at the start of `day`, as an aware timestamp (UTC where the zone's
+    offset would leave the calendar, on 0001-01-01)."""
+    midnight = dt.datetime.combine(day, dt.time.min)
+    try:
+        return midnight.astimezone()
+    except (OverflowError, ValueError):
+        return midnight.replace(tzinfo=dt.timezone.utc)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -35,7 +35,7 @@ def downgrade(ledger: Ledger, revision):
     from tracker.storage import migrate
 
     with ledger.engine(write=True) as engine:
-        backup = migrate.backup_before_downgrade(engine)
+        backup = migrate.backup_before_downgrade(engine, revision)
         migrate.downgrade(engine, revision)
         after = migrate.current_revision(engine)
     message(f"Schema at {after or 'base'}." + (f" The previous file is kept at {backup}." if backup else ""))

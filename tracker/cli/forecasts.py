@@ -7,7 +7,7 @@ import click
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE, DATE_OR_NONE, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS
+from tracker.cli.params import DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS
 from tracker.dates import today
 from tracker.fields import SORT_FIELDS
 from tracker.statuses import STATUSES
@@ -53,7 +53,7 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--as-of", type=DATE, help="The forecasts as they stood at the end of that day.")
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
-@click.option("--limit", type=click.IntRange(min=0), help="At most this many.")
+@click.option("--limit", type=LIMIT, help="At most this many.")
 @format_option
 @pass_ledger
 def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, due, overdue, as_of,

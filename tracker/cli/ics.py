@@ -41,7 +41,7 @@ def all_day_event(uid: str, day: dt.date, summary: str, description: str, stamp:
         f"UID:{escape(uid)}",
         f"DTSTAMP:{stamp}",
         f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+        "DURATION:P1D",  # not DTEND: the day after 9999-12-31 does not exist
         f"SUMMARY:{escape(summary)}",
         f"DESCRIPTION:{escape(description)}",
         "TRANSP:TRANSPARENT",

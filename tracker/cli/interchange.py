@@ -37,7 +37,10 @@ def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
     from tracker.services.export import count_exported, exported_records, start_snapshot
     from tracker.services.forecasts import ForecastFilter
 
-    fmt = fmt or (output and SUFFIXES.get(output.suffix.lower())) or "json"
+    if fmt is None and output is not None and output.suffix.lower() not in SUFFIXES:
+        raise click.UsageError(f"cannot tell the format of {output.name!r} from its name; give --format "
+                               f"or end it in {', '.join(SUFFIXES)}.")
+    fmt = fmt or (output and SUFFIXES[output.suffix.lower()]) or "json"
     # Markdown is for reading, like the report it reproduces: deleted forecasts stay out.
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, since=since,
                              deleted=False if fmt == "markdown" else None)

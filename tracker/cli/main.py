@@ -64,7 +64,10 @@ class TrackerGroup(click.Group):
 def cli(ctx: click.Context, database: str | None, actor: str | None, debug: bool) -> None:
     """A ledger of forecasts: claims, their evidence, their status, and every change."""
     actor = (actor or "").strip() or login_name()
-    ctx.obj = Ledger(target=database or None, actor=actor)
+    if database is not None and not database.strip():
+        raise click.BadParameter("is empty; give a ledger file or database URL, or leave it out for the "
+                                 "default ledger.", param_hint="'--db' / TRACKER_DB")
+    ctx.obj = Ledger(target=database, actor=actor)
 
 
 def main() -> None:

@@ -44,10 +44,14 @@ def csv_cell(value: Any) -> str:
     """A value as CSV text, neutralised so that no spreadsheet runs it as a formula."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)  # numbers stay numbers: a spreadsheet runs no formula from them
     if isinstance(value, list):
         text = ";".join(str(item) for item in value)
     elif isinstance(value, dict):
-        text = str(value.get("title", ""))
+        text = str(value["title"]) if "title" in value else to_json(value)
     elif isinstance(value, (dt.date, dt.datetime)):
         text = json_value(value)
     else:

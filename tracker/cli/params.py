@@ -34,3 +34,4 @@ DATE_OR_NONE = ParsedType("date", parse_date, clearable=True)
 PROBABILITY = ParsedType("probability", parse_probability)
 PROBABILITY_OR_NONE = ParsedType("probability", parse_probability, clearable=True)
 REVIEW_DAYS = click.IntRange(1, 3650)
+LIMIT = click.IntRange(0, 2**63 - 1)  # what a database integer holds

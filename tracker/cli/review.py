@@ -8,7 +8,7 @@ from tracker import dates
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE
+from tracker.cli.params import DATE, LIMIT
 
 ParameterSource = click.core.ParameterSource
 
@@ -24,7 +24,7 @@ def given(ctx: click.Context, *names: str) -> list[str]:
 @click.option("--note", help="With ID: what the review found.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Walk the queue one forecast at a time: r reviewed, s status, e evidence, z snooze, n skip, q quit.")
-@click.option("--limit", type=click.IntRange(min=0), help="Show at most this many.")
+@click.option("--limit", type=LIMIT, help="Show at most this many.")
 @format_option(extra=("ics",))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="With --format ics: write the calendar to FILE instead of standard output.")

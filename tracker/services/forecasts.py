@@ -329,15 +329,14 @@ def filtered_query(filters: ForecastFilter) -> Select:
     for tag in filters.tags:
         query = query.where(Forecast.id.in_(select(ForecastTag.forecast_id).where(ForecastTag.tag == tag)))
     if filters.source:
-        pattern = f"%{filters.source}%"
         query = query.where(Forecast.source_id.in_(select(Source.id).where(
-            or_(Source.title.ilike(pattern), Source.author.ilike(pattern), Source.outlet.ilike(pattern)))))
+            or_(*(column.icontains(filters.source, autoescape=True)
+                  for column in (Source.title, Source.author, Source.outlet))))))
     if filters.actor:
         query = query.where(Forecast.id.in_(select(Event.forecast_id).where(Event.actor == filters.actor)))
     if filters.search:
-        pattern = f"%{filters.search}%"
-        query = query.where(or_(Forecast.claim.ilike(pattern), Forecast.criteria.ilike(pattern),
-                                Forecast.key.ilike(pattern)))
+        query = query.where(or_(*(column.icontains(filters.search, autoescape=True)
+                                  for column in (Forecast.claim, Forecast.criteria, Forecast.key))))
     if filters.due:
         query = query.where(due_for_review(dates.today()))
     if filters.overdue:

@@ -45,7 +45,7 @@ def load_sets(session: Session, actor: str, names: tuple[str, ...]) -> dict[str,
     if unknown:
         raise NotFound(f"no seed set {', '.join(map(repr, unknown))}; available: {', '.join(sets)}.")
     added = skipped = 0
-    for name in names or tuple(sets):
+    for name in dict.fromkeys(names or sets):
         for number, data in enumerate(sets[name]["forecasts"], start=1):
             item = read_forecast_object(f"seed set {name}, forecast {number}", data)
             if session.scalar(select(Forecast.id).where(Forecast.key == item.key)) is not None:

@@ -102,10 +102,31 @@ def subject(event: Event) -> str:
     return what if event.kind == "undone" else event.field
 
 
+def taken_back_since(session: Session, actor: str, since_id: int) -> set[int]:
+    """Ids of the actor's events after `since_id` that cancel out: changes an undo took back,
+    and those undos."""
+    ids: set[int] = set()
+    pending = 0
+    for change in changes_by(session, actor):
+        if change.events[-1].id <= since_id and not pending:
+            break
+        if change.is_undo:
+            pending += 1
+        elif pending:
+            pending -= 1
+        else:
+            continue
+        ids.update(event.id for event in change.events)
+    return ids
+
+
 def check_nothing_overwritten(session: Session, forecast: Forecast, change: Change, actor: str) -> None:
-    """Refuse to undo a change that someone else has since built on."""
-    later = session.scalars(select(Event).where(Event.forecast_id == forecast.id, Event.id > change.events[-1].id,
-                                                Event.actor != actor).order_by(Event.id))
+    """Refuse to undo a change that someone else has since built on (and not taken back)."""
+    since = change.events[-1].id
+    later = list(session.scalars(select(Event).where(Event.forecast_id == forecast.id, Event.id > since,
+                                                     Event.actor != actor).order_by(Event.id)))
+    cancelled = set().union(*(taken_back_since(session, other, since) for other in {e.actor for e in later}))
+    later = [event for event in later if event.id not in cancelled]
     subjects = {subject(event) for event in change.events}
     created = any(event.kind == "created" for event in change.events)
     for event in later:

@@ -90,11 +90,13 @@ def check(engine: Engine) -> None:
         raise SchemaError(f"schema differs from the models in {len(differences)} ways: {listed}")
 
 
-def backup_before_downgrade(engine: Engine) -> Path | None:
+def backup_before_downgrade(engine: Engine, revision: str) -> Path | None:
     """A copy of a SQLite ledger before a downgrade drops anything; None for servers."""
     if engine.url.get_backend_name() != "sqlite":
         return None
     require_existing(engine)
+    if revision != "base" and revision not in schema.REVISIONS:
+        raise InvalidInput(f"no revision {revision!r}; known revisions: base, {', '.join(schema.REVISIONS)}.")
     path = Path(engine.url.database)
     destination = backup_path(path, current_revision(engine) or "")
     backup_sqlite(path, destination)
