@@ -114,4 +114,4 @@ def test_a_bad_record_late_in_a_large_file_undoes_the_whole_import(seeded, tmp_p
 
 
 def test_export_to_a_missing_folder(seeded, tmp_path):
-    assert_clean_failure(run("export", "-o", tmp_path / "no" / "x.json"), FAILURE, "does not exist")
+    assert_clean_failure(run("export", "-o", tmp_path / "no" / "x.json"), FAILURE, "is not an existing folder")

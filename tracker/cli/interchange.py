@@ -1,19 +1,15 @@
 """`tracker export` and `tracker import`: the ledger to and from JSON, JSONL, CSV and Markdown."""
 
-import os
 import sys
-import tempfile
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
 import click
 
 from tracker.cli.context import Ledger, pass_ledger
-from tracker.cli.output import message
+from tracker.cli.output import is_stdout, message, output_stream
 from tracker.cli.params import DATE
 from tracker.cli.progress import WORTH_SHOWING_BYTES, progress_bar
-from tracker.errors import InvalidInput
 from tracker.statuses import STATUSES
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown")
@@ -37,21 +33,21 @@ def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
     from tracker.services.export import count_exported, exported_records, start_snapshot
     from tracker.services.forecasts import ForecastFilter
 
-    if fmt is None and output is not None and output.suffix.lower() not in SUFFIXES:
+    if fmt is None and not is_stdout(output) and output.suffix.lower() not in SUFFIXES:
         raise click.UsageError(f"cannot tell the format of {output.name!r} from its name; give --format "
                                f"or end it in {', '.join(SUFFIXES)}.")
-    fmt = fmt or (output and SUFFIXES[output.suffix.lower()]) or "json"
+    fmt = fmt or (SUFFIXES[output.suffix.lower()] if not is_stdout(output) else "json")
     # Markdown is for reading, like the report it reproduces: deleted forecasts stay out.
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, since=since,
                              deleted=False if fmt == "markdown" else None)
-    with ledger.session(write=False) as session, _destination(output) as stream:
+    with ledger.session(write=False) as session, output_stream(output) as stream:
         start_snapshot(session)
         write = WRITERS.get(fmt) or markdown_writer(session)
         total = count_exported(session, filters) if sys.stderr.isatty() else 0
         with progress_bar(total, "Exporting") as advance_to:
             records = exported_records(session, filters, timelines=fmt != "csv")
             write(_counted(records, advance_to), stream)
-    if output:
+    if not is_stdout(output):
         message(f"Exported to {output}.")
 
 
@@ -68,30 +64,6 @@ def _counted(records, advance_to):
         yield record
         if advance_to and done % 500 == 0:
             advance_to(done)
-
-
-@contextmanager
-def _destination(output: Path | None):
-    """stdout, or a temporary file beside OUTPUT that replaces it only when all is written."""
-    if output is None:
-        yield sys.stdout
-        return
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InvalidInput(f"the folder {folder} does not exist; create it or choose another -o path.")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write in {folder}: {exc.strerror}.") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(temporary, output)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {output}: {exc.strerror}.") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 class _DryRun(Exception):

@@ -7,13 +7,18 @@ timestamps are UTC in JSON and local time in tables.
 import csv
 import datetime as dt
 import json
+import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
+from tracker.errors import InvalidInput
 from tracker.formulas import neutralise
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -127,3 +132,47 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def message(text: str) -> None:
     """Tell the user what happened, on stderr, so that stdout stays data."""
     click.echo(text, err=True)
+
+
+def is_stdout(path: Path | str | None) -> bool:
+    return path is None or str(path) == "-"
+
+
+@contextmanager
+def output_stream(path: Path | str | None) -> Iterator[TextIO]:
+    """Where `-o` sends a command's output: standard output for none or `-`; otherwise the file,
+    written whole or not at all (a half-written file never replaces a good one).
+
+    A regular file is replaced at once by a complete copy; anything else that exists there (a
+    symbolic link, a device such as /dev/stdout, a pipe) is written through, not replaced.
+    """
+    if is_stdout(path):
+        yield sys.stdout
+        return
+    path = Path(path)
+    try:
+        if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):
+            with open(path, "w", encoding="utf-8", newline="") as stream:
+                yield stream
+            return
+        folder = path.parent
+        if not folder.is_dir():
+            raise InvalidInput(f"cannot write {path}: {folder} is not an existing folder; choose another -o path.")
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; choose another -o path.") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.chmod(temporary, 0o666 & ~current_umask())
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; choose another -o path.") from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,13 +1,11 @@
 """`tracker report`: the ledger as one page to read, in HTML or Markdown."""
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from tracker.cli.context import Ledger, pass_ledger
-from tracker.cli.output import message
+from tracker.cli.output import is_stdout, message, output_stream
 
 REPORT_FORMATS = ("html", "markdown")
 EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
@@ -42,38 +40,9 @@ def report(ledger: Ledger, output, fmt):
         from tracker.cli.report_html import report_html as render
     else:
         from tracker.cli.report_markdown import report_markdown as render
-    if output == "-":
-        click.echo(render(content), nl=False)
+    with output_stream(output) as stream:
+        stream.write(render(content))
+    if is_stdout(output):
         return
-    write_file(Path(output), render(content))
     count = len(content["forecasts"])
     message(f"Wrote the {fmt} report of {count} forecast{'s' * (count != 1)} to {output}.")
-
-
-def write_file(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a half-written report never replaces a good one.
-
-    A regular file is replaced at once by a complete copy; anything else that exists (a
-    symbolic link, a device such as /dev/stdout, a pipe) is written through, not replaced.
-    """
-    if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):
-        try:
-            with open(path, "w", encoding="utf-8") as stream:
-                stream.write(text)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write the report to {path}: {exc.strerror or exc}.") from None
-        return
-    folder = path.parent
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the report to {path}: {exc.strerror or exc}; "
-                                   "choose a folder that exists and can be written.") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise click.ClickException(f"cannot write the report to {path}: {exc.strerror or exc}.") from None

@@ -7,7 +7,7 @@ import click
 from tracker import dates
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
-from tracker.cli.output import emit, format_option, message
+from tracker.cli.output import emit, format_option, is_stdout, message, output_stream
 from tracker.cli.params import DATE, LIMIT
 
 ParameterSource = click.core.ParameterSource
@@ -78,13 +78,10 @@ def write_calendar(ledger: Ledger, output: Path | None) -> None:
     with ledger.session(write=False) as session:
         forecasts = calendar_entries(session)
     text = calendar(forecasts, today=dates.today(), now=dates.utc_now())
-    if output is None:
-        click.echo(text, nl=False)
+    with output_stream(output) as stream:
+        stream.write(text)
+    if is_stdout(output):
         return
-    try:
-        output.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror}; choose another -o FILE.") from None
     deadlines = sum(1 for forecast in forecasts if forecast["resolve_by"])
     message(f"Wrote {output}: {plural(len(forecasts), 'review')} and {plural(deadlines, 'deadline')}.")
 
