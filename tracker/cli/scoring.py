@@ -26,7 +26,7 @@ def score(ledger: Ledger, by, since, until, time_weighted, fmt):
     """
     from tracker.services.scorecards import ScoreRequest, score_ledger
 
-    request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted)
+    request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted, details=fmt != "table")
     with ledger.session(write=False) as session:
         result = score_ledger(session, request)
     if fmt == "table" and (result == [] or (isinstance(result, dict) and not result["resolved"])):

@@ -21,7 +21,7 @@ def report_content(session: Session) -> dict[str, Any]:
     per grouping of `score --by`; each forecast carries its `evidence`, its `events` and,
     once resolved, its `score` (the per-forecast entry of the overall scorecard).
     """
-    resolved = resolved_forecasts(session)
+    resolved = list(resolved_forecasts(session))
     overall = scorecards(resolved, ScoreRequest())
     scores = {entry["id"]: entry for entry in overall["forecasts"]}
     forecasts = session.scalars(select(Forecast).where(LIVE).order_by(Forecast.id)).all()
