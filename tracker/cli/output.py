@@ -1,14 +1,11 @@
 """The one renderer: every read command's table, JSON, JSONL and CSV come from here.
 
 JSON keys are the contract of SPEC section 3 and never depend on the terminal or settings;
-timestamps are UTC in JSON and local time in tables.
+timestamps are UTC in JSON and local time in tables. Every command loads this module, `--help`
+too, so what only rendering needs (json, csv, shutil) is imported when rendering.
 """
 
-import csv
 import datetime as dt
-import io
-import json
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,6 +33,8 @@ def json_value(value: Any) -> Any:
 
 
 def to_json(data: Any, *, indent: int | None = None) -> str:
+    import json
+
     return json.dumps(data, default=json_value, ensure_ascii=False, indent=indent)
 
 
@@ -52,6 +51,9 @@ def csv_cell(value: Any) -> str:
 
 
 def write_csv(rows: Sequence[dict[str, Any]]) -> None:
+    import csv
+    import io
+
     columns: list[str] = []
     for row in rows:
         columns += [name for name, value in row.items() if name not in columns and not is_nested(value)]
@@ -101,6 +103,8 @@ def plain(value: Any) -> str:
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Aligned columns; on a terminal the last column is cut to fit its width."""
+    import shutil
+
     cells = [[plain(value).replace("\n", " ") for value in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
     limit = shutil.get_terminal_size().columns if sys.stdout.isatty() else None

@@ -1,7 +1,6 @@
 """`tracker report`: the ledger as one page to read, in HTML or Markdown."""
 
 import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -63,6 +62,8 @@ def write_file(path: Path, text: str) -> None:
         except OSError as exc:
             raise click.ClickException(f"cannot write the report to {path}: {exc.strerror or exc}.") from None
         return
+    import tempfile
+
     folder = path.parent
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")

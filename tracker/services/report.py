@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tracker import dates
 from tracker.services.records import event_record, evidence_record, forecast_record
 from tracker.services.scorecards import ScoreRequest, resolved_forecasts, scorecards
-from tracker.services.scoring import GROUPINGS
+from tracker.fields import GROUPINGS
 from tracker.services.stats import LIVE, ledger_stats
 from tracker.storage.models import Event, Evidence, Forecast
 

@@ -16,8 +16,9 @@ from sqlalchemy import Label, and_, null, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
+from tracker.fields import GROUPINGS
 from tracker.services.records import decode_value
-from tracker.services.scoring import GROUPINGS, Resolution, Tally, forecast_scores, resolution_from_timeline
+from tracker.services.scoring import Resolution, Tally, forecast_scores, resolution_from_timeline
 from tracker.statuses import FINAL
 from tracker.storage.models import Event, Forecast, ForecastTag, Source
 

@@ -19,8 +19,6 @@ BIN_COUNT = 10
 # The two-sided 95% point of the standard normal distribution.
 Z95 = 1.959963984540054
 OUTCOME_VALUES = {"confirmed": 1, "refuted": 0}
-# What `score --by` can group scorecards by.
-GROUPINGS = ("source", "author", "tag")
 
 
 @dataclass(frozen=True)
