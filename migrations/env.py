@@ -3,6 +3,7 @@
 from alembic import context
 
 from tracker.storage.models import Base
+from tracker.storage.search import include_name
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -20,6 +21,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,
 )
 with context.begin_transaction():
     context.run_migrations()

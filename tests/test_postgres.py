@@ -79,7 +79,7 @@ def test_types_constraints_and_indexes_on_postgresql(ledger):
         assert {c["name"] for c in inspector.get_check_constraints("forecasts")} >= {
             "ck_forecasts_status", "ck_forecasts_probability", "ck_forecasts_review_every"}
         assert {i["name"] for i in inspector.get_indexes("forecasts")} >= {
-            "ix_forecasts_status", "ix_forecasts_next_review_on", "ix_forecasts_resolve_by"}
+            "ix_forecasts_status_id", "ix_forecasts_next_review_on", "ix_forecasts_resolve_by", "ix_forecasts_search"}
         assert inspector.get_unique_constraints("forecasts")[0]["column_names"] == ["key"]
         with engine.connect() as conn:
             kinds = dict(conn.execute(text(

@@ -1,6 +1,5 @@
 """Dates as users type them: ISO 8601, `today`, and offsets such as `+30d` or `-2w`."""
 
-import calendar
 import datetime as dt
 import re
 
@@ -32,6 +31,8 @@ def start_of_day(day: dt.date) -> dt.datetime:
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """Move by calendar months, keeping the day of month where it exists (Jan 31 + 1m = Feb 28)."""
+    import calendar
+
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     last_day = calendar.monthrange(year, month + 1)[1]

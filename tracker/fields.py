@@ -1,4 +1,5 @@
-"""Names users type that are not statuses: evidence stances and the fields `list` sorts by.
+"""Names users type that are not statuses: evidence stances, the fields `list` sorts by, and
+what `score --by` groups by.
 
 Kept apart from the models so the CLI can offer them as choices without loading SQLAlchemy.
 """
@@ -6,3 +7,4 @@ Kept apart from the models so the CLI can offer them as choices without loading 
 STANCES = ("supports", "contradicts", "context")
 SORT_FIELDS = ("id", "key", "status", "made_on", "resolve_by", "next_review_on",
                "probability", "created_at", "updated_at")
+GROUPINGS = ("source", "author", "tag")

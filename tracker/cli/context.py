@@ -1,10 +1,9 @@
 """The object every command receives: where the ledger is and who is acting."""
 
-import getpass
+import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,18 +26,20 @@ def default_database() -> str:
 
 
 def login_name() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return os.environ.get("USER") or "unknown"
 
 
-@dataclass
 class Ledger:
     """Opens one transaction per command on the chosen database, as the chosen actor."""
 
-    target: str | None
-    actor: str
+    def __init__(self, target: str | None, actor: str) -> None:
+        self.target = target
+        self.actor = actor
 
     def database(self) -> str:
         return self.target or default_database()
@@ -49,6 +50,10 @@ class Ledger:
         from tracker.storage.database import open_database, transaction
 
         engine = open_database(self.database(), write=write, notify=message)
+        if not gc.isenabled():
+            # Start-up is over (see main): what it made stays; collect what the command makes.
+            gc.freeze()
+            gc.enable()
         try:
             with transaction(engine) as session:
                 yield session

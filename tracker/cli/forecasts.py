@@ -44,7 +44,7 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
 @click.option("--tag", "tags", multiple=True, help="Only forecasts with this tag; repeat to require several.")
 @click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
-@click.option("--search", help="Only forecasts whose claim, criteria or key contains this.")
+@click.option("--search", help="Only forecasts whose claim, criteria or key contains this text, ignoring case.")
 @click.option("--final/--active", default=None, help="Only settled, or only unsettled, forecasts.")
 @click.option("--deleted", is_flag=True, help="List deleted forecasts instead.")
 @click.option("--by-actor", "actor", metavar="NAME", help="Only forecasts NAME has changed or created.")
@@ -54,18 +54,24 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
 @click.option("--limit", type=LIMIT, help="At most this many.")
+@click.option("--after", metavar="ID", help="Only those after forecast ID in this order: the next page after ID.")
 @format_option
 @pass_ledger
 def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, due, overdue, as_of,
-                   sort, limit, fmt):
+                   sort, limit, after, fmt):
     """List forecasts, one line each; unsettled ones past their resolve-by date are marked OVERDUE."""
     from tracker.services.forecasts import ForecastFilter, list_forecasts
-    from tracker.services.past import list_as_of
 
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, search=search, final=final,
-                             deleted=deleted, actor=actor, due=due, overdue=overdue, sort=sort, limit=limit)
+                             deleted=deleted, actor=actor, due=due, overdue=overdue, sort=sort, limit=limit,
+                             after=after)
     with ledger.session(write=False) as session:
-        forecasts = list_as_of(session, filters, as_of) if as_of else list_forecasts(session, filters)
+        if as_of:
+            from tracker.services.past import list_as_of
+
+            forecasts = list_as_of(session, filters, as_of)
+        else:
+            forecasts = list_forecasts(session, filters)
     if not forecasts and fmt == "table":
         message("No forecasts match.")
     emit(forecasts, fmt, partial(tables.forecast_rows, today=as_of or today()))
@@ -79,10 +85,14 @@ def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, delete
 def show(ledger: Ledger, ref, as_of, fmt):
     """Show everything about one forecast: fields, evidence, timeline."""
     from tracker.services.forecasts import show_forecast
-    from tracker.services.past import show_as_of
 
     with ledger.session(write=False) as session:
-        forecast = show_as_of(session, ref, as_of) if as_of else show_forecast(session, ref)
+        if as_of:
+            from tracker.services.past import show_as_of
+
+            forecast = show_as_of(session, ref, as_of)
+        else:
+            forecast = show_forecast(session, ref)
     emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
 
 

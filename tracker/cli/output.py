@@ -1,16 +1,13 @@
 """The one renderer: every read command's table, JSON, JSONL and CSV come from here.
 
 JSON keys are the contract of SPEC section 3 and never depend on the terminal or settings;
-timestamps are UTC in JSON and local time in tables.
+timestamps are UTC in JSON and local time in tables. Every command loads this module, `--help`
+too, so what only rendering needs (json, csv, shutil) is imported when rendering.
 """
 
-import csv
 import datetime as dt
-import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +39,8 @@ def json_value(value: Any) -> Any:
 
 
 def to_json(data: Any, *, indent: int | None = None) -> str:
+    import json
+
     return json.dumps(data, default=json_value, ensure_ascii=False, indent=indent)
 
 
@@ -73,6 +72,8 @@ def write_csv(rows: Sequence[dict[str, Any]]) -> None:
 
 def write_csv_rows(columns: Sequence[str], rows: Iterable[dict[str, Any]], stream: TextIO) -> None:
     """The one CSV writer: a header, then one line a row, written as the rows come."""
+    import csv
+
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
@@ -117,6 +118,8 @@ def plain(value: Any) -> str:
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Aligned columns; on a terminal the last column is cut to fit its width."""
+    import shutil
+
     cells = [[plain(value).replace("\n", " ") for value in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
     limit = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
@@ -149,6 +152,8 @@ def output_stream(path: Path | str | None) -> Iterator[TextIO]:
     if is_stdout(path):
         yield sys.stdout
         return
+    import tempfile
+
     path = Path(path)
     try:
         if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):

@@ -2,11 +2,10 @@
 
 import click
 
-from tracker.cli import score_tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
 from tracker.cli.params import DATE
-from tracker.services.scoring import GROUPINGS
+from tracker.fields import GROUPINGS
 
 
 @click.command()
@@ -24,9 +23,10 @@ def score(ledger: Ledger, by, since, until, time_weighted, fmt):
     was resolved; partial and void are counted beside. Forecasts resolved without a
     probability get a hit rate instead.
     """
+    from tracker.cli import score_tables
     from tracker.services.scorecards import ScoreRequest, score_ledger
 
-    request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted)
+    request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted, details=fmt != "table")
     with ledger.session(write=False) as session:
         result = score_ledger(session, request)
     if fmt == "table" and (result == [] or (isinstance(result, dict) and not result["resolved"])):
@@ -44,6 +44,7 @@ def stats(ledger: Ledger, fmt):
     due for review (active, next review today or earlier); evidence standing and retracted;
     status moves per month.
     """
+    from tracker.cli import score_tables
     from tracker.services.stats import ledger_stats
 
     with ledger.session(write=False) as session:

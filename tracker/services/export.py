@@ -29,7 +29,7 @@ def start_snapshot(session: Session) -> None:
 
 
 def count_exported(session: Session, filters: ForecastFilter) -> int:
-    return session.scalar(select(func.count()).select_from(filtered_query(filters).subquery())) or 0
+    return session.scalar(select(func.count()).select_from(filtered_query(filters, session.get_bind().dialect.name)[0].subquery())) or 0
 
 
 def exported_records(session: Session, filters: ForecastFilter, *,
@@ -37,7 +37,8 @@ def exported_records(session: Session, filters: ForecastFilter, *,
     """Every matching forecast in id order; with `timelines`, its evidence and events too."""
     last = 0
     while True:
-        forecasts = session.scalars(filtered_query(filters).where(Forecast.id > last).limit(BATCH)).all()
+        query = filtered_query(filters, session.get_bind().dialect.name)[0]
+        forecasts = session.scalars(query.where(Forecast.id > last).order_by(Forecast.id).limit(BATCH)).all()
         if not forecasts:
             return
         ids = [forecast.id for forecast in forecasts]

@@ -13,6 +13,7 @@ from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
 from tracker.services.records import event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
+from tracker.storage import search
 from tracker.storage.models import Event, Evidence, Forecast, ForecastTag, Source
 
 DEFAULT_REVIEW_EVERY = 30
@@ -52,6 +53,7 @@ class ForecastFilter:
     since: dt.date | None = None  # changed on or after this (local) date
     sort: str = "id"
     limit: int | None = None
+    after: str | None = None
 
 
 def clean_text(value: str | None, what: str, *, required: bool = False) -> str | None:
@@ -312,11 +314,57 @@ def delete_forecast(session: Session, ref: str, actor: str, reason: str, *,
 
 
 def list_forecasts(session: Session, filters: ForecastFilter) -> list[dict[str, Any]]:
-    return [forecast_record(f) for f in session.scalars(filtered_query(filters))]
+    return [forecast_record(f) for f in listed_forecasts(session, filters)]
 
 
-def filtered_query(filters: ForecastFilter) -> Select:
-    query = select(Forecast)
+def listed_forecasts(session: Session, filters: ForecastFilter) -> list[Forecast]:
+    """The forecasts `list` shows, in its order, a page at most `limit` long after `after`.
+
+    Sorted by a field, forecasts without a value come last, whichever the direction; ties
+    go by id. Each part (with values, then without) is read in index order, and `after`
+    continues from where a forecast stands in that order (keyset paging: no offset to skip).
+    """
+    name = filters.sort.lstrip("-")
+    if name not in SORT_FIELDS:
+        raise InvalidInput(f"cannot sort by {name!r}; use one of {', '.join(SORT_FIELDS)}.")
+    descending = filters.sort.startswith("-")
+    query, row_id = filtered_query(filters, session.get_bind().dialect.name)
+    after = find_forecast(session, filters.after) if filters.after is not None else None
+    column = getattr(Forecast, name)
+    if name == "id":
+        if after is not None:
+            query = query.where(row_id < after.id if descending else row_id > after.id)
+        parts = [(query, [row_id.desc() if descending else row_id.asc()])]
+    else:
+        nullable = Forecast.__table__.c[name].nullable
+        valued = query.where(column.is_not(None)) if nullable else query
+        empty = query.where(column.is_(None)) if nullable else None
+        if after is not None:
+            value = getattr(after, name)
+            if value is None:
+                valued, empty = None, empty.where(row_id > after.id)
+            else:
+                beyond = column < value if descending else column > value
+                valued = valued.where(column <= value if descending else column >= value,
+                                      or_(beyond, row_id > after.id))
+        parts = [(valued, [column.desc() if descending else column.asc(), row_id.asc()]), (empty, [row_id.asc()])]
+    found: list[Forecast] = []
+    for part, ordering in parts:
+        left = None if filters.limit is None else filters.limit - len(found)
+        if part is None or left == 0:
+            continue
+        part = part.order_by(*ordering)
+        found += session.scalars(part if left is None else part.limit(left))
+    return found
+
+
+def filtered_query(filters: ForecastFilter, dialect_name: str) -> tuple[Select, ColumnElement[int]]:
+    """The forecasts `list` matches, unordered, and the column that orders them by id.
+
+    A search the FTS5 index can answer joins it; ordered by its rowid, the index yields
+    matches in id order and the first page needs no sort.
+    """
+    query, row_id = select(Forecast), Forecast.id
     if filters.deleted is not None:
         query = query.where(Forecast.deleted_at.is_not(None) if filters.deleted else Forecast.deleted_at.is_(None))
     if filters.since is not None:
@@ -335,21 +383,16 @@ def filtered_query(filters: ForecastFilter) -> Select:
     if filters.actor:
         query = query.where(Forecast.id.in_(select(Event.forecast_id).where(Event.actor == filters.actor)))
     if filters.search:
-        query = query.where(or_(*(column.icontains(filters.search, autoescape=True)
-                                  for column in (Forecast.claim, Forecast.criteria, Forecast.key))))
+        if search.uses_fts(dialect_name, filters.search):
+            query = query.join(search.forecasts_fts, search.forecasts_fts.c.rowid == Forecast.id)
+            query, row_id = query.where(search.fts_match(filters.search)), search.forecasts_fts.c.rowid
+        else:
+            query = query.where(search.contains_text(filters.search))
     if filters.due:
         query = query.where(due_for_review(dates.today()))
     if filters.overdue:
         query = query.where(past_deadline(dates.today()))
-    name = filters.sort.lstrip("-")
-    if name not in SORT_FIELDS:
-        raise InvalidInput(f"cannot sort by {name!r}; use one of {', '.join(SORT_FIELDS)}.")
-    column = getattr(Forecast, name)
-    order = column.desc() if filters.sort.startswith("-") else column.asc()
-    query = query.order_by(order.nulls_last(), Forecast.id)
-    if filters.limit is not None:
-        query = query.limit(filters.limit)
-    return query
+    return query, row_id
 
 
 def due_for_review(today: dt.date) -> ColumnElement[bool]:

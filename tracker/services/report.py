@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tracker import dates
 from tracker.services.records import event_record, evidence_record, forecast_record
 from tracker.services.scorecards import ScoreRequest, resolved_forecasts, scorecards
-from tracker.services.scoring import GROUPINGS
+from tracker.fields import GROUPINGS
 from tracker.services.stats import LIVE, ledger_stats
 from tracker.storage.models import Event, Evidence, Forecast
 
@@ -20,7 +20,7 @@ def report_summary(session: Session) -> dict[str, Any]:
     Each value is plain; `scores` maps a resolved forecast's id to its entry in the overall
     scorecard, so a forecast's section can show how it scored.
     """
-    resolved = resolved_forecasts(session)
+    resolved = list(resolved_forecasts(session))
     overall = scorecards(resolved, ScoreRequest())
     return {
         "generated_at": dates.utc_now(),

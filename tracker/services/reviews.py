@@ -8,12 +8,12 @@ next review to a chosen date.
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import dates, statuses
 from tracker.errors import Conflict, InvalidInput
-from tracker.services.forecasts import clean_text, due_for_review, find_live_forecast, past_deadline
+from tracker.services.forecasts import clean_text, due_for_review, find_live_forecast
 from tracker.services.records import forecast_record
 from tracker.services.replay import ForecastState, load_states
 from tracker.services.timeline import record_event
@@ -26,17 +26,38 @@ def review_queue(session: Session, *, limit: int | None = None) -> list[dict[str
     Each comes with what happened since its last review.
     """
     today = dates.today()
-    query = queue_query(today)
-    if limit is not None:
-        query = query.limit(limit)
-    forecasts = list(session.scalars(query))
+    forecasts = queued(session, today, limit=limit)
     return [queue_entry(state, today) for state in load_states(session, forecasts)]
 
 
-def queue_query(today: dt.date, skip: tuple[int, ...] = ()) -> Select:
-    query = (select(Forecast).where(due_for_review(today))
-             .order_by(case((past_deadline(today), 0), else_=1), Forecast.next_review_on, Forecast.id))
-    return query.where(Forecast.id.not_in(skip)) if skip else query
+def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: tuple[int, ...] = ()) -> list[Forecast]:
+    """The queue in order: those past their deadline first, then by next review and id.
+
+    Each active status is read apart, by due date from its index, and the parts merged, so
+    the first page of a queue of any length reads about a page of rows.
+    """
+    found: list[Forecast] = []
+    for deadline_passed in (True, False):
+        wanted = None if limit is None else limit - len(found)
+        if wanted == 0:
+            break
+        part: list[Forecast] = []
+        for status in statuses.ACTIVE:
+            query = (select(Forecast).where(Forecast.status == status, Forecast.next_review_on <= today,
+                                            Forecast.deleted_at.is_(None), deadline(today, deadline_passed))
+                     .order_by(Forecast.next_review_on, Forecast.id))
+            if skip:
+                query = query.where(Forecast.id.not_in(skip))
+            part += session.scalars(query if wanted is None else query.limit(wanted))
+        part.sort(key=lambda forecast: (forecast.next_review_on, forecast.id))
+        found += part if wanted is None else part[:wanted]
+    return found
+
+
+def deadline(today: dt.date, passed: bool) -> ColumnElement[bool]:
+    if passed:
+        return Forecast.resolve_by < today
+    return or_(Forecast.resolve_by.is_(None), Forecast.resolve_by >= today)
 
 
 def queue_entry(state: ForecastState, today: dt.date) -> dict[str, Any]:
@@ -58,9 +79,10 @@ def next_for_review(session: Session, skip: tuple[int, ...] = ()) -> tuple[dict[
     """The first forecast of the queue not in `skip`, with its standing evidence (newest first),
     and how many forecasts not in `skip` are due, that one included."""
     today = dates.today()
-    query = queue_query(today, skip)
-    left = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    forecasts = list(session.scalars(query.limit(1)))
+    due = due_for_review(today)
+    left = session.scalar(select(func.count()).where(due, Forecast.id.not_in(skip)) if skip
+                          else select(func.count()).where(due)) or 0
+    forecasts = queued(session, today, limit=1, skip=skip)
     if not forecasts:
         return None, 0
     [state] = load_states(session, forecasts)

@@ -5,19 +5,22 @@ undeleted forecast and hands plain values to it.
 """
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Label, and_, null, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
-from tracker.services.records import event_record
-from tracker.services.scoring import GROUPINGS, Resolution, forecast_scores, resolution_from_timeline, scorecard
+from tracker.fields import GROUPINGS
+from tracker.services.records import decode_value
+from tracker.services.scoring import Resolution, Tally, forecast_scores, resolution_from_timeline
 from tracker.statuses import FINAL
-from tracker.storage.models import Event, Forecast
+from tracker.storage.models import Event, Forecast, ForecastTag, Source
 
 
 @dataclass
@@ -28,14 +31,20 @@ class ScoreRequest:
     since: dt.date | None = None
     until: dt.date | None = None
     time_weighted: bool = False
+    # Each forecast's own scores, under `forecasts`; tables leave them out, so need not keep them.
+    details: bool = True
 
 
 @dataclass
 class Resolved:
     """A resolved forecast with what the scorecards need to place it."""
 
-    forecast: Forecast
-    created_by: str
+    id: int
+    key: str
+    source_title: str | None
+    source_author: str | None
+    tags: list[str]
+    created_by: str | None
     resolution: Resolution
 
     @property
@@ -50,41 +59,180 @@ def score_ledger(session: Session, request: ScoreRequest) -> dict[str, Any] | li
         raise InvalidInput(f"cannot score by {request.by!r}; use one of {', '.join(GROUPINGS)}.")
     if request.since and request.until and request.since > request.until:
         raise InvalidInput(f"--since {request.since} is after --until {request.until}; nothing can be in between.")
-    return scorecards(resolved_forecasts(session), request)
+    if request.by is None and not (request.details or request.time_weighted or request.since or request.until):
+        return counted_scorecard(session)
+    times = request.details or request.time_weighted or request.since is not None or request.until is not None
+    found = resolved_forecasts(session, tags=request.by == "tag", creators=request.by == "author", times=times)
+    return scorecards(found, request)
 
 
-def scorecards(resolved: list["Resolved"], request: ScoreRequest) -> dict[str, Any] | list[dict[str, Any]]:
-    """The scorecard(s) of `score_ledger`, from forecasts already read."""
-    resolved = [item for item in resolved
-                if (request.since is None or item.resolved_on >= request.since)
-                and (request.until is None or item.resolved_on <= request.until)]
-    if request.by is None:
-        return card_of(resolved, request.time_weighted)
-    groups: dict[str | None, list[Resolved]] = defaultdict(list)
+def counted_scorecard(session: Session) -> dict[str, Any]:
+    """The plain scorecard, without replaying most timelines.
+
+    A forecast whose probability and status were never edited or undone was resolved into
+    its current status with its current probability, so it is counted from its row alone.
+    The others are replayed like every forecast in `resolved_forecasts`, which this must
+    always agree with (a test checks).
+    """
+    tally = Tally()
+    steady: Counter[tuple[str, float | None]] = Counter()
+    pending: list[int] = []
+
+    def replay_pending() -> None:
+        for item in resolved_forecasts(session, tags=False, creators=False, times=False, ids=pending):
+            tally.add(item.resolution)
+        pending.clear()
+
+    rows = select(Forecast.id, Forecast.status, Forecast.probability, revised()).where(*LIVE_FINAL)
+    for forecast_id, status, probability, was_revised in streamed(session, rows):
+        if not was_revised:
+            steady[(status, probability)] += 1
+            continue
+        pending.append(forecast_id)
+        if len(pending) == BATCH:
+            replay_pending()
+    replay_pending()
+    for (status, probability), count in steady.items():
+        tally.add_many(status, probability, count)
+    return tally.card()
+
+
+def streamed(session: Session, query):
+    """The rows of a query, fetched a batch at a time as they are read."""
+    return session.connection().execution_options(yield_per=BATCH).execute(query)
+
+
+def revised() -> Label[bool]:
+    """The forecast has had its probability edited, or a status or probability change undone."""
+    return (select(Event.id).where(Event.forecast_id == Forecast.id, Event.kind.in_(("edited", "undone")),
+                                   Event.field.in_(("probability", "status"))).correlate(Forecast).exists()
+            .label("revised"))
+
+
+def scorecards(resolved: Iterable[Resolved], request: ScoreRequest) -> dict[str, Any] | list[dict[str, Any]]:
+    """The scorecard(s) of `score_ledger`, from forecasts read one at a time; each card's
+    `forecasts` are listed oldest id first."""
+    cards: dict[str | None, Card] = {}
     for item in resolved:
-        for name in group_names(item, request.by):
-            groups[name].append(item)
+        if (request.since is not None and item.resolved_on < request.since) or \
+                (request.until is not None and item.resolved_on > request.until):
+            continue
+        for name in group_names(item, request.by) if request.by else [None]:
+            if name not in cards:
+                cards[name] = Card(request.time_weighted, request.details)
+            cards[name].add(item)
+    if request.by is None:
+        return (cards.get(None) or Card(request.time_weighted, request.details)).finish()
     # Named groups alphabetically, then the forecasts that have no name to group by.
-    order = sorted(groups, key=lambda name: (name is None, (name or "").casefold(), name or ""))
-    return [{"group": name, **card_of(groups[name], request.time_weighted)} for name in order]
+    order = sorted(cards, key=lambda name: (name is None, (name or "").casefold(), name or ""))
+    return [{"group": name, **cards[name].finish()} for name in order]
 
 
-def resolved_forecasts(session: Session) -> list[Resolved]:
-    """Every undeleted forecast whose timeline ends in a final status, oldest id first."""
-    live_final = (Forecast.deleted_at.is_(None), Forecast.status.in_(FINAL))
-    forecasts = session.scalars(select(Forecast).where(*live_final).order_by(Forecast.id)).all()
-    events: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = session.scalars(select(Event).join(Forecast, Event.forecast_id == Forecast.id)
-                           .where(*live_final).order_by(Event.id))
-    for event in rows:
-        events[event.forecast_id].append(event_record(event))
-    result = []
-    for forecast in forecasts:
-        timeline = events[forecast.id]
-        resolution = resolution_from_timeline(timeline, forecast.made_on)
-        if resolution is not None:
-            result.append(Resolved(forecast, timeline[0]["actor"], resolution))
-    return result
+class Card:
+    """One scorecard in the making; with `details`, each forecast's own scores are kept too."""
+
+    def __init__(self, time_weighted: bool, details: bool) -> None:
+        self.tally = Tally(time_weighted=time_weighted)
+        self.time_weighted = time_weighted
+        self.forecasts: list[dict[str, Any]] | None = [] if details else None
+
+    def add(self, item: Resolved) -> None:
+        self.tally.add(item.resolution)
+        if self.forecasts is not None:
+            self.forecasts.append({
+                "id": item.id,
+                "key": item.key,
+                "status": item.resolution.status,
+                "probability": item.resolution.probability,
+                "resolved_at": item.resolution.resolved_at,
+                **forecast_scores(item.resolution, time_weighted=self.time_weighted),
+            })
+
+    def finish(self) -> dict[str, Any]:
+        card = self.tally.card()
+        if self.forecasts is not None:
+            card["forecasts"] = sorted(self.forecasts, key=itemgetter("id"))
+        return card
+
+
+# The events scoring reads: status changes and probability edits (see scored_timeline).
+SCORED_EVENTS = or_(Event.kind == "status_changed", and_(Event.kind == "edited", Event.field == "probability"))
+LIVE_FINAL = (Forecast.deleted_at.is_(None), Forecast.status.in_(FINAL))
+# Rows are streamed by status, then id: the order of the status index, so nothing is sorted.
+STREAM_ORDER = (Forecast.status, Forecast.id)
+BATCH = 2000
+
+
+def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = True, times: bool = True,
+                       ids: list[int] | None = None) -> Iterator[Resolved]:
+    """Every undeleted forecast whose timeline ends in a final status, read as a stream.
+
+    They come by final status, then oldest id first. The resolution comes from
+    `resolution_from_timeline` over each forecast's status changes and probability edits.
+    With `tags` and `creators`, each one's tags and the actor who created it come along (for
+    `score --by tag` and `--by author`); without `times`, resolutions carry no moments
+    (`resolved_at` and the history's times are None), for scorecards that need none. `ids`
+    narrows them to those forecasts.
+    """
+    kinds = or_(SCORED_EVENTS, Event.kind == "created") if creators else SCORED_EVENTS
+    query = (select(Forecast.id, Forecast.key, Forecast.made_on, Forecast.created_at if times else null(),
+                    Forecast.probability, Forecast.status, Source.title, Source.author, Event.kind,
+                    Event.at if times else null(), Event.actor, Event.from_status, Event.to_status,
+                    Event.old_value, Event.new_value)
+             .outerjoin(Source, Forecast.source_id == Source.id)
+             .outerjoin(Event, and_(Event.forecast_id == Forecast.id, kinds))
+             .where(*LIVE_FINAL).order_by(*STREAM_ORDER, Event.id))
+    if ids is not None:
+        query = query.where(Forecast.id.in_(ids))
+    tags_alongside = TagsAlongside(session) if tags else None
+    for forecast_id, rows in groupby(streamed(session, query), key=itemgetter(0)):
+        rows = list(rows)
+        forecast_tags = tags_alongside.of(forecast_id) if tags_alongside else []
+        (_, key, made_on, created_at, probability, status, title, author) = rows[0][:8]
+        events = [row[8:] for row in rows if row[8] is not None]
+        resolution = resolution_from_timeline(
+            scored_timeline(created_at, probability, status, events), made_on)
+        if resolution is None:
+            continue
+        created_by = next((actor for kind, _, actor, *_ in events if kind == "created"), None)
+        yield Resolved(forecast_id, key, title, author, forecast_tags, created_by, resolution)
+
+
+class TagsAlongside:
+    """The tags of resolved forecasts, read in the same order as `resolved_forecasts` reads them."""
+
+    def __init__(self, session: Session) -> None:
+        rows = streamed(session, select(Forecast.id, ForecastTag.tag).join(ForecastTag)
+                        .where(*LIVE_FINAL).order_by(*STREAM_ORDER, ForecastTag.tag))
+        self.groups = groupby(rows, key=itemgetter(0))
+        self.head = next(self.groups, None)
+
+    def of(self, forecast_id: int) -> list[str]:
+        """The tags of the next forecast, which must be asked for in stream order; [] if it has none."""
+        if self.head is None or self.head[0] != forecast_id:
+            return []
+        tags = [tag for _, tag in self.head[1]]
+        self.head = next(self.groups, None)
+        return tags
+
+
+def scored_timeline(created_at, probability, status, events) -> list[dict[str, Any]]:
+    """The events `resolution_from_timeline` reads, led by a `created` event made from the row.
+
+    A forecast's row is its timeline replayed (services/replay.py), so the probability and
+    status it was created with are the row's own unless an edit or status change followed;
+    then the first such event's `old` or `from` holds them. Its large `created` event need
+    not be read.
+    """
+    probability = next((decode_value(old) for kind, _, _, _, _, old, _ in events if kind == "edited"), probability)
+    status = next((before for kind, _, _, before, *_ in events if kind == "status_changed"), status)
+    timeline = [{"kind": "created", "at": created_at, "new": {"probability": probability, "status": status}}]
+    for kind, at, _, _, to_status, _, new in events:
+        if kind == "edited":
+            timeline.append({"kind": "edited", "at": at, "field": "probability", "new": decode_value(new)})
+        elif kind == "status_changed":
+            timeline.append({"kind": "status_changed", "at": at, "to": to_status})
+    return timeline
 
 
 def group_names(item: Resolved, by: str) -> Iterable[str | None]:
@@ -93,22 +241,8 @@ def group_names(item: Resolved, by: str) -> Iterable[str | None]:
     The author is the source's author when the source names one, otherwise whoever
     entered the forecast: a forecast with no named author is the word of its recorder.
     """
-    source = item.forecast.source
     if by == "source":
-        return [source.title if source else None]
+        return [item.source_title]
     if by == "author":
-        return [source.author if source and source.author else item.created_by]
-    return item.forecast.tags or [None]
-
-
-def card_of(resolved: list[Resolved], time_weighted: bool) -> dict[str, Any]:
-    card = scorecard([item.resolution for item in resolved], time_weighted=time_weighted)
-    card["forecasts"] = [{
-        "id": item.forecast.id,
-        "key": item.forecast.key,
-        "status": item.resolution.status,
-        "probability": item.resolution.probability,
-        "resolved_at": item.resolution.resolved_at,
-        **forecast_scores(item.resolution, time_weighted=time_weighted),
-    } for item in resolved]
-    return card
+        return [item.source_author or item.created_by]
+    return item.tags or [None]

@@ -7,7 +7,8 @@ without a probability get a hit rate instead; `partial` and `void` are counted b
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,6 @@ BIN_COUNT = 10
 # The two-sided 95% point of the standard normal distribution.
 Z95 = 1.959963984540054
 OUTCOME_VALUES = {"confirmed": 1, "refuted": 0}
-# What `score --by` can group scorecards by.
-GROUPINGS = ("source", "author", "tag")
 
 
 @dataclass(frozen=True)
@@ -82,37 +81,85 @@ def resolution_from_timeline(events: Sequence[dict[str, Any]], made_on: dt.date)
     return resolution
 
 
-def made_at(made_on: dt.date, entered_at: dt.datetime) -> dt.datetime:
-    """When a forecast's first probability came into force (see Resolution.history)."""
+def made_at(made_on: dt.date, entered_at: dt.datetime | None) -> dt.datetime | None:
+    """When a forecast's first probability came into force (see Resolution.history).
+
+    None for a timeline read without its moments (for scorecards that need none).
+    """
+    if entered_at is None:
+        return None
     if made_on >= entered_at.astimezone(dt.timezone.utc).date():
         return entered_at
     return dt.datetime.combine(made_on, dt.time(), tzinfo=dt.timezone.utc)
 
 
-def brier_score(pairs: Sequence[tuple[float, int]]) -> float | None:
+class ExactSum:
+    """A sum of floats added one at a time and rounded once, at the end: what `math.fsum` gives.
+
+    Every float is an integer times a power of two, so the running total is kept exactly as
+    an integer over 2**shift; memory stays the same however many values are added.
+    """
+
+    __slots__ = ("numerator", "shift")
+
+    def __init__(self) -> None:
+        self.numerator = 0
+        self.shift = 0
+
+    def add(self, value: float, times: int = 1) -> None:
+        numerator, denominator = value.as_integer_ratio()
+        shift = denominator.bit_length() - 1
+        if shift > self.shift:
+            self.numerator <<= shift - self.shift
+            self.shift = shift
+        self.numerator += (numerator * times) << (self.shift - shift)
+
+    def total(self) -> float:
+        # Integer true division is correctly rounded, as fsum's result is.
+        return self.numerator / (1 << self.shift)
+
+
+# How many times each (probability, outcome) pair occurs.
+Pairs = Counter[tuple[float, int]]
+
+
+def brier_score(pairs: Iterable[tuple[float, int]]) -> float | None:
     """Mean of (probability − outcome)²; 0 is perfect, 0.25 is always saying 50%."""
-    if not pairs:
-        return None
-    return math.fsum((p - o) ** 2 for p, o in pairs) / len(pairs)
+    return mean_over(Counter(pairs), brier_term)
+
+
+def brier_term(p: float, o: int) -> float:
+    return (p - o) ** 2
 
 
 def clip(probability: float) -> float:
     return min(max(probability, LOG_CLIP), 1 - LOG_CLIP)
 
 
-def log_score(pairs: Sequence[tuple[float, int]]) -> float | None:
+def log_score(pairs: Iterable[tuple[float, int]]) -> float | None:
     """Mean natural log of the probability given to what happened (≤ 0, 0 is perfect).
 
     Probabilities are clipped to [LOG_CLIP, 1 − LOG_CLIP] first, so a confident miss costs
     ln(1e-6) ≈ −13.8 rather than minus infinity.
     """
-    if not pairs:
-        return None
-    return math.fsum(math.log(clip(p) if o else 1 - clip(p)) for p, o in pairs) / len(pairs)
+    return mean_over(Counter(pairs), log_term)
 
 
-def clipped_count(probabilities: Iterable[float]) -> int:
-    return sum(1 for p in probabilities if clip(p) != p)
+def log_term(p: float, o: int) -> float:
+    return math.log(clip(p) if o else 1 - clip(p))
+
+
+def mean_over(counts: Pairs, term: Callable[[float, int], float]) -> float | None:
+    """The mean of `term` over every pair counted, summed exactly: each distinct pair is worked out once."""
+    total, n = ExactSum(), 0
+    for (p, o), times in counts.items():
+        total.add(term(p, o), times)
+        n += times
+    return total.total() / n if n else None
+
+
+def clipped_count(counts: Pairs) -> int:
+    return sum(times for (p, _), times in counts.items() if clip(p) != p)
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float] | None:
@@ -138,22 +185,26 @@ def bin_index(probability: float) -> int:
     return min(int(round(probability * BIN_COUNT, 9)), BIN_COUNT - 1)
 
 
-def calibration_table(pairs: Sequence[tuple[float, int]]) -> list[dict[str, Any]]:
+def calibration_table(pairs: Iterable[tuple[float, int]] | Pairs) -> list[dict[str, Any]]:
     """Ten bins of width 0.1: how often forecasts in each range came true, with 95% Wilson intervals."""
-    members: list[list[tuple[float, int]]] = [[] for _ in range(BIN_COUNT)]
-    for p, o in pairs:
-        members[bin_index(p)].append((p, o))
+    counts = pairs if isinstance(pairs, Counter) else Counter(pairs)
+    sums = [ExactSum() for _ in range(BIN_COUNT)]
+    sizes, hits = [0] * BIN_COUNT, [0] * BIN_COUNT
+    for (p, o), times in counts.items():
+        k = bin_index(p)
+        sums[k].add(p, times)
+        sizes[k] += times
+        hits[k] += o * times
     table = []
-    for k, inside in enumerate(members):
-        count = len(inside)
-        hits = sum(o for _, o in inside)
-        interval = wilson_interval(hits, count)
+    for k in range(BIN_COUNT):
+        count = sizes[k]
+        interval = wilson_interval(hits[k], count)
         table.append({
             "low": round(k / BIN_COUNT, 1),
             "high": round((k + 1) / BIN_COUNT, 1),
             "count": count,
-            "mean_forecast": math.fsum(p for p, _ in inside) / count if count else None,
-            "observed": hits / count if count else None,
+            "mean_forecast": sums[k].total() / count if count else None,
+            "observed": hits[k] / count if count else None,
             "ci_low": interval[0] if interval else None,
             "ci_high": interval[1] if interval else None,
         })
@@ -192,27 +243,65 @@ def forecast_scores(resolution: Resolution, *, time_weighted: bool = False) -> d
     return {"brier": brier, "log_score": log_score(pair)}
 
 
-def scorecard(resolutions: Sequence[Resolution], *, time_weighted: bool = False) -> dict[str, Any]:
+class Tally:
+    """A scorecard built one resolution at a time, in memory that does not grow with their number.
+
+    Scored pairs are counted by (probability, outcome), so each distinct pair is worked out
+    once and sums are exact (see ExactSum): the card is the same as from the whole list.
+    """
+
+    def __init__(self, *, time_weighted: bool = False) -> None:
+        self.time_weighted = time_weighted
+        self.resolved = 0
+        self.finals: Counter[str] = Counter()
+        self.pairs: Pairs = Counter()
+        self.weighted = ExactSum()
+        self.unprobabilised: Counter[int] = Counter()
+
+    def add(self, resolution: Resolution) -> None:
+        self.add_many(resolution.status, resolution.probability)
+        if self.time_weighted and resolution.scored:
+            self.weighted.add(time_weighted_brier(resolution))
+
+    def add_many(self, status: str, probability: float | None, times: int = 1) -> None:
+        """Count `times` resolutions into `status` with `probability`; enough for every number
+        but the time-weighted Brier score, which needs each one's history (see `add`)."""
+        outcome = OUTCOME_VALUES.get(status)
+        self.resolved += times
+        self.finals[status] += times
+        if outcome is None:
+            return
+        if probability is not None:
+            self.pairs[(probability, outcome)] += times
+        else:
+            self.unprobabilised[outcome] += times
+
+    def card(self) -> dict[str, Any]:
+        """Every number of one scorecard: scores, counts per final status, hit rate, calibration."""
+        scored = sum(self.pairs.values())
+        if self.time_weighted:
+            brier = self.weighted.total() / scored if scored else None
+        else:
+            brier = mean_over(self.pairs, brier_term)
+        judged = sum(self.unprobabilised.values())
+        return {
+            "resolved": self.resolved,
+            **{status: self.finals[status] for status in FINAL},
+            "scored": scored,
+            "brier": brier,
+            "time_weighted": self.time_weighted,
+            "log_score": mean_over(self.pairs, log_term),
+            "log_clip": [LOG_CLIP, 1 - LOG_CLIP],
+            "clipped": clipped_count(self.pairs),
+            "hit_rate": self.unprobabilised[1] / judged if judged else None,
+            "hit_rate_of": judged,
+            "calibration": calibration_table(self.pairs),
+        }
+
+
+def scorecard(resolutions: Iterable[Resolution], *, time_weighted: bool = False) -> dict[str, Any]:
     """Every number of one scorecard: scores, counts per final status, hit rate, calibration."""
-    scored = [r for r in resolutions if r.scored]
-    pairs = [(r.probability, r.outcome) for r in scored]
-    if time_weighted:
-        per_forecast = [time_weighted_brier(r) for r in scored]
-        brier = math.fsum(per_forecast) / len(per_forecast) if per_forecast else None
-    else:
-        brier = brier_score(pairs)
-    counts = {status: sum(1 for r in resolutions if r.status == status) for status in FINAL}
-    unprobabilised = [r.outcome for r in resolutions if r.probability is None and r.outcome is not None]
-    return {
-        "resolved": len(resolutions),
-        **counts,
-        "scored": len(scored),
-        "brier": brier,
-        "time_weighted": time_weighted,
-        "log_score": log_score(pairs),
-        "log_clip": [LOG_CLIP, 1 - LOG_CLIP],
-        "clipped": clipped_count(p for p, _ in pairs),
-        "hit_rate": sum(unprobabilised) / len(unprobabilised) if unprobabilised else None,
-        "hit_rate_of": len(unprobabilised),
-        "calibration": calibration_table(pairs),
-    }
+    tally = Tally(time_weighted=time_weighted)
+    for resolution in resolutions:
+        tally.add(resolution)
+    return tally.card()

@@ -1,15 +1,19 @@
-"""Counts over the ledger: statuses, deadlines, reviews, evidence, and status moves per month."""
+"""Counts over the ledger: statuses, deadlines, reviews, evidence, and status moves per month.
+
+Everything is counted by the database; nothing here reads the ledger row by row.
+"""
 
 import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from tracker import dates
 from tracker.statuses import ACTIVE, FINAL, STATUSES
 from tracker.storage.models import Event, Evidence, Forecast
+from tracker.storage.sql import utc_day
 
 LIVE = Forecast.deleted_at.is_(None)
 
@@ -21,9 +25,11 @@ def ledger_stats(session: Session) -> dict[str, Any]:
     review: an active forecast whose next review is today or earlier.
     """
     today = dates.today()
-    by_status = dict(session.execute(select(Forecast.status, func.count()).where(LIVE).group_by(Forecast.status)).all())
-    counts = {status: by_status.get(status, 0) for status in STATUSES}
-    active = Forecast.status.in_(ACTIVE)
+    by_status = {status: (live, deleted, overdue, due) for status, live, deleted, overdue, due in session.execute(
+        select(Forecast.status, count_where(LIVE), func.count(Forecast.deleted_at),
+               count_where(LIVE & (Forecast.resolve_by < today)), count_where(LIVE & (Forecast.next_review_on <= today)))
+        .group_by(Forecast.status))}
+    counts = {status: by_status.get(status, (0,))[0] for status in STATUSES}
     evidence_total, retracted = session.execute(
         select(func.count(Evidence.id), func.count(Evidence.retracted_at))
         .join(Forecast, Evidence.forecast_id == Forecast.id).where(LIVE)
@@ -35,19 +41,22 @@ def ledger_stats(session: Session) -> dict[str, Any]:
         **counts,
         "active": sum(counts[s] for s in ACTIVE),
         "final": sum(counts[s] for s in FINAL),
-        "overdue": count(session, LIVE, active, Forecast.resolve_by < today),
-        "due_for_review": count(session, LIVE, active, Forecast.next_review_on <= today),
-        "deleted": count(session, Forecast.deleted_at.is_not(None)),
+        "overdue": sum(by_status[s][2] for s in ACTIVE if s in by_status),
+        "due_for_review": sum(by_status[s][3] for s in ACTIVE if s in by_status),
+        "deleted": sum(row[1] for row in by_status.values()),
         "evidence": evidence_total,
         "evidence_retracted": retracted,
         "evidence_per_forecast": (evidence_total - retracted) / forecasts if forecasts else None,
-        "forecasts_without_evidence": count(session, LIVE, ~standing),
+        "forecasts_without_evidence": session.scalar(select(func.count()).where(LIVE, ~standing)) or 0,
         "status_moves": status_moves(session),
     }
 
 
-def count(session: Session, *conditions) -> int:
-    return session.scalar(select(func.count()).select_from(Forecast).where(*conditions)) or 0
+def count_where(condition):
+    return func.count(case((condition, 1)))
+
+
+MOVES = (Event.kind == "status_changed", Event.from_status != Event.to_status, LIVE)
 
 
 def status_moves(session: Session) -> list[dict[str, Any]]:
@@ -55,19 +64,45 @@ def status_moves(session: Session) -> list[dict[str, Any]]:
 
     Restating the same status is not a move. Months without moves between the first and
     the last are listed with zeros, so the series can be read as a time line.
+
+    The database counts moves per UTC day; a day falls whole into one local month unless a
+    month begins or the UTC offset changes during it, and the moves of those few days are
+    placed one by one.
     """
-    rows = session.execute(
-        select(Event.at, Event.to_status).join(Forecast, Event.forecast_id == Forecast.id)
-        .where(LIVE, Event.kind == "status_changed", Event.from_status != Event.to_status)
-    ).all()
     moves: dict[str, Counter] = {}
-    for at, status in rows:
-        moves.setdefault(at.astimezone().strftime("%Y-%m"), Counter())[status] += 1
+    split_days: set[str] = set()
+    month_of_day: dict[str, str | None] = {}
+    rows = session.execute(select(utc_day(Event.at), Event.to_status, func.count())
+                           .join(Forecast, Event.forecast_id == Forecast.id).where(*MOVES)
+                           .group_by(utc_day(Event.at), Event.to_status))
+    for day, status, count in rows:
+        if day not in month_of_day:
+            month_of_day[day] = whole_day_month(dt.date.fromisoformat(day))
+        month = month_of_day[day]
+        if month is None:
+            split_days.add(day)
+        else:
+            moves.setdefault(month, Counter())[status] += count
+    if split_days:
+        for at, status in session.execute(
+                select(Event.at, Event.to_status).join(Forecast, Event.forecast_id == Forecast.id)
+                .where(*MOVES, utc_day(Event.at).in_(sorted(split_days)))):
+            moves.setdefault(at.astimezone().strftime("%Y-%m"), Counter())[status] += 1
     if not moves:
         return []
     return [{"month": month, "moves": sum(moves.get(month, Counter()).values()),
              "to": {status: moves.get(month, Counter())[status] for status in STATUSES}}
             for month in months_between(min(moves), max(moves))]
+
+
+def whole_day_month(day: dt.date) -> str | None:
+    """The local month every moment of this UTC day falls in; None if it spans two, or the
+    UTC offset changes during it."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).astimezone()
+    end = (dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+           - dt.timedelta(microseconds=1)).astimezone()
+    month = start.strftime("%Y-%m")
+    return month if start.utcoffset() == end.utcoffset() and end.strftime("%Y-%m") == month else None
 
 
 def months_between(first: str, last: str) -> list[str]:

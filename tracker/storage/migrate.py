@@ -12,7 +12,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, text
 
 from tracker.errors import InvalidInput, NotFound, SchemaError
-from tracker.storage import schema
+from tracker.storage import schema, search
 from tracker.storage.backup import backup_path, backup_sqlite
 from tracker.storage.database import UPGRADE_COMMAND, create_ledger_engine
 from tracker.storage.models import Base
@@ -69,7 +69,8 @@ def current_revision(engine: Engine) -> str | None:
 def schema_differences(engine: Engine) -> list:
     """What Alembic's comparison finds between the database and the models; empty when equal."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                              "include_name": search.include_name})
         return compare_metadata(context, Base.metadata)
 
 

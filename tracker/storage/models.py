@@ -86,14 +86,15 @@ class Forecast(Base):
     claim: Mapped[str] = mapped_column(Text)
     criteria: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
-    made_on: Mapped[dt.date] = mapped_column(Date)
+    # Every field `list --sort` offers has an index, so a sorted page is read, not sorted.
+    made_on: Mapped[dt.date] = mapped_column(Date, index=True)
     resolve_by: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    probability: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    probability: Mapped[float | None] = mapped_column(Float, index=True)
+    status: Mapped[str] = mapped_column(String(20))
     review_every: Mapped[int] = mapped_column(Integer)
     next_review_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -103,6 +104,9 @@ class Forecast(Base):
     )
 
     __table_args__ = (
+        # `list --status S` pages in id order; the review queue reads each status by due date.
+        Index(None, "status", "id"),
+        Index(None, "status", "next_review_on", "resolve_by"),
         CheckConstraint(_one_of("status", STATUSES), name="status"),
         CheckConstraint("probability IS NULL OR (probability >= 0 AND probability <= 1)",
                         name="probability"),
@@ -144,7 +148,8 @@ class Evidence(Base):
     __table_args__ = (
         CheckConstraint(_one_of("stance", STANCES), name="stance"),
         CheckConstraint("length(summary) > 0", name="summary"),
-        Index(None, "forecast_id", "id"),
+        # With retracted_at, counting a forecast's standing evidence reads only the index.
+        Index(None, "forecast_id", "id", "retracted_at"),
     )
 
 
@@ -175,7 +180,8 @@ class Event(Base):
     )
 
     __table_args__ = (
-        Index(None, "forecast_id", "id"),
+        # With kind and field, finding the events of some kinds in a timeline reads only the index.
+        Index(None, "forecast_id", "id", "kind", "field"),
         Index(None, "actor", "id"),
     )
 
