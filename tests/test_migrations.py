@@ -162,3 +162,18 @@ def test_the_installed_wheel_upgrades_a_ledger_from_another_folder(tmp_path):
     assert installed("db", "current").stdout.strip() == f"{schema.HEAD} (head)"
     assert installed("seed").returncode == 0
     assert "anchorage-2025/channels" in installed("list", "--format", "json").stdout
+
+
+def test_a_ledger_from_before_search_is_indexed_when_upgraded(seeded):
+    """0002_search indexes the forecasts already there, and keeps indexing new changes."""
+    ok("evidence", "add", "1", "Deconfliction line used")
+    ok("db", "downgrade", "0001_initial")
+    with sqlite3.connect(seeded.path) as conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert not {name for name in names if "fts" in name}
+    result = ok("list", "--search", "DETERRENCE", "--format", "json")
+    assert "Upgraded" in result.stderr and [f["id"] for f in result.json()] == [3]
+    ok("update", "3", "--claim", "Arms control talks resume")
+    assert [f["id"] for f in run_json("list", "--search", "arms control")] == [3]
+    assert run_json("list", "--search", "mutual deterrence return") == []
+    assert migrate.schema_differences(engine_for(seeded.path)) == []

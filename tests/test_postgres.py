@@ -198,3 +198,16 @@ def test_a_postgresql_url_without_the_driver_names_the_extra(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 1
     assert "pip install 'tracker[postgres]'" in done.stderr and "Traceback" not in done.stderr
+
+
+@postgres_only
+def test_search_survives_a_downgrade_and_upgrade_on_postgresql(seeded):
+    ok("db", "downgrade", "0001_initial")
+    ok("db", "upgrade")
+    ok("db", "check")
+    assert [f["id"] for f in run_json("list", "--search", "DETERRENCE")] == [3]
+    engine = create_engine(seeded.target)
+    try:
+        assert "ix_forecasts_search" in {i["name"] for i in inspect(engine).get_indexes("forecasts")}
+    finally:
+        engine.dispose()
