@@ -5,11 +5,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
 
 from conftest import dump, ok, run, run_json
 from tracker.storage import migrate, schema
@@ -168,3 +166,18 @@ def test_a_downgrade_to_an_unknown_revision_writes_no_backup(seeded):
     result = run("db", "downgrade", "bogus")
     assert result.exit_code == 1 and "no revision 'bogus'" in result.stderr
     assert list(seeded.path.parent.glob("*.bak")) == []
+
+
+def test_a_ledger_from_before_search_is_indexed_when_upgraded(seeded):
+    """0002_search indexes the forecasts already there, and keeps indexing new changes."""
+    ok("evidence", "add", "1", "Deconfliction line used")
+    ok("db", "downgrade", "0001_initial")
+    with sqlite3.connect(seeded.path) as conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert not {name for name in names if "fts" in name}
+    result = ok("list", "--search", "DETERRENCE", "--format", "json")
+    assert "Upgraded" in result.stderr and [f["id"] for f in result.json()] == [3]
+    ok("update", "3", "--claim", "Arms control talks resume")
+    assert [f["id"] for f in run_json("list", "--search", "arms control")] == [3]
+    assert run_json("list", "--search", "mutual deterrence return") == []
+    assert migrate.schema_differences(engine_for(seeded.path)) == []

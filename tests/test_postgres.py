@@ -242,3 +242,16 @@ def test_a_wrong_password_is_named_but_never_shown(password_server):
     assert "wrong-pw-123" not in result.stderr + result.stdout
     right = run("--db", f"postgresql://owner:right-pw@127.0.0.1:{password_server}/postgres", "list")
     assert right.exit_code == 1 and "tracker db upgrade" in right.stderr  # the password was the only problem
+
+
+@postgres_only
+def test_search_survives_a_downgrade_and_upgrade_on_postgresql(seeded):
+    ok("db", "downgrade", "0001_initial")
+    ok("db", "upgrade")
+    ok("db", "check")
+    assert [f["id"] for f in run_json("list", "--search", "DETERRENCE")] == [3]
+    engine = create_engine(seeded.target)
+    try:
+        assert "ix_forecasts_search" in {i["name"] for i in inspect(engine).get_indexes("forecasts")}
+    finally:
+        engine.dispose()

@@ -4,6 +4,8 @@ import csv
 import datetime as dt
 import io
 import math
+import os
+import time
 
 import pytest
 
@@ -12,6 +14,7 @@ from test_bad_input import FAILURE, USAGE, assert_clean_failure
 from tracker import dates
 from tracker.cli.context import Ledger
 from tracker.services.forecasts import ForecastDraft, create_forecast
+from tracker.services.scorecards import ScoreRequest, score_ledger
 
 UTC = dt.timezone.utc
 BIN_KEYS = {"low", "high", "count", "mean_forecast", "observed", "ci_low", "ci_high"}
@@ -237,3 +240,86 @@ def test_bad_score_stats_and_probability_input_is_refused(seeded, args, code, te
     before = dump(seeded)
     assert_clean_failure(run(*args), code, text)
     assert dump(seeded) == before
+
+
+def test_counting_plain_timelines_agrees_with_replaying_every_one(ledger):
+    """The plain scorecard counts forecasts never edited in probability or status from their
+    rows, and replays the rest; it must equal the card made by replaying every timeline."""
+    def forecast(*args: str) -> int:
+        return add(f"Claim {next(numbers)}", *args)
+
+    numbers = iter(range(100))
+    resolve(forecast("--probability", "0.3"), "confirmed")
+    edited = forecast("--probability", "0.3")
+    ok("update", edited, "--probability", "0.7")
+    resolve(edited, "refuted")
+    resolve(forecast(), "confirmed")
+    resolve(forecast("--probability", "0.35"), "partial")
+    resolve(forecast(), "void")
+    reopened = forecast("--probability", "0.6")
+    resolve(reopened, "confirmed")
+    resolve(reopened, "open", "--note", "too early")
+    changed = forecast("--probability", "0.2")
+    resolve(changed, "confirmed")
+    resolve(changed, "refuted", "--note", "misread")
+    restated = forecast("--probability", "0.5")
+    resolve(restated, "confirmed")
+    resolve(restated, "confirmed", "--note", "still holds")
+    ok("update", restated, "--probability", "0.9")
+    undone = forecast("--probability", "0.4")
+    resolve(undone, "confirmed")
+    ok("undo")
+    revised = forecast("--probability", "0.4")
+    ok("update", revised, "--probability", "0.8")
+    ok("undo")
+    resolve(revised, "confirmed")
+    flipped = forecast("--probability", "0.45")
+    resolve(flipped, "refuted")
+    resolve(flipped, "confirmed", "--note", "on appeal")
+    ok("undo")
+    gone = forecast("--probability", "0.1")
+    resolve(gone, "refuted")
+    ok("delete", gone, "--reason", "duplicate")
+    with Ledger(target=ledger.target, actor="tester").session(write=False) as session:
+        counted = score_ledger(session, ScoreRequest(details=False))
+        replayed = score_ledger(session, ScoreRequest(details=True))
+    assert replayed.pop("forecasts") and counted == replayed
+    assert counted["resolved"] == 9 and counted["scored"] == 6 and counted["hit_rate_of"] == 1
+
+
+@pytest.fixture
+def local_zone():
+    """Sets the time zone the process reads local time in; puts the old one back after."""
+    before = os.environ.get("TZ")
+
+    def use(zone: str) -> None:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+    yield use
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/Sao_Paulo", "Pacific/Chatham", "UTC"])
+def test_status_moves_fall_in_the_local_month_of_each_move(ledger, clock, local_zone, zone):
+    """Moves are counted per UTC day by the database; days that a local month boundary or a
+    change of UTC offset cuts are counted move by move."""
+    local_zone(zone)
+    moments = ["2026-01-31T18:10:00", "2026-01-31T18:50:00", "2026-02-28T23:59:00", "2026-03-01T00:01:00",
+               "2026-04-04T13:30:00", "2026-04-05T14:30:00", "2026-10-03T23:30:00", "2026-12-31T23:00:00"]
+    for number, moment in enumerate(moments):
+        clock("2026-01-01T12:00:00")
+        forecast = add(f"Move {number}")
+        clock(moment)
+        resolve(forecast, "developing" if number % 2 else "stalled")
+    expected: dict[str, int] = {}
+    for moment in moments:
+        month = dt.datetime.fromisoformat(moment).replace(tzinfo=UTC).astimezone().strftime("%Y-%m")
+        expected[month] = expected.get(month, 0) + 1
+    moves = {row["month"]: row["moves"] for row in run_json("stats")["status_moves"] if row["moves"]}
+    assert moves == expected

@@ -31,7 +31,9 @@ def loaded_by(*args: str) -> dict:
                                   ["evidence", "--help"], ["db", "--help"],
                                   ["score", "--help"], ["stats", "--help"], ["report", "--help"],
                                   ["review", "--help"], ["snooze", "--help"], ["undo", "--help"],
-                                  ["doctor", "--help"], ["export", "--help"], ["import", "--help"]])
+                                  ["doctor", "--help"], ["export", "--help"], ["import", "--help"],
+                                  ["show", "--help"], ["history", "--help"], ["add", "--help"],
+                                  ["delete", "--help"], ["seed", "--help"], ["evidence", "list", "--help"]])
 def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
     report = loaded_by(*args)
     assert not report["sqlalchemy"] and not report["alembic"]
@@ -45,7 +47,13 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
                                   ["snooze", "1", "--until", "+3d"], ["list", "--due", "--overdue"],
                                   ["undo"], ["list", "--as-of", "today"], ["show", "1", "--as-of", "today"],
                                   ["review", "--format", "ics"], ["export"],
-                                  ["export", "--format", "csv"], ["export", "--format", "markdown"]])
+                                  ["export", "--format", "csv"], ["export", "--format", "markdown"],
+                                  ["list", "--search", "deterrence"], ["list", "--search", "de"],
+                                  ["list", "--tag", "us-russia", "--status", "open"],
+                                  ["list", "--after", "1", "--sort", "-made_on", "--limit", "1"],
+                                  ["list", "--active", "--format", "csv"], ["score"],
+                                  ["score", "--time-weighted", "--format", "jsonl"], ["review", "--limit", "2"],
+                                  ["evidence", "list", "1", "--format", "json"], ["history", "1", "--format", "csv"]])
 def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
     report = loaded_by(*args)
     assert report["sqlalchemy"] and not report["alembic"]

@@ -1,0 +1,157 @@
+"""Hot commands stay fast on any size of ledger: every statement they run is answered from an
+index, which the database's own query plans show. Nothing here is timed.
+
+SQLite: EXPLAIN QUERY PLAN never shows a whole table of the ledger read (SCAN forecasts), nor,
+where the statement asks for a page (LIMIT), every match gathered and sorted to find it (USE
+TEMP B-TREE FOR ORDER BY); reading an index in the order asked for and stopping after the
+page is what an index is for. SQLite plans without statistics, so a small ledger plans as a
+large one does. PostgreSQL: with sequential scans priced out of reach, EXPLAIN chooses a
+sequential scan of a ledger table only when no index can serve the statement.
+"""
+
+import re
+
+import pytest
+from sqlalchemy import Engine, create_engine, event
+
+from conftest import ok
+from tracker.fields import SORT_FIELDS
+
+LEDGER_TABLES = ("forecasts", "forecast_tags", "evidence", "events", "event_citations")
+WHOLE_TABLE = re.compile(rf"\bSCAN ({'|'.join(LEDGER_TABLES)})\b(?! VIRTUAL)")
+SEQUENTIAL = re.compile(rf"Seq Scan on ({'|'.join(LEDGER_TABLES)})\b")
+
+STATUS_ID = "ix_forecasts_status_id"
+EVENTS = "ix_events_forecast_id_id_kind_field"
+# Each read command, and on SQLite the index its plan must name (None: any index will do).
+READS = [
+    (["list", "--limit", "50"], None),
+    (["list", "--status", "open", "--limit", "50"], STATUS_ID),
+    (["list", "--status", "open", "--status", "stalled", "--limit", "50"], STATUS_ID),
+    (["list", "--active", "--limit", "50"], STATUS_ID),
+    (["list", "--final", "--limit", "50"], STATUS_ID),
+    (["list", "--due", "--limit", "50"], STATUS_ID),
+    (["list", "--overdue", "--limit", "50"], STATUS_ID),
+    (["list", "--tag", "us-russia", "--limit", "50"], "ix_forecast_tags_tag_forecast_id"),
+    (["list", "--tag", "us-russia", "--tag", "risk-reduction", "--limit", "50"], "ix_forecast_tags_tag_forecast_id"),
+    (["list", "--search", "deterrence", "--limit", "50"], "forecasts_fts VIRTUAL TABLE"),
+    (["list", "--search", "DETERRENCE", "--status", "open", "--limit", "50"], "forecasts_fts VIRTUAL TABLE"),
+    (["list", "--after", "1", "--limit", "50"], "INTEGER PRIMARY KEY (rowid>?)"),
+    (["list", "--after", "2", "--sort", "-probability", "--limit", "50"], "ix_forecasts_probability"),
+    (["list", "--after", "2", "--sort", "made_on", "--limit", "50"], "ix_forecasts_made_on"),
+    *((["list", "--sort", order, "--limit", "50"],
+       {"id": None, "key": "sqlite_autoindex_forecasts", "status": "ix_forecasts_status"}.get(name, f"ix_forecasts_{name}"))
+      for name in SORT_FIELDS for order in (name, f"-{name}")),
+    (["show", "1"], EVENTS),
+    (["show", "anchorage-2025/channels"], "ix_evidence_forecast_id_id_retracted_at"),
+    (["history", "1"], EVENTS),
+    (["evidence", "list", "1"], "ix_evidence_forecast_id_id_retracted_at"),
+    (["review", "--limit", "50"], "ix_forecasts_status_next_review_on_resolve_by"),
+]
+WRITES = [
+    ["update", "1", "--probability", "0.3", "--tag", "bench"],
+    ["update", "1", "--status", "developing", "--note", "a sign", "--evidence", "1"],
+    ["update", "2", "--claim", "A new wording", "--expect-version", "2"],
+    ["evidence", "add", "1", "More news"],
+    ["evidence", "retract", "1", "--reason", "misread"],
+    ["review", "2", "--note", "still open"],
+    ["snooze", "2", "--until", "+5d"],
+    ["undo"],
+]
+
+
+class Statements:
+    """Every statement the commands run while capturing, with its parameters."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, object]] = []
+
+    def __enter__(self):
+        event.listen(Engine, "before_cursor_execute", self.record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(Engine, "before_cursor_execute", self.record)
+
+    def record(self, _conn, _cursor, statement, parameters, _context, _executemany):
+        if re.match(r"\s*(SELECT|UPDATE|DELETE|WITH)\b", statement):
+            self.seen.append((statement, parameters))
+
+
+def plans(ledger, statements, *, settings=("enable_seqscan",)) -> list[tuple[str, list[str]]]:
+    """Each statement with its plan, one line per step; on PostgreSQL with `settings` off."""
+    engine = create_engine(ledger.target if ledger.backend == "postgresql" else f"sqlite:///{ledger.path}")
+    try:
+        with engine.connect() as conn:
+            if ledger.backend == "postgresql":
+                for setting in settings:
+                    conn.exec_driver_sql(f"SET {setting} = off")
+                return [(sql, [row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}", params)])
+                        for sql, params in statements]
+            return [(sql, [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)])
+                    for sql, params in statements]
+    finally:
+        engine.dispose()
+
+
+def problems(ledger, statements) -> list[str]:
+    found = []
+    for sql, plan in plans(ledger, statements):
+        text = "\n".join(plan)
+        paged = re.search(r"\bLIMIT\b", sql)
+        if ledger.backend == "postgresql":
+            bad = SEQUENTIAL.search(text)
+        else:
+            bad = WHOLE_TABLE.search(text) if not paged else re.search(r"USE TEMP B-TREE FOR ORDER BY", text)
+        if bad:
+            found.append(f"{' '.join(sql.split())}\n    {plan}")
+    return found
+
+
+@pytest.fixture
+def busy(seeded):
+    """The seed set with evidence, statuses, probabilities and a review behind it."""
+    ok("evidence", "add", "1", "Deconfliction line used", "--stance", "supports")
+    ok("update", "2", "--probability", "0.4", "--tag", "risk-reduction")
+    ok("update", "3", "--status", "refuted", "--note", "talks called off")
+    ok("review", "1")
+    return seeded
+
+
+@pytest.mark.parametrize("args,index", READS, ids=[" ".join(args) for args, _ in READS])
+def test_reads_are_answered_from_indexes(busy, args, index):
+    with Statements() as captured:
+        ok(*args)
+    assert captured.seen
+    assert problems(busy, captured.seen) == []
+    if busy.backend == "sqlite" and index:
+        assert any(index in step for _, plan in plans(busy, captured.seen) for step in plan), index
+
+
+@pytest.mark.postgres_only
+def test_search_can_use_the_trigram_index_on_postgresql(busy):
+    """Walking the ids in order and testing each is allowed too (a page of a common word is
+    found at once); without that way, the search's own index must serve."""
+    with Statements() as captured:
+        ok("list", "--search", "deterrence", "--limit", "50")
+    found = plans(busy, captured.seen, settings=("enable_seqscan", "enable_indexscan"))
+    assert any("ix_forecasts_search" in step for _, plan in found for step in plan)
+
+
+def test_writes_find_what_they_change_by_index(busy):
+    for args in WRITES:
+        with Statements() as captured:
+            ok(*args)
+        assert problems(busy, captured.seen) == [], args
+
+
+def test_the_check_catches_a_whole_table_read(busy):
+    """The test above can fail: a filter no index serves is caught on both backends."""
+    statement = [("SELECT id FROM forecasts WHERE review_every = 30", {} if busy.backend == "postgresql" else ())]
+    assert problems(busy, statement)
+
+
+@pytest.mark.sqlite_only
+def test_a_page_sorted_after_gathering_every_match_is_caught(busy):
+    statement = [("SELECT id FROM forecasts ORDER BY review_every LIMIT 50", ())]
+    assert problems(busy, statement)
