@@ -37,11 +37,11 @@ def pages(size: int, *args: str) -> list[list[int]]:
     return result
 
 
-@pytest.mark.parametrize("order", [name for field in SORT_FIELDS for name in (field, f"-{field}")])
-def test_paging_gives_the_whole_list_once_in_any_order(varied, order):
-    whole = ids("--sort", order)
-    assert sorted(whole) == list(range(1, 9))
-    assert [i for page in pages(3, "--sort", order) for i in page] == whole
+def test_paging_gives_the_whole_list_once_in_any_order(varied):
+    for order in (name for field in SORT_FIELDS for name in (field, f"-{field}")):
+        whole = ids("--sort", order)
+        assert sorted(whole) == list(range(1, 9)), order
+        assert [i for page in pages(3, "--sort", order) for i in page] == whole, order
 
 
 def test_empty_values_come_last_whichever_the_direction(varied):

@@ -28,7 +28,7 @@ def worded(seeded):
     return seeded
 
 
-@pytest.mark.parametrize("text,ids", [
+SEARCHES = [
     ("deterrence", [3]),
     ("DETERRENCE", [3]),
     ("eterren", [3]),                            # inside a word
@@ -50,9 +50,11 @@ def worded(seeded):
     ("no such words", []),
     ("e", [1, 2, 3, 4, 5, 6]),                   # too short for the index: the same meaning
     ("ÉL", [4]),
-])
-def test_search_finds_text_anywhere_in_claim_criteria_or_key(worded, text, ids):
-    assert found(text) == ids
+]
+
+
+def test_search_finds_text_anywhere_in_claim_criteria_or_key(worded):
+    assert [(text, found(text)) for text, _ in SEARCHES] == SEARCHES
 
 
 def test_search_combines_with_filters_order_and_paging(worded):
