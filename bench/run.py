@@ -27,13 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import generate  # noqa: E402
+import generate  # noqa: E402 - found through the path just set
 
 LEDGERS = HERE / "ledgers"
 PYTHON = sys.executable
@@ -171,8 +171,12 @@ def measurements(seed: Path, large: Path) -> list[Measurement]:
         return Measurement(section, name, reference, Side(label, on(path, *args)), time_target)
 
     libraries = python("import click, sqlalchemy.orm", "import click, sqlalchemy.orm")
-    probability = lambda number: "0.6" if number % 2 else "0.4"  # noqa: E731 - a change every run
-    words = lambda number: f"bench note {number}"  # noqa: E731
+    def probability(number: int) -> str:  # a change every run
+        return "0.6" if number % 2 else "0.4"
+
+    def words(number: int) -> str:
+        return f"bench note {number}"
+
     startup = "start-up (against the bare libraries)"
     scale = "large ledger against the seed ledger"
     aggregates = "large ledger against a plain sqlite3 aggregate over it"

@@ -5,22 +5,19 @@ undeleted forecast and hands plain values to it.
 """
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Label, and_, null, or_, select
+from sqlalchemy import Select, and_, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
 from tracker.fields import GROUPINGS
-from tracker.services.records import decode_value
 from tracker.services.scoring import Resolution, Tally, forecast_scores, resolution_from_timeline
-from tracker.statuses import FINAL
-from tracker.storage.models import Event, Forecast, ForecastTag, Source
+from tracker.storage.models import Event, Forecast, ForecastTag, Source, revises_score, scored
 
 
 @dataclass
@@ -69,30 +66,17 @@ def score_ledger(session: Session, request: ScoreRequest) -> dict[str, Any] | li
 def counted_scorecard(session: Session) -> dict[str, Any]:
     """The plain scorecard, without replaying most timelines.
 
-    A forecast whose probability and status were never edited or undone was resolved into
-    its current status with its current probability, so it is counted from its row alone.
-    The others are replayed like every forecast in `resolved_forecasts`, which this must
-    always agree with (a test checks).
+    A forecast whose probability was never edited, and no status or probability change
+    undone, was resolved into its current status with its current probability, so the
+    database counts those by (status, probability). The others are replayed like every
+    forecast in `resolved_forecasts`, which this must always agree with (a test checks).
     """
     tally = Tally()
-    steady: Counter[tuple[str, float | None]] = Counter()
-    pending: list[int] = []
-
-    def replay_pending() -> None:
-        for item in resolved_forecasts(session, tags=False, creators=False, times=False, ids=pending):
-            tally.add(item.resolution)
-        pending.clear()
-
-    rows = select(Forecast.id, Forecast.status, Forecast.probability, revised()).where(*LIVE_FINAL)
-    for forecast_id, status, probability, was_revised in streamed(session, rows):
-        if not was_revised:
-            steady[(status, probability)] += 1
-            continue
-        pending.append(forecast_id)
-        if len(pending) == BATCH:
-            replay_pending()
-    replay_pending()
-    for (status, probability), count in steady.items():
+    for item in resolved_forecasts(session, tags=False, creators=False, times=False, revised=True):
+        tally.add(item.resolution)
+    steady = (select(Forecast.status, Forecast.probability, func.count())
+              .where(scored(), Forecast.id.not_in(revised_ids())).group_by(Forecast.status, Forecast.probability))
+    for status, probability, count in session.execute(steady):
         tally.add_many(status, probability, count)
     return tally.card()
 
@@ -102,11 +86,9 @@ def streamed(session: Session, query):
     return session.connection().execution_options(yield_per=BATCH).execute(query)
 
 
-def revised() -> Label[bool]:
-    """The forecast has had its probability edited, or a status or probability change undone."""
-    return (select(Event.id).where(Event.forecast_id == Forecast.id, Event.kind.in_(("edited", "undone")),
-                                   Event.field.in_(("probability", "status"))).correlate(Forecast).exists()
-            .label("revised"))
+def revised_ids() -> Select[tuple[int]]:
+    """The forecasts whose rows do not tell what they were scored on (see `revises_score`)."""
+    return select(Event.forecast_id).where(revises_score()).correlate(None)
 
 
 def scorecards(resolved: Iterable[Resolved], request: ScoreRequest) -> dict[str, Any] | list[dict[str, Any]]:
@@ -157,22 +139,22 @@ class Card:
 
 # The events scoring reads: status changes and probability edits (see scored_timeline).
 SCORED_EVENTS = or_(Event.kind == "status_changed", and_(Event.kind == "edited", Event.field == "probability"))
-LIVE_FINAL = (Forecast.deleted_at.is_(None), Forecast.status.in_(FINAL))
 # Rows are streamed by status, then id: the order of the status index, so nothing is sorted.
 STREAM_ORDER = (Forecast.status, Forecast.id)
 BATCH = 2000
 
 
 def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = True, times: bool = True,
-                       ids: list[int] | None = None) -> Iterator[Resolved]:
+                       revised: bool = False) -> Iterator[Resolved]:
     """Every undeleted forecast whose timeline ends in a final status, read as a stream.
 
     They come by final status, then oldest id first. The resolution comes from
     `resolution_from_timeline` over each forecast's status changes and probability edits.
     With `tags` and `creators`, each one's tags and the actor who created it come along (for
     `score --by tag` and `--by author`); without `times`, resolutions carry no moments
-    (`resolved_at` and the history's times are None), for scorecards that need none. `ids`
-    narrows them to those forecasts.
+    (`resolved_at` and the history's times are None), for scorecards that need none. With
+    `revised`, only the forecasts whose rows do not tell what they were scored on come, by
+    id alone (found by id, they need no sorting) and without tags.
     """
     kinds = or_(SCORED_EVENTS, Event.kind == "created") if creators else SCORED_EVENTS
     query = (select(Forecast.id, Forecast.key, Forecast.made_on, Forecast.created_at if times else null(),
@@ -181,10 +163,12 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
                     Event.old_value, Event.new_value)
              .outerjoin(Source, Forecast.source_id == Source.id)
              .outerjoin(Event, and_(Event.forecast_id == Forecast.id, kinds))
-             .where(*LIVE_FINAL).order_by(*STREAM_ORDER, Event.id))
-    if ids is not None:
-        query = query.where(Forecast.id.in_(ids))
-    tags_alongside = TagsAlongside(session) if tags else None
+             .where(scored()))
+    if revised:
+        query = query.where(Forecast.id.in_(revised_ids())).order_by(Forecast.id, Event.id)
+    else:
+        query = query.order_by(*STREAM_ORDER, Event.id)
+    tags_alongside = TagsAlongside(session) if tags and not revised else None
     for forecast_id, rows in groupby(streamed(session, query), key=itemgetter(0)):
         rows = list(rows)
         forecast_tags = tags_alongside.of(forecast_id) if tags_alongside else []
@@ -203,7 +187,7 @@ class TagsAlongside:
 
     def __init__(self, session: Session) -> None:
         rows = streamed(session, select(Forecast.id, ForecastTag.tag).join(ForecastTag)
-                        .where(*LIVE_FINAL).order_by(*STREAM_ORDER, ForecastTag.tag))
+                        .where(scored()).order_by(*STREAM_ORDER, ForecastTag.tag))
         self.groups = groupby(rows, key=itemgetter(0))
         self.head = next(self.groups, None)
 
@@ -224,15 +208,21 @@ def scored_timeline(created_at, probability, status, events) -> list[dict[str, A
     then the first such event's `old` or `from` holds them. Its large `created` event need
     not be read.
     """
-    probability = next((decode_value(old) for kind, _, _, _, _, old, _ in events if kind == "edited"), probability)
+    probability = next((probability_value(old) for kind, _, _, _, _, old, _ in events if kind == "edited"), probability)
     status = next((before for kind, _, _, before, *_ in events if kind == "status_changed"), status)
     timeline = [{"kind": "created", "at": created_at, "new": {"probability": probability, "status": status}}]
     for kind, at, _, _, to_status, _, new in events:
         if kind == "edited":
-            timeline.append({"kind": "edited", "at": at, "field": "probability", "new": decode_value(new)})
+            timeline.append({"kind": "edited", "at": at, "field": "probability", "new": probability_value(new)})
         elif kind == "status_changed":
             timeline.append({"kind": "status_changed", "at": at, "to": to_status})
     return timeline
+
+
+def probability_value(text: str | None) -> float | None:
+    """An edit's old or new probability, JSON text of a number or null (records.encode_value),
+    read without a JSON parser: a replay of many timelines reads many of them."""
+    return None if text is None or text == "null" else float(text)
 
 
 def group_names(item: Resolved, by: str) -> Iterable[str | None]:

@@ -14,11 +14,14 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    and_,
+    bindparam,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.fields import STANCES
-from tracker.statuses import STATUSES
+from tracker.statuses import FINAL, STATUSES
 
 # Named constraints: SQLite's batch ALTER in migrations can only drop what has a name.
 NAMING_CONVENTION = {
@@ -78,6 +81,10 @@ class Source(Base):
     __table_args__ = (Index(None, "title"),)
 
 
+# The forecasts `score` reads: undeleted, in a final status.
+SCORED = f"deleted_at IS NULL AND {_one_of('status', FINAL)}"
+
+
 class Forecast(Base):
     __tablename__ = "forecasts"
 
@@ -107,6 +114,9 @@ class Forecast(Base):
         # `list --status S` pages in id order; the review queue reads each status by due date.
         Index(None, "status", "id"),
         Index(None, "status", "next_review_on", "resolve_by"),
+        # `score` counts the forecasts of each final status and probability from this index alone.
+        Index("ix_forecasts_scored", "status", "probability", "id", sqlite_where=text(SCORED),
+              postgresql_where=text(SCORED)),
         CheckConstraint(_one_of("status", STATUSES), name="status"),
         CheckConstraint("probability IS NULL OR (probability >= 0 AND probability <= 1)",
                         name="probability"),
@@ -153,6 +163,13 @@ class Evidence(Base):
     )
 
 
+# Events after which a forecast's row no longer tells what it was scored on: an edit of its
+# probability, or a status or probability change undone (services/scorecards.py).
+REVISING_KINDS = ("edited", "undone")
+REVISED_FIELDS = ("probability", "status")
+REVISES_SCORE = f"{_one_of('kind', REVISING_KINDS)} AND {_one_of('field', REVISED_FIELDS)}"
+
+
 class Event(Base):
     """One entry of a forecast's append-only timeline.
 
@@ -183,6 +200,9 @@ class Event(Base):
         # With kind and field, finding the events of some kinds in a timeline reads only the index.
         Index(None, "forecast_id", "id", "kind", "field"),
         Index(None, "actor", "id"),
+        # A small index of the few forecasts whose score must be read from their timeline.
+        Index("ix_events_revisions", "forecast_id", sqlite_where=text(REVISES_SCORE),
+              postgresql_where=text(REVISES_SCORE)),
     )
 
 
@@ -193,3 +213,19 @@ class EventCitation(Base):
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
     evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), primary_key=True)
+
+
+def literally_one_of(column, values: tuple[str, ...]):
+    """`column IN (values)` with the values written into the SQL, not bound: a planner can
+    use a partial index only for a statement whose terms match the index's own."""
+    return column.in_(bindparam(None, values, expanding=True, literal_execute=True))
+
+
+def scored():
+    """The forecasts of ix_forecasts_scored."""
+    return and_(Forecast.deleted_at.is_(None), literally_one_of(Forecast.status, FINAL))
+
+
+def revises_score():
+    """The events of ix_events_revisions."""
+    return and_(literally_one_of(Event.kind, REVISING_KINDS), literally_one_of(Event.field, REVISED_FIELDS))
