@@ -53,7 +53,11 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
                                   ["list", "--after", "1", "--sort", "-made_on", "--limit", "1"],
                                   ["list", "--active", "--format", "csv"], ["score"],
                                   ["score", "--time-weighted", "--format", "jsonl"], ["review", "--limit", "2"],
-                                  ["evidence", "list", "1", "--format", "json"], ["history", "1", "--format", "csv"]])
+                                  ["evidence", "list", "1", "--format", "json"], ["history", "1", "--format", "csv"],
+                                  ["list", "--format", "json"], ["show", "1", "--format", "json"],
+                                  ["stats", "--format", "json"], ["export", "--format", "jsonl"],
+                                  ["score", "--by", "author"], ["list", "--deleted"], ["list", "--by-actor", "someone"],
+                                  ["list", "--status", "open", "--sort", "-probability", "--limit", "50"]])
 def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
     report = loaded_by(*args)
     assert report["sqlalchemy"] and not report["alembic"]
