@@ -12,7 +12,7 @@ warm the file cache. The table gives each side's median wall time and median pea
 target each ratio must meet, and whether it does. The exit status is 1 when a target is
 missed.
 
-Ledgers live in bench/ledgers/ (ignored by git). The large one is made by generate.py and
+Ledgers live in bench/ledgers/ (ignored by git; --ledgers DIR for elsewhere). The large one is made by generate.py and
 kept for later runs, named by its size, the generator's version and the schema revision, so
 a new schema or generator makes a new one. The seed ledger is made anew each run. The write
 measurements change both ledgers a little, as a user would: a probability set, a piece of
@@ -130,23 +130,23 @@ def large_picks(path: Path) -> Picks:
     return Picks(forecast=forecast, tag=tag, common_word=generate.WORDS[0], rare_word=generate.RARE_WORDS[-1])
 
 
-def large_ledger(size: int) -> Path:
+def large_ledger(folder: Path, size: int) -> Path:
     from tracker.storage.schema import REVISIONS
 
-    path = LEDGERS / f"large-{size}-g{generate.GENERATOR_VERSION}-{REVISIONS[-1]}.db"
+    path = folder / f"large-{size}-g{generate.GENERATOR_VERSION}-{REVISIONS[-1]}.db"
     if not path.exists():
         print(f"Building {path.name} (once; later runs reuse it)", flush=True)
         building = path.with_suffix(".building")
-        for leftover in LEDGERS.glob(building.name + "*"):
+        for leftover in folder.glob(building.name + "*"):
             leftover.unlink()
         generate.generate(building, size, tracker=tracker_command(), say=lambda line: print(line, flush=True))
         building.rename(path)
     return path
 
 
-def seed_ledger() -> Path:
-    path = LEDGERS / "seed.db"
-    for old in LEDGERS.glob("seed.db*"):
+def seed_ledger(folder: Path) -> Path:
+    path = folder / "seed.db"
+    for old in folder.glob("seed.db*"):
         old.unlink()
     subprocess.run([*tracker_command(), "--db", str(path), "seed"], check=True, capture_output=True)
     return path
@@ -285,20 +285,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="forecasts in the large ledger")
     parser.add_argument("--rounds", type=int, default=7, help="timed runs of each command (export: one)")
+    parser.add_argument("--ledgers", type=Path, default=LEDGERS, help=f"where ledgers are kept [{LEDGERS}]")
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="only measurements whose command contains TEXT (repeatable)")
     args = parser.parse_args()
     if args.size < 1000:
         parser.error("--size must be at least 1000")
-    LEDGERS.mkdir(exist_ok=True)
-    large, seed = large_ledger(args.size), seed_ledger()
+    args.ledgers.mkdir(parents=True, exist_ok=True)
+    large, seed = large_ledger(args.ledgers, args.size), seed_ledger(args.ledgers)
     items = [item for item in measurements(seed, large)
              if not args.only or any(text in item.name for text in args.only)]
     began = time.perf_counter()
     for item in items:
         print(f"  {item.name}  ({item.reference.label} → {item.measured.label})", flush=True)
         measure(item, args.rounds)
-    size_mb = sum(part.stat().st_size for part in LEDGERS.glob(large.name + "*")) / 2**20
+    size_mb = sum(part.stat().st_size for part in args.ledgers.glob(large.name + "*")) / 2**20
     print(f"\n{args.size:,} forecasts in {large.name} ({size_mb:,.0f} MB); {args.rounds} rounds; "
           f"measured in {time.perf_counter() - began:.0f} s; Python {sys.version.split()[0]}, "
           f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores\n")
