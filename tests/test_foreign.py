@@ -77,6 +77,8 @@ def test_a_later_fatebook_export_updates_the_forecasts(ledger, tmp_path):
      "line 6, field 'Resolution': 'MAYBE' is not YES, NO, AMBIGUOUS"),
     ("fatebook", "fatebook-export.csv", lambda t: t.replace("Resolution,", "Outcome,"),
      "not a Fatebook export: it has no 'Resolution' column"),
+    ("fatebook", "fatebook-export.csv", lambda t: t.splitlines()[0].replace("Question title", "Title") + "\n",
+     "line 1: this is not a Fatebook export: it has no 'Question title' column"),
     ("fatebook", "fatebook-export.csv", lambda t: t.replace(",0.05,", ",lots,"),
      "line 5, field 'Forecast (scale = 0-1)': 'lots' is not a number"),
     ("predictionbook", "predictionbook-my-predictions.json", lambda t: t.replace('"outcome": false', '"outcome": "perhaps"'),

@@ -59,9 +59,6 @@ def fatebook_objects(rows: Iterator[tuple[str, dict[str, str]]]) -> Iterator[tup
     """One forecast object per Fatebook question (or multiple-choice option)."""
     questions: dict[tuple[str, str, str], list[tuple[str, dict[str, str]]]] = {}
     for where, row in rows:
-        missing = [name for name in FATEBOOK_COLUMNS if name not in row]
-        if missing:
-            raise InvalidInput(f"this is not a Fatebook export: it has no {missing[0]!r} column.")
         identity = (row["Question title"], row["Question created at"], row.get("Multiple choice option") or "")
         questions.setdefault(identity, []).append((where, row))
     for (title, created, option), forecasts in questions.items():

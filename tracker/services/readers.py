@@ -65,14 +65,17 @@ class ImportFile:
         if self.size() == 0:
             raise InvalidInput(f"{self.name} is empty; there is nothing to import.")
         if self.origin == "fatebook":
-            return foreign.fatebook_objects(self._csv_rows(progress, neutralised=False))
+            rows = self._csv_rows(progress, neutralised=False, required=foreign.FATEBOOK_COLUMNS,
+                                  kind="a Fatebook export")
+            return foreign.fatebook_objects(rows)
         if self.origin == "predictionbook":
             return foreign.predictionbook_objects(self._json_document())
         if self.fmt == "json":
             return self._json_records(progress)
         if self.fmt == "jsonl":
             return self._jsonl_records(progress)
-        return ((where, csv_object(where, row)) for where, row in self._csv_rows(progress, neutralised=True))
+        rows = self._csv_rows(progress, neutralised=True, required=("claim",), kind="a tracker CSV export")
+        return ((where, csv_object(where, row)) for where, row in rows)
 
     def _open(self) -> io.BufferedReader:
         try:
@@ -128,8 +131,10 @@ class ImportFile:
                 if progress and number % 1000 == 0:
                     progress(file.tell())
 
-    def _csv_rows(self, progress: Progress | None, *, neutralised: bool) -> Iterator[tuple[str, dict[str, str]]]:
-        """CSV rows as dicts by header name; `neutralised` undoes the export's formula quoting."""
+    def _csv_rows(self, progress: Progress | None, *, neutralised: bool, required: tuple[str, ...],
+                  kind: str) -> Iterator[tuple[str, dict[str, str]]]:
+        """CSV rows as dicts by header name; `neutralised` undoes the export's formula quoting.
+        A header without every `required` column is refused, rows or none."""
         with self._open() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
             reader = csv.reader(text, strict=True)
@@ -138,6 +143,9 @@ class ImportFile:
                 line = reader.line_num + 1
                 if len(set(header)) != len(header):
                     raise InvalidInput(f"{self.name} line 1: a column name appears twice in the header.")
+                missing = [name for name in required if name not in header]
+                if missing:
+                    raise InvalidInput(f"{self.name} line 1: this is not {kind}: it has no {missing[0]!r} column.")
                 for cells in reader:
                     where, line = f"line {line}", reader.line_num + 1
                     if not any(cells):
@@ -169,8 +177,6 @@ _CSV_INTEGERS = ("id", "review_every", "version")
 
 def csv_object(where: str, row: dict[str, str]) -> dict[str, Any]:
     """A forecast object from one CSV row of `tracker export --format csv`."""
-    if "claim" not in row:
-        raise InvalidInput(f"{where}: the CSV has no \"claim\" column; the header needs at least claim.")
     item: dict[str, Any] = {}
     for name, cell in row.items():
         if cell == "":
