@@ -7,14 +7,14 @@
 Every measurement is a pair of commands, each run in a fresh process: a reference (the seed
 ledger, or the bare libraries, or plain sqlite3) and the command measured against it. The
 pair is run `--rounds` times, alternating which goes first, after one untimed run of each to
-warm the file cache. The table gives each side's median wall time and median peak memory
+warm the file cache (export, which reads the whole ledger, runs once, unwarmed). The table gives each side's median wall time and median peak memory
 (resident set size, from the kernel's accounting of the finished process), their ratios, the
 target each ratio must meet, and whether it does. The exit status is 1 when a target is
 missed.
 
-Ledgers live in bench/ledgers/ (ignored by git; --ledgers DIR for elsewhere). The large one is made by generate.py and
-kept for later runs, named by its size, the generator's version and the schema revision, so
-a new schema or generator makes a new one. The seed ledger is made anew each run. The write
+Ledgers live in bench/ledgers/ (ignored by git; `--ledgers DIR` puts them elsewhere). The
+large one is made by generate.py and kept for later runs, named by its size, the generator's
+version and the schema revision, so a new schema or generator makes a new one. The seed ledger is made anew each run. The write
 measurements change both ledgers a little, as a user would: a probability set, a piece of
 evidence added, a review recorded.
 """
@@ -57,7 +57,7 @@ class Measurement:
     measured: Side
     time_target: float | None = None
     memory_target: float | None = None
-    rounds: int | None = None
+    rounds: int | None = None  # fewer than --rounds, and no warm-up, for a long command
 
     def verdicts(self) -> list[bool]:
         return [ratio <= target for ratio, target in ((self.time_ratio(), self.time_target),
@@ -92,8 +92,9 @@ def run_once(argv: list[str]) -> tuple[float, int]:
 
 def measure(item: Measurement, rounds: int) -> None:
     sides = (item.reference, item.measured)
-    for side in sides:
-        run_once(side.argv(0))
+    if item.rounds is None:
+        for side in sides:
+            run_once(side.argv(0))
     for number in range(1, (item.rounds or rounds) + 1):
         for side in sides if number % 2 else reversed(sides):
             seconds, peak_kb = run_once(side.argv(number))
