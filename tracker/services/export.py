@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.services.forecasts import ForecastFilter, filtered_query
 from tracker.services.records import event_row_record, evidence_record, forecast_row_record
+from tracker.services.report import scores_by_forecast
 from tracker.storage.models import Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 500
@@ -32,9 +33,10 @@ def count_exported(session: Session, filters: ForecastFilter) -> int:
     return session.scalar(select(func.count()).select_from(filtered_query(filters, session.get_bind().dialect.name)[0].subquery())) or 0
 
 
-def exported_records(session: Session, filters: ForecastFilter, *,
-                     timelines: bool = True) -> Iterator[dict[str, Any]]:
-    """Every matching forecast in id order; with `timelines`, its evidence and events too.
+def exported_records(session: Session, filters: ForecastFilter, *, timelines: bool = True,
+                     scores: bool = False) -> Iterator[dict[str, Any]]:
+    """Every matching forecast in id order; with `timelines`, its evidence and events too; with
+    `scores`, its `score`: its entry in the overall scorecard once resolved, else None.
 
     Rows are read as Core rows through the session's connection, not as ORM objects: an
     export only reads, and objects cost many times the memory and time of the rows they hold.
@@ -43,17 +45,18 @@ def exported_records(session: Session, filters: ForecastFilter, *,
     matching = filtered_query(filters, session.get_bind().dialect.name)[0].with_only_columns(*Forecast.__table__.c)
     last = 0
     while forecasts := connection.execute(matching.where(Forecast.id > last).order_by(Forecast.id).limit(BATCH)).all():
-        yield from _batch_records(connection, forecasts, timelines)
+        yield from _batch_records(session, forecasts, timelines, scores)
         last = forecasts[-1].id
 
 
-def _batch_records(connection: Connection, forecasts: list[Row], timelines: bool) -> Iterator[dict[str, Any]]:
+def _batch_records(session: Session, forecasts: list[Row], timelines: bool, scores: bool) -> Iterator[dict[str, Any]]:
     """The records of one batch of forecasts, the rows they refer to read in one query a table.
 
     Every query names the batch's forecast ids, never ids gathered from other rows, so its SQL is
     the same for every full batch: the driver's cache of prepared statements then holds a few,
     not one for each length of an `IN` list met (which on a large ledger held megabytes).
     """
+    connection = session.connection()
     ids = [forecast.id for forecast in forecasts]
     sources = {row.id: row for row in connection.execute(
         select(Source.__table__).where(Source.id.in_(select(Forecast.source_id).where(Forecast.id.in_(ids)))))}
@@ -62,12 +65,16 @@ def _batch_records(connection: Connection, forecasts: list[Row], timelines: bool
         evidence = _by_forecast(connection, Evidence.__table__, "id", ids)
         events = _by_forecast(connection, Event.__table__, "id", ids)
         cited = _citations(connection, ids)
+    if scores:
+        scored = scores_by_forecast(session, ids)
     for forecast in forecasts:
         record = forecast_row_record(forecast, sources.get(forecast.source_id),
                                      [row.tag for row in tags.pop(forecast.id, ())])
         if timelines:
             record["evidence"] = [evidence_record(row) for row in evidence.pop(forecast.id, ())]
             record["events"] = [event_row_record(row, cited.pop(row.id, [])) for row in events.pop(forecast.id, ())]
+        if scores:
+            record["score"] = scored.get(forecast.id)
         yield record
 
 
