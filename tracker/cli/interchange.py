@@ -45,7 +45,7 @@ def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
         write = WRITERS.get(fmt) or markdown_writer(session)
         total = count_exported(session, filters) if sys.stderr.isatty() else 0
         with progress_bar(total, "Exporting") as advance_to:
-            records = exported_records(session, filters, timelines=fmt != "csv")
+            records = exported_records(session, filters, timelines=fmt != "csv", scores=fmt == "markdown")
             write(_counted(records, advance_to), stream)
     if not is_stdout(output):
         message(f"Exported to {output}.")

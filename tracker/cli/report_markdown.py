@@ -106,12 +106,12 @@ def summary_markdown(content: dict[str, Any]) -> str:
 
 
 def write_report_markdown(summary: dict[str, Any], forecasts: Iterable[dict[str, Any]], stream: TextIO) -> None:
-    """The report as Markdown, forecast by forecast as they come (what `export --format markdown` streams)."""
+    """The report as Markdown, forecast by forecast as they come, each with its `score` (what
+    `export --format markdown` streams)."""
     stream.write(summary_markdown(summary) + "\n")
     written = False
     for forecast in forecasts:
-        score = summary["scores"].get(forecast["id"])
-        stream.write(forecast_markdown({**forecast, "score": score}) + "\n")
+        stream.write(forecast_markdown(forecast) + "\n")
         written = True
     if not written:
         stream.write("No forecasts to show.\n")

@@ -9,12 +9,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Row, Table, func, select
 from sqlalchemy.orm import Session
 
 from tracker.services.forecasts import ForecastFilter, filtered_query
-from tracker.services.records import event_record, evidence_record, forecast_record
-from tracker.storage.models import Event, Evidence, Forecast
+from tracker.services.records import event_row_record, evidence_record, forecast_row_record
+from tracker.services.report import scores_by_forecast
+from tracker.storage.models import Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 500
 
@@ -32,33 +33,65 @@ def count_exported(session: Session, filters: ForecastFilter) -> int:
     return session.scalar(select(func.count()).select_from(filtered_query(filters, session.get_bind().dialect.name)[0].subquery())) or 0
 
 
-def exported_records(session: Session, filters: ForecastFilter, *,
-                     timelines: bool = True) -> Iterator[dict[str, Any]]:
-    """Every matching forecast in id order; with `timelines`, its evidence and events too."""
+def exported_records(session: Session, filters: ForecastFilter, *, timelines: bool = True,
+                     scores: bool = False) -> Iterator[dict[str, Any]]:
+    """Every matching forecast in id order; with `timelines`, its evidence and events too; with
+    `scores`, its `score`: its entry in the overall scorecard once resolved, else None.
+
+    Rows are read as Core rows through the session's connection, not as ORM objects: an
+    export only reads, and objects cost many times the memory and time of the rows they hold.
+    """
+    connection = session.connection()
+    matching = filtered_query(filters, session.get_bind().dialect.name)[0].with_only_columns(*Forecast.__table__.c)
     last = 0
-    while True:
-        query = filtered_query(filters, session.get_bind().dialect.name)[0]
-        forecasts = session.scalars(query.where(Forecast.id > last).order_by(Forecast.id).limit(BATCH)).all()
-        if not forecasts:
-            return
-        ids = [forecast.id for forecast in forecasts]
+    while forecasts := connection.execute(matching.where(Forecast.id > last).order_by(Forecast.id).limit(BATCH)).all():
+        yield from _batch_records(session, forecasts, timelines, scores)
+        last = forecasts[-1].id
+
+
+def _batch_records(session: Session, forecasts: list[Row], timelines: bool, scores: bool) -> Iterator[dict[str, Any]]:
+    """The records of one batch of forecasts, the rows they refer to read in one query a table.
+
+    Every query names the batch's forecast ids, never ids gathered from other rows, so its SQL is
+    the same for every full batch: the driver's cache of prepared statements then holds a few,
+    not one for each length of an `IN` list met (which on a large ledger held megabytes).
+    """
+    connection = session.connection()
+    ids = [forecast.id for forecast in forecasts]
+    sources = {row.id: row for row in connection.execute(
+        select(Source.__table__).where(Source.id.in_(select(Forecast.source_id).where(Forecast.id.in_(ids)))))}
+    tags = _by_forecast(connection, ForecastTag.__table__, "tag", ids)
+    if timelines:
+        evidence = _by_forecast(connection, Evidence.__table__, "id", ids)
+        events = _by_forecast(connection, Event.__table__, "id", ids)
+        cited = _citations(connection, ids)
+    if scores:
+        scored = scores_by_forecast(session, ids)
+    for forecast in forecasts:
+        record = forecast_row_record(forecast, sources.get(forecast.source_id),
+                                     [row.tag for row in tags.pop(forecast.id, ())])
         if timelines:
-            evidence = _grouped(session, Evidence, ids, evidence_record)
-            events = _grouped(session, Event, ids, event_record)
-        for forecast in forecasts:
-            record = forecast_record(forecast)
-            if timelines:
-                record["evidence"] = evidence.get(forecast.id, [])
-                record["events"] = events.get(forecast.id, [])
-            yield record
-        last = ids[-1]
-        session.expunge_all()
+            record["evidence"] = [evidence_record(row) for row in evidence.pop(forecast.id, ())]
+            record["events"] = [event_row_record(row, cited.pop(row.id, [])) for row in events.pop(forecast.id, ())]
+        if scores:
+            record["score"] = scored.get(forecast.id)
+        yield record
 
 
-def _grouped(session: Session, model, forecast_ids: list[int], as_record) -> dict[int, list[dict[str, Any]]]:
-    rows = session.scalars(select(model).where(model.forecast_id.in_(forecast_ids))
-                           .order_by(model.forecast_id, model.id))
-    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        grouped[row.forecast_id].append(as_record(row))
-    return grouped
+def _by_forecast(connection: Connection, table: Table, order: str, ids: list[int]) -> dict[int, list[Row]]:
+    """The rows of `table` that belong to the forecasts `ids`, each forecast's in `order`."""
+    rows: dict[int, list[Row]] = defaultdict(list)
+    for row in connection.execute(select(table).where(table.c.forecast_id.in_(ids))
+                                  .order_by(table.c.forecast_id, table.c[order])):
+        rows[row.forecast_id].append(row)
+    return rows
+
+
+def _citations(connection: Connection, ids: list[int]) -> dict[int, list[int]]:
+    """The evidence each status change of the forecasts `ids` cites: event id to evidence ids, in order."""
+    cited: dict[int, list[int]] = defaultdict(list)
+    for event_id, evidence_id in connection.execute(
+            select(EventCitation.event_id, EventCitation.evidence_id).join(Event, Event.id == EventCitation.event_id)
+            .where(Event.forecast_id.in_(ids)).order_by(EventCitation.event_id, EventCitation.evidence_id)):
+        cited[event_id].append(evidence_id)
+    return cited

@@ -1,16 +1,19 @@
 """Plain-value views of ledger rows: the dicts every command returns and every format renders.
 
 Keys are the field names of SPEC section 1; dates and timestamps stay Python values so each
-renderer can show them its own way.
+renderer can show them its own way. Each record is read from attributes named as the columns,
+so an ORM object or a Core row of the same table gives the same record.
 """
 
 import json
 from typing import Any
 
+from sqlalchemy import Row
+
 from tracker.storage.models import Event, Evidence, Forecast, Source
 
 
-def source_record(source: Source | None) -> dict[str, Any] | None:
+def source_record(source: Source | Row | None) -> dict[str, Any] | None:
     if source is None:
         return None
     return {
@@ -24,17 +27,22 @@ def source_record(source: Source | None) -> dict[str, Any] | None:
 
 
 def forecast_record(forecast: Forecast) -> dict[str, Any]:
+    return forecast_row_record(forecast, forecast.source, forecast.tags)
+
+
+def forecast_row_record(forecast: Forecast | Row, source: Source | Row | None, tags: list[str]) -> dict[str, Any]:
+    """The record of a forecast's columns, given its source and its tags in order."""
     return {
         "id": forecast.id,
         "key": forecast.key,
         "claim": forecast.claim,
         "criteria": forecast.criteria,
-        "source": source_record(forecast.source),
+        "source": source_record(source),
         "made_on": forecast.made_on,
         "resolve_by": forecast.resolve_by,
         "probability": forecast.probability,
         "status": forecast.status,
-        "tags": forecast.tags,
+        "tags": tags,
         "review_every": forecast.review_every,
         "next_review_on": forecast.next_review_on,
         "created_at": forecast.created_at,
@@ -44,7 +52,7 @@ def forecast_record(forecast: Forecast) -> dict[str, Any]:
     }
 
 
-def evidence_record(evidence: Evidence) -> dict[str, Any]:
+def evidence_record(evidence: Evidence | Row) -> dict[str, Any]:
     return {
         "id": evidence.id,
         "forecast_id": evidence.forecast_id,
@@ -62,6 +70,12 @@ def evidence_record(evidence: Evidence) -> dict[str, Any]:
 
 def event_record(event: Event) -> dict[str, Any]:
     """An event with `at`, `actor`, `kind` and only the fields its kind uses."""
+    cited = [c.evidence_id for c in event.cited] if event.kind == "status_changed" else []
+    return event_row_record(event, cited)
+
+
+def event_row_record(event: Event | Row, cited: list[int]) -> dict[str, Any]:
+    """The record of an event's columns, given the ids of the evidence it cites in order."""
     record: dict[str, Any] = {
         "id": event.id,
         "forecast_id": event.forecast_id,
@@ -72,7 +86,7 @@ def event_record(event: Event) -> dict[str, Any]:
     }
     if event.kind == "status_changed":
         record.update({"from": event.from_status, "to": event.to_status,
-                       "evidence_ids": [c.evidence_id for c in event.cited]})
+                       "evidence_ids": cited})
     if event.field is not None:
         record["field"] = event.field
     if event.old_value is not None or event.kind == "edited":

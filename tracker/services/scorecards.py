@@ -94,20 +94,37 @@ def revised_ids() -> Select[tuple[int]]:
 def scorecards(resolved: Iterable[Resolved], request: ScoreRequest) -> dict[str, Any] | list[dict[str, Any]]:
     """The scorecard(s) of `score_ledger`, from forecasts read one at a time; each card's
     `forecasts` are listed oldest id first."""
-    cards: dict[str | None, Card] = {}
+    cards = Scorecards(request)
     for item in resolved:
+        cards.add(item)
+    return cards.finish()
+
+
+class Scorecards:
+    """The scorecard(s) of one request in the making, fed one resolved forecast at a time, so
+    that one pass over the ledger can fill several."""
+
+    def __init__(self, request: ScoreRequest) -> None:
+        self.request = request
+        self.cards: dict[str | None, Card] = {}
+
+    def add(self, item: Resolved) -> None:
+        request = self.request
         if (request.since is not None and item.resolved_on < request.since) or \
                 (request.until is not None and item.resolved_on > request.until):
-            continue
+            return
         for name in group_names(item, request.by) if request.by else [None]:
-            if name not in cards:
-                cards[name] = Card(request.time_weighted, request.details)
-            cards[name].add(item)
-    if request.by is None:
-        return (cards.get(None) or Card(request.time_weighted, request.details)).finish()
-    # Named groups alphabetically, then the forecasts that have no name to group by.
-    order = sorted(cards, key=lambda name: (name is None, (name or "").casefold(), name or ""))
-    return [{"group": name, **cards[name].finish()} for name in order]
+            if name not in self.cards:
+                self.cards[name] = Card(request.time_weighted, request.details)
+            self.cards[name].add(item)
+
+    def finish(self) -> dict[str, Any] | list[dict[str, Any]]:
+        request, cards = self.request, self.cards
+        if request.by is None:
+            return (cards.get(None) or Card(request.time_weighted, request.details)).finish()
+        # Named groups alphabetically, then the forecasts that have no name to group by.
+        order = sorted(cards, key=lambda name: (name is None, (name or "").casefold(), name or ""))
+        return [{"group": name, **cards[name].finish()} for name in order]
 
 
 class Card:
@@ -121,20 +138,25 @@ class Card:
     def add(self, item: Resolved) -> None:
         self.tally.add(item.resolution)
         if self.forecasts is not None:
-            self.forecasts.append({
-                "id": item.id,
-                "key": item.key,
-                "status": item.resolution.status,
-                "probability": item.resolution.probability,
-                "resolved_at": item.resolution.resolved_at,
-                **forecast_scores(item.resolution, time_weighted=self.time_weighted),
-            })
+            self.forecasts.append(scored_forecast(item, time_weighted=self.time_weighted))
 
     def finish(self) -> dict[str, Any]:
         card = self.tally.card()
         if self.forecasts is not None:
             card["forecasts"] = sorted(self.forecasts, key=itemgetter("id"))
         return card
+
+
+def scored_forecast(item: Resolved, *, time_weighted: bool = False) -> dict[str, Any]:
+    """A resolved forecast's own entry in a scorecard's `forecasts`."""
+    return {
+        "id": item.id,
+        "key": item.key,
+        "status": item.resolution.status,
+        "probability": item.resolution.probability,
+        "resolved_at": item.resolution.resolved_at,
+        **forecast_scores(item.resolution, time_weighted=time_weighted),
+    }
 
 
 # The events scoring reads: status changes and probability edits (see scored_timeline).
