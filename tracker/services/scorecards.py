@@ -167,16 +167,17 @@ BATCH = 2000
 
 
 def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = True, times: bool = True,
-                       revised: bool = False) -> Iterator[Resolved]:
+                       ids: list[int] | None = None, revised: bool = False) -> Iterator[Resolved]:
     """Every undeleted forecast whose timeline ends in a final status, read as a stream.
 
     They come by final status, then oldest id first. The resolution comes from
     `resolution_from_timeline` over each forecast's status changes and probability edits.
     With `tags` and `creators`, each one's tags and the actor who created it come along (for
     `score --by tag` and `--by author`); without `times`, resolutions carry no moments
-    (`resolved_at` and the history's times are None), for scorecards that need none. With
-    `revised`, only the forecasts whose rows do not tell what they were scored on come, by
-    id alone (found by id, they need no sorting) and without tags.
+    (`resolved_at` and the history's times are None), for scorecards that need none. `ids`
+    narrows them to those forecasts. With `revised`, only the forecasts whose rows do not
+    tell what they were scored on come, by id alone (found by id, they need no sorting) and
+    without tags.
     """
     kinds = or_(SCORED_EVENTS, Event.kind == "created") if creators else SCORED_EVENTS
     query = (select(Forecast.id, Forecast.key, Forecast.made_on, Forecast.created_at if times else null(),
@@ -186,6 +187,8 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
              .outerjoin(Source, Forecast.source_id == Source.id)
              .outerjoin(Event, and_(Event.forecast_id == Forecast.id, kinds))
              .where(scored()))
+    if ids is not None:
+        query = query.where(Forecast.id.in_(ids))
     if revised:
         query = query.where(Forecast.id.in_(revised_ids())).order_by(Forecast.id, Event.id)
     else:
