@@ -2,18 +2,17 @@
 
 Keys are the field names of SPEC section 1; dates and timestamps stay Python values so each
 renderer can show them its own way. Each record is read from attributes named as the columns,
-so an ORM object or a Core row of the same table gives the same record.
+so an ORM object and a named tuple of its table's columns (what export reads) give the same
+record.
 """
 
 import json
 from typing import Any
 
-from sqlalchemy import Row
-
 from tracker.storage.models import Event, Evidence, Forecast, Source
 
 
-def source_record(source: Source | Row | None) -> dict[str, Any] | None:
+def source_record(source: Source | tuple | None) -> dict[str, Any] | None:
     if source is None:
         return None
     return {
@@ -30,7 +29,7 @@ def forecast_record(forecast: Forecast) -> dict[str, Any]:
     return forecast_row_record(forecast, forecast.source, forecast.tags)
 
 
-def forecast_row_record(forecast: Forecast | Row, source: Source | Row | None, tags: list[str]) -> dict[str, Any]:
+def forecast_row_record(forecast: Forecast | tuple, source: Source | tuple | None, tags: list[str]) -> dict[str, Any]:
     """The record of a forecast's columns, given its source and its tags in order."""
     return {
         "id": forecast.id,
@@ -52,7 +51,7 @@ def forecast_row_record(forecast: Forecast | Row, source: Source | Row | None, t
     }
 
 
-def evidence_record(evidence: Evidence | Row) -> dict[str, Any]:
+def evidence_record(evidence: Evidence | tuple) -> dict[str, Any]:
     return {
         "id": evidence.id,
         "forecast_id": evidence.forecast_id,
@@ -74,7 +73,7 @@ def event_record(event: Event) -> dict[str, Any]:
     return event_row_record(event, cited)
 
 
-def event_row_record(event: Event | Row, cited: list[int]) -> dict[str, Any]:
+def event_row_record(event: Event | tuple, cited: list[int]) -> dict[str, Any]:
     """The record of an event's columns, given the ids of the evidence it cites in order."""
     record: dict[str, Any] = {
         "id": event.id,

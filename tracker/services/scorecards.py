@@ -30,6 +30,8 @@ class ScoreRequest:
     time_weighted: bool = False
     # Each forecast's own scores, under `forecasts`; tables leave them out, so need not keep them.
     details: bool = True
+    # Each card's calibration table; tables of groups leave it out.
+    calibration: bool = True
 
 
 @dataclass
@@ -115,13 +117,13 @@ class Scorecards:
             return
         for name in group_names(item, request.by) if request.by else [None]:
             if name not in self.cards:
-                self.cards[name] = Card(request.time_weighted, request.details)
+                self.cards[name] = Card(request)
             self.cards[name].add(item)
 
     def finish(self) -> dict[str, Any] | list[dict[str, Any]]:
         request, cards = self.request, self.cards
         if request.by is None:
-            return (cards.get(None) or Card(request.time_weighted, request.details)).finish()
+            return (cards.get(None) or Card(request)).finish()
         # Named groups alphabetically, then the forecasts that have no name to group by.
         order = sorted(cards, key=lambda name: (name is None, (name or "").casefold(), name or ""))
         return [{"group": name, **cards[name].finish()} for name in order]
@@ -130,10 +132,10 @@ class Scorecards:
 class Card:
     """One scorecard in the making; with `details`, each forecast's own scores are kept too."""
 
-    def __init__(self, time_weighted: bool, details: bool) -> None:
-        self.tally = Tally(time_weighted=time_weighted)
-        self.time_weighted = time_weighted
-        self.forecasts: list[dict[str, Any]] | None = [] if details else None
+    def __init__(self, request: ScoreRequest) -> None:
+        self.tally = Tally(time_weighted=request.time_weighted, calibration=request.calibration)
+        self.time_weighted = request.time_weighted
+        self.forecasts: list[dict[str, Any]] | None = [] if request.details else None
 
     def add(self, item: Resolved) -> None:
         self.tally.add(item.resolution)

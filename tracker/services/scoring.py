@@ -158,10 +158,6 @@ def mean_over(counts: Pairs, term: Callable[[float, int], float]) -> float | Non
     return total.total() / n if n else None
 
 
-def clipped_count(counts: Pairs) -> int:
-    return sum(times for (p, _), times in counts.items() if clip(p) != p)
-
-
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float] | None:
     """The Wilson score interval for a proportion (95% by default); None for no trials."""
     if trials == 0:
@@ -188,27 +184,43 @@ def bin_index(probability: float) -> int:
 def calibration_table(pairs: Iterable[tuple[float, int]] | Pairs) -> list[dict[str, Any]]:
     """Ten bins of width 0.1: how often forecasts in each range came true, with 95% Wilson intervals."""
     counts = pairs if isinstance(pairs, Counter) else Counter(pairs)
-    sums = [ExactSum() for _ in range(BIN_COUNT)]
-    sizes, hits = [0] * BIN_COUNT, [0] * BIN_COUNT
+    calibration = Calibration()
     for (p, o), times in counts.items():
-        k = bin_index(p)
-        sums[k].add(p, times)
-        sizes[k] += times
-        hits[k] += o * times
-    table = []
-    for k in range(BIN_COUNT):
-        count = sizes[k]
-        interval = wilson_interval(hits[k], count)
-        table.append({
-            "low": round(k / BIN_COUNT, 1),
-            "high": round((k + 1) / BIN_COUNT, 1),
-            "count": count,
-            "mean_forecast": sums[k].total() / count if count else None,
-            "observed": hits[k] / count if count else None,
-            "ci_low": interval[0] if interval else None,
-            "ci_high": interval[1] if interval else None,
-        })
-    return table
+        calibration.add(p, o, times)
+    return calibration.table()
+
+
+class Calibration:
+    """The bins of a calibration table, filled one (probability, outcome) at a time."""
+
+    __slots__ = ("sums", "sizes", "hits")
+
+    def __init__(self) -> None:
+        self.sums = [ExactSum() for _ in range(BIN_COUNT)]
+        self.sizes = [0] * BIN_COUNT
+        self.hits = [0] * BIN_COUNT
+
+    def add(self, probability: float, outcome: int, times: int = 1) -> None:
+        k = bin_index(probability)
+        self.sums[k].add(probability, times)
+        self.sizes[k] += times
+        self.hits[k] += outcome * times
+
+    def table(self) -> list[dict[str, Any]]:
+        table = []
+        for k in range(BIN_COUNT):
+            count = self.sizes[k]
+            interval = wilson_interval(self.hits[k], count)
+            table.append({
+                "low": round(k / BIN_COUNT, 1),
+                "high": round((k + 1) / BIN_COUNT, 1),
+                "count": count,
+                "mean_forecast": self.sums[k].total() / count if count else None,
+                "observed": self.hits[k] / count if count else None,
+                "ci_low": interval[0] if interval else None,
+                "ci_high": interval[1] if interval else None,
+            })
+        return table
 
 
 def time_weighted_brier(resolution: Resolution) -> float | None:
@@ -246,16 +258,25 @@ def forecast_scores(resolution: Resolution, *, time_weighted: bool = False) -> d
 class Tally:
     """A scorecard built one resolution at a time, in memory that does not grow with their number.
 
-    Scored pairs are counted by (probability, outcome), so each distinct pair is worked out
-    once and sums are exact (see ExactSum): the card is the same as from the whole list.
+    Every sum grows exactly (see ExactSum), so the card is the one the whole list gives, in
+    any order and however many different probabilities there are. Without `calibration` the
+    card has no calibration table: enough for a table of groups, and small enough to keep
+    for each of thousands of them.
     """
 
-    def __init__(self, *, time_weighted: bool = False) -> None:
+    __slots__ = ("time_weighted", "resolved", "finals", "scored", "brier", "weighted", "log", "clipped",
+                 "calibration", "unprobabilised")
+
+    def __init__(self, *, time_weighted: bool = False, calibration: bool = True) -> None:
         self.time_weighted = time_weighted
         self.resolved = 0
         self.finals: Counter[str] = Counter()
-        self.pairs: Pairs = Counter()
+        self.scored = 0
+        self.brier = ExactSum()
         self.weighted = ExactSum()
+        self.log = ExactSum()
+        self.clipped = 0
+        self.calibration = Calibration() if calibration else None
         self.unprobabilised: Counter[int] = Counter()
 
     def add(self, resolution: Resolution) -> None:
@@ -271,32 +292,37 @@ class Tally:
         self.finals[status] += times
         if outcome is None:
             return
-        if probability is not None:
-            self.pairs[(probability, outcome)] += times
-        else:
+        if probability is None:
             self.unprobabilised[outcome] += times
+            return
+        self.scored += times
+        self.brier.add(brier_term(probability, outcome), times)
+        self.log.add(log_term(probability, outcome), times)
+        if clip(probability) != probability:
+            self.clipped += times
+        if self.calibration is not None:
+            self.calibration.add(probability, outcome, times)
 
     def card(self) -> dict[str, Any]:
         """Every number of one scorecard: scores, counts per final status, hit rate, calibration."""
-        scored = sum(self.pairs.values())
-        if self.time_weighted:
-            brier = self.weighted.total() / scored if scored else None
-        else:
-            brier = mean_over(self.pairs, brier_term)
+        scored = self.scored
+        brier = self.weighted if self.time_weighted else self.brier
         judged = sum(self.unprobabilised.values())
-        return {
+        card = {
             "resolved": self.resolved,
             **{status: self.finals[status] for status in FINAL},
             "scored": scored,
-            "brier": brier,
+            "brier": brier.total() / scored if scored else None,
             "time_weighted": self.time_weighted,
-            "log_score": mean_over(self.pairs, log_term),
+            "log_score": self.log.total() / scored if scored else None,
             "log_clip": [LOG_CLIP, 1 - LOG_CLIP],
-            "clipped": clipped_count(self.pairs),
+            "clipped": self.clipped,
             "hit_rate": self.unprobabilised[1] / judged if judged else None,
             "hit_rate_of": judged,
-            "calibration": calibration_table(self.pairs),
         }
+        if self.calibration is not None:
+            card["calibration"] = self.calibration.table()
+        return card
 
 
 def scorecard(resolutions: Iterable[Resolution], *, time_weighted: bool = False) -> dict[str, Any]:
