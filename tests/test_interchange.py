@@ -46,6 +46,15 @@ def test_export_json_carries_everything_in_a_stable_layout(ledger):
     assert export() == text
 
 
+def test_each_exported_forecast_is_what_show_gives(ledger):
+    busy_ledger()
+    ok("update", "2", "--tag", "zeta", "--tag", "alpha")
+    for line in export("--format", "jsonl").splitlines():
+        exported = json.loads(line)
+        shown = run_json("show", str(exported["id"]))
+        assert exported == shown and list(exported) == list(shown)
+
+
 def test_export_jsonl_is_one_forecast_a_line(seeded):
     lines = export("--format", "jsonl").splitlines()
     assert [json.loads(line)["id"] for line in lines] == [1, 2, 3]

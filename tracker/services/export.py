@@ -103,6 +103,7 @@ def _citations(session: Session, ids: list[int]) -> dict[int, list[int]]:
     cited: dict[int, list[int]] = defaultdict(list)
     for event_id, evidence_id in session.connection().execute(
             select(EventCitation.event_id, EventCitation.evidence_id).join(Event, Event.id == EventCitation.event_id)
-            .where(Event.forecast_id.in_(ids)).order_by(EventCitation.event_id, EventCitation.evidence_id)):
+            .where(Event.forecast_id.in_(ids), Event.kind == "status_changed")
+            .order_by(EventCitation.event_id, EventCitation.evidence_id)):
         cited[event_id].append(evidence_id)
     return cited
