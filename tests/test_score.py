@@ -323,3 +323,26 @@ def test_status_moves_fall_in_the_local_month_of_each_move(ledger, clock, local_
         expected[month] = expected.get(month, 0) + 1
     moves = {row["month"]: row["moves"] for row in run_json("stats")["status_moves"] if row["moves"]}
     assert moves == expected
+
+
+def test_score_reads_undone_probability_edits_as_show_does():
+    ok("add", "Undone edits are not scored", "--probability", "0.4")
+    ok("update", "1", "--probability", "0.8")
+    ok("undo")
+    ok("update", "1", "--status", "confirmed")
+    assert run_json("show", "1")["probability"] == 0.4
+    card = run_json("score")
+    assert card["brier"] == pytest.approx(0.36)
+    [scored] = card["forecasts"]
+    assert scored["probability"] == 0.4
+
+
+def test_an_undone_resolution_is_scored_on_the_next_one():
+    ok("add", "Resolved, undone, edited, resolved", "--probability", "0.4")
+    ok("update", "1", "--status", "confirmed")
+    ok("undo")
+    ok("update", "1", "--probability", "0.9")
+    ok("update", "1", "--status", "confirmed")
+    [scored] = run_json("score")["forecasts"]
+    assert scored["probability"] == 0.9
+    assert scored["resolved_at"] == run_json("history", "1")[-1]["at"]

@@ -11,6 +11,7 @@ from scipy.stats import binomtest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, log_loss
 
+from tracker.services.replay import Step, fold
 from tracker.services.scoring import (
     LOG_CLIP,
     Resolution,
@@ -18,7 +19,6 @@ from tracker.services.scoring import (
     brier_score,
     calibration_table,
     log_score,
-    resolution_from_timeline,
     scorecard,
     time_weighted_brier,
     wilson_interval,
@@ -146,7 +146,15 @@ def test_time_weighted_brier_weighs_each_probability_by_how_long_it_stood():
 
 
 def event(kind, at, **fields):
-    return {"kind": kind, "at": at, **fields}
+    """One event as the fold reads it (`from`/`to` given as in JSON)."""
+    fields["from_status"], fields["to_status"] = fields.pop("from", None), fields.pop("to", None)
+    return Step(kind, at, "someone", 0, **fields)
+
+
+def resolution_from_timeline(events, made_on):
+    """The resolution the one fold (services/replay.py) gives for these events."""
+    state = fold({"made_on": made_on}, events, {})
+    return None if state is None else state.resolution
 
 
 def test_the_probability_scored_is_the_one_in_force_at_resolution():
@@ -175,8 +183,33 @@ def test_the_latest_resolution_counts_and_reopening_unresolves():
     assert resolution_from_timeline([created], made) is None
     # A forecast entered on the day it was made starts when it was entered.
     assert resolution_from_timeline([created, confirm], made).history == ((day(1), 0.7),)
-    afternoon = {**created, "at": day(1.6)}
+    afternoon = created._replace(at=day(1.6))
     assert resolution_from_timeline([afternoon, confirm], made).history == ((day(1.6), 0.7),)
+
+
+def test_an_undone_probability_edit_is_not_scored():
+    events = [
+        event("created", day(1), new={"probability": 0.4, "status": "open"}),
+        event("edited", day(2), field="probability", old=0.4, new=0.8),
+        event("undone", day(3), field="probability", old=0.8, new=0.4),
+        event("status_changed", day(4), **{"from": "open", "to": "confirmed"}),
+    ]
+    r = resolution_from_timeline(events, dt.date(2026, 1, 2))
+    assert (r.probability, r.resolved_at) == (0.4, day(4))
+    assert r.history == ((day(1), 0.4), (day(2), 0.8), (day(3), 0.4))
+
+
+def test_an_undone_resolution_is_replaced_by_the_next_one():
+    events = [
+        event("created", day(1), new={"probability": 0.4, "status": "open"}),
+        event("status_changed", day(2), **{"from": "open", "to": "confirmed"}),
+        event("undone", day(3), field="status", old="confirmed", new="open"),
+        event("edited", day(4), field="probability", old=0.4, new=0.9),
+        event("status_changed", day(5), **{"from": "open", "to": "confirmed"}),
+    ]
+    r = resolution_from_timeline(events, dt.date(2026, 1, 2))
+    assert (r.status, r.probability, r.resolved_at) == ("confirmed", 0.9, day(5))
+    assert resolution_from_timeline(events[:3], dt.date(2026, 1, 2)) is None
 
 
 def test_a_forecast_created_in_a_final_status_is_resolved_at_creation():

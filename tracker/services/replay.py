@@ -1,28 +1,83 @@
-"""Rebuilding forecasts from their timelines.
+"""The fold: a forecast's state at any moment is what its events, read in order, make it.
 
-The `created` event holds the values a forecast started with; every later event is applied
-on top, in order. With all its events applied a forecast comes out exactly as its row stands
-(tests check this as a property), so replaying only the events up to some moment gives the
-forecast as it stood then. The same pass keeps track of reviews: when the last one was, the
-status it left, and the evidence added since.
+This module is the one reader of timelines. The `created` event holds the values a forecast
+started with; every later event is applied on top, in order, each checked against the
+state it meets (an edit's `old` is the value it replaced, a status change starts from the
+status in force, evidence is added once and retracted only while it stands). With all its
+events applied a forecast comes out exactly as its row stands; applied up to some moment,
+as it stood then. The same pass keeps what the review queue and the scores need: the review
+periods, every probability with the moment it came into force, and the resolution in force.
+
+`fold` reads any sequence of objects with the attributes of an event (`kind`, `at`, `actor`,
+`version`, `field`, `old`, `new`, `from_status`, `to_status`, `evidence_id`, `note`), so the
+rows of the ledger (through `step_of`), the objects of an import file and the few columns
+`score` reads all go through the same code.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from msgspec import UNSET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.services.records import decode_value, evidence_record, forecast_record
+from tracker.services.records import evidence_record, forecast_record
+from tracker.services.scoring import Resolution, made_at
+from tracker.statuses import FINAL, STATUSES
 from tracker.storage.models import Event, Evidence, Forecast
 
 DATE_FIELDS = ("made_on", "resolve_by", "next_review_on")
+# The values a `created` event holds: the forecast's fields as it was entered.
+CREATED_FIELDS = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status", "tags",
+                  "review_every", "next_review_on")
+EDITABLE = ("claim", "criteria", "probability", "resolve_by", "review_every", "tags")
 # Event kinds that only set `next_review_on`: a review also starts a new review period.
 SCHEDULE_KINDS = ("reviewed", "snoozed")
-# Beyond this many forecasts, reading every event is cheaper than naming each id in the query.
-MAX_LISTED_IDS = 500
+EVIDENCE_KINDS = ("evidence_added", "evidence_retracted")
+KINDS = ("created", "edited", "status_changed", *EVIDENCE_KINDS, *SCHEDULE_KINDS, "deleted", "undone")
+# What an `undone` event can name as taken back: a field, or the kind of event reversed.
+UNDONE_SUBJECTS = (*EDITABLE, "status", *EVIDENCE_KINDS, *SCHEDULE_KINDS, "deleted", "created")
+# Forecasts per query when states are loaded by id: the events of the others are not read.
+IDS_PER_QUERY = 500
+
+
+class TimelineError(ValueError):
+    """A timeline that does not fold: `position` is the event's index, `name` the field at fault."""
+
+    def __init__(self, position: int | None, name: str, problem: str) -> None:
+        super().__init__(problem)
+        self.position, self.name, self.problem = position, name, problem
+
+    def field_path(self) -> str:
+        return self.name if self.position is None else f"events[{self.position}].{self.name}"
+
+
+class Step(NamedTuple):
+    """One event as the fold reads it: its values decoded from their JSON text."""
+
+    kind: str
+    at: dt.datetime
+    actor: str
+    version: int
+    field: str | None = None
+    old: Any = None
+    new: Any = None
+    from_status: str | None = None
+    to_status: str | None = None
+    evidence_id: int | None = None
+    note: str | None = None
+
+
+def step_of(event: Event) -> Step:
+    return Step(event.kind, event.at, event.actor, event.version, event.field, decode(event.old_value),
+                decode(event.new_value), event.from_status, event.to_status, event.evidence_id, event.note)
+
+
+def decode(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -31,11 +86,48 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return local_midnight.astimezone(dt.timezone.utc)
 
 
+def _date(name: str, value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise TimelineError(None, name, f"{value!r} is not a date (YYYY-MM-DD).")
+
+
 def field_value(name: str, value: Any) -> Any:
-    """A field's value as an event stores it (JSON) turned back into the row's type."""
-    if name in DATE_FIELDS and value is not None:
-        return dt.date.fromisoformat(value)
-    return value
+    """A field's value as an event holds it (JSON) turned into the row's type, or TimelineError
+    naming what is wrong with it."""
+    if value is None:
+        if name in ("criteria", "resolve_by", "probability"):
+            return None
+        raise TimelineError(None, name, "is null; it must have a value.")
+    if name in DATE_FIELDS:
+        return _date(name, value)
+    if name == "probability":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise TimelineError(None, name, f"{value!r} is not a probability from 0 to 1.")
+        return float(value)
+    if name == "review_every":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+            raise TimelineError(None, name, f"{value!r} is not a whole number of days from 1 to 3650.")
+        return value
+    if name == "tags":
+        if not isinstance(value, list) or not all(isinstance(tag, str) and tag for tag in value) \
+                or value != sorted(set(value)):
+            raise TimelineError(None, name, f"{value!r} is not a sorted list of distinct tags.")
+        return value
+    if name == "status":
+        if value not in STATUSES:
+            raise TimelineError(None, name, f"{value!r} is not a status.")
+        return value
+    if name in ("claim", "key", "criteria"):
+        if not isinstance(value, str) or (name != "criteria" and not value.strip()):
+            raise TimelineError(None, name, f"{value!r} is not text.")
+        return value
+    raise TimelineError(None, name, "is not a field an event can set.")
 
 
 @dataclass
@@ -49,27 +141,91 @@ class ReviewPeriod:
 
 @dataclass
 class ForecastState:
-    """A forecast as its events say it was: the record, its evidence, the events themselves."""
+    """A forecast as its events say it was: the record, its evidence, the events themselves,
+    its review periods, its probabilities over time and the resolution in force."""
 
     record: dict[str, Any]
     evidence: dict[int, dict[str, Any]]
-    events: list[Event]
+    events: list[Any]
     periods: list[ReviewPeriod]
+    probabilities: list[tuple[dt.datetime | None, float | None]]
+    resolution: Resolution | None = None
 
     @property
     def last_review(self) -> ReviewPeriod:
         return self.periods[-1]
 
 
-def start(forecast: Forecast, created: Event) -> ForecastState:
-    record = forecast_record(forecast)
-    for name, value in decode_value(created.new_value).items():
-        record[name] = field_value(name, value)
-    record.update(created_at=created.at, updated_at=created.at, version=created.version, deleted_at=None)
-    return ForecastState(record, {}, [created], [ReviewPeriod(None, record["status"])])
+def _value(event, name: str) -> Any:
+    value = getattr(event, name)
+    return None if value is UNSET else value
 
 
-def retract(item: dict[str, Any], event: Event) -> None:
+def start(record: dict[str, Any], event, *, strict: bool) -> ForecastState:
+    """The state a `created` event makes, on top of `record` for the fields it does not hold
+    (id, source; without `strict`, any of its own it lacks)."""
+    initial = _value(event, "new")
+    if not isinstance(initial, dict):
+        raise TimelineError(None, "new", "a created event must hold the forecast's starting fields.")
+    record = dict(record)
+    for name in CREATED_FIELDS:
+        if name in initial:
+            record[name] = field_value(name, initial[name])
+        elif strict:
+            raise TimelineError(None, f"new.{name}", "is missing from the created event.")
+    record.update(created_at=event.at, updated_at=event.at, version=event.version, deleted_at=None)
+    state = ForecastState(record, {}, [event], [ReviewPeriod(None, record["status"])],
+                          [(made_at(record["made_on"], event.at), record["probability"])])
+    if record["status"] in FINAL:
+        state.resolution = Resolution(record["status"], record["probability"], event.at, tuple(state.probabilities))
+    return state
+
+
+def _set_probability(state: ForecastState, value: float | None, at: dt.datetime) -> None:
+    state.record["probability"] = value
+    state.probabilities.append((at, value))
+
+
+def _set_status(state: ForecastState, status: str, at: dt.datetime) -> None:
+    """Move to a status: into a final one resolves (restating it keeps the first moment; another
+    final status resolves anew), into an active one reopens."""
+    state.record["status"] = status
+    if status not in FINAL:
+        state.resolution = None
+    elif state.resolution is None or state.resolution.status != status:
+        state.resolution = Resolution(status, state.record["probability"], at, tuple(state.probabilities))
+
+
+def _check_old(state: ForecastState, name: str, old: Any) -> None:
+    """An event's `old` must be the value it found; a fold of some fields only (see `fold`)
+    cannot check the others."""
+    if name not in state.record:
+        return
+    current = state.record[name]
+    if field_value(name, old) != current:
+        raise TimelineError(None, "old", f"says {name} was {old!r}, but it was {current!r} then.")
+
+
+def _set(state: ForecastState, name: str, value: Any, at: dt.datetime) -> None:
+    if name == "probability":
+        _set_probability(state, value, at)
+    elif name == "status":
+        _set_status(state, value, at)
+    else:
+        state.record[name] = value
+
+
+def _evidence_item(state: ForecastState, evidence_id: Any, *, standing: bool | None) -> dict[str, Any]:
+    """The forecast's evidence the event names; `standing` asks it to stand (True) or be retracted (False)."""
+    item = state.evidence.get(evidence_id)
+    if item is None:
+        raise TimelineError(None, "evidence_id", f"names evidence {evidence_id!r}, which this timeline has not added.")
+    if standing is not None and (item["retracted_at"] is None) != standing:
+        raise TimelineError(None, "evidence_id", f"evidence {evidence_id} is {'retracted' if standing else 'standing'} here.")
+    return item
+
+
+def retract(item: dict[str, Any], event) -> None:
     item.update(retracted_at=event.at, retracted_by=event.actor, retraction_reason=event.note)
 
 
@@ -77,81 +233,135 @@ def restore(item: dict[str, Any]) -> None:
     item.update(retracted_at=None, retracted_by=None, retraction_reason=None)
 
 
-def apply(state: ForecastState, event: Event, evidence: dict[int, Evidence]) -> None:
-    """Apply one event on top of `state`; kinds that change nothing are only kept in the timeline."""
-    record, kind = state.record, event.kind
+def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -> None:
+    """Apply one event on top of `state`, or raise TimelineError if it does not fit there."""
+    record, kind, at = state.record, event.kind, event.at
     if kind == "edited":
-        record[event.field] = field_value(event.field, decode_value(event.new_value))
+        name = event.field
+        if name not in EDITABLE:
+            raise TimelineError(None, "field", f"{name!r} is not a field an edit can change.")
+        _check_old(state, name, _value(event, "old"))
+        _set(state, name, field_value(name, _value(event, "new")), at)
     elif kind == "status_changed":
-        record["status"] = event.to_status
+        if event.from_status != record["status"]:
+            raise TimelineError(None, "from", f"says the status was {event.from_status!r}, but it was {record['status']!r}.")
+        _set_status(state, field_value("status", event.to_status), at)
     elif kind == "evidence_added":
-        state.evidence[event.evidence_id] = item = evidence_record(evidence[event.evidence_id])
+        if event.evidence_id in state.evidence or event.evidence_id not in evidence:
+            raise TimelineError(None, "evidence_id", f"adds evidence {event.evidence_id!r}, which is "
+                                f"{'added already' if event.evidence_id in state.evidence else 'not among the evidence'}.")
+        state.evidence[event.evidence_id] = item = dict(evidence[event.evidence_id])
         restore(item)
         state.last_review.evidence_added.append(event.evidence_id)
     elif kind == "evidence_retracted":
-        retract(state.evidence[event.evidence_id], event)
+        retract(_evidence_item(state, event.evidence_id, standing=True), event)
     elif kind in SCHEDULE_KINDS:
-        record["next_review_on"] = field_value("next_review_on", decode_value(event.new_value))
+        record["next_review_on"] = field_value("next_review_on", _value(event, "new"))
         if kind == "reviewed":
-            state.periods.append(ReviewPeriod(event.at, record["status"]))
+            state.periods.append(ReviewPeriod(at, record["status"]))
     elif kind == "deleted":
-        record["deleted_at"] = event.at
+        if record["deleted_at"] is not None:
+            raise TimelineError(None, "kind", "deletes a forecast that is deleted already.")
+        record["deleted_at"] = at
     elif kind == "undone":
         apply_undo(state, event)
+    else:
+        raise TimelineError(None, "kind", f"{kind!r} is not an event kind; kinds: {', '.join(KINDS)}.")
     state.events.append(event)
-    record.update(version=event.version, updated_at=event.at)
+    record.update(version=event.version, updated_at=at)
 
 
-def apply_undo(state: ForecastState, event: Event) -> None:
+def apply_undo(state: ForecastState, event) -> None:
     """An `undone` event: its `field` names what was taken back (see services/undo.py)."""
-    record, taken_back = state.record, event.field
+    record, taken_back, at = state.record, event.field, event.at
     if taken_back == "evidence_added":
-        retract(state.evidence[event.evidence_id], event)
+        retract(_evidence_item(state, event.evidence_id, standing=True), event)
         added = state.last_review.evidence_added
         if event.evidence_id in added:
             added.remove(event.evidence_id)
     elif taken_back == "evidence_retracted":
-        restore(state.evidence[event.evidence_id])
+        restore(_evidence_item(state, event.evidence_id, standing=False))
     elif taken_back == "deleted":
         record["deleted_at"] = None
     elif taken_back == "created":
-        record["deleted_at"] = event.at
+        record["deleted_at"] = at
     elif taken_back in SCHEDULE_KINDS:
-        record["next_review_on"] = field_value("next_review_on", decode_value(event.new_value))
+        record["next_review_on"] = field_value("next_review_on", _value(event, "new"))
         if taken_back == "reviewed" and len(state.periods) > 1:
             ended = state.periods.pop()
             state.last_review.evidence_added += ended.evidence_added
+    elif taken_back in EDITABLE or taken_back == "status":
+        _check_old(state, taken_back, _value(event, "old"))
+        _set(state, taken_back, field_value(taken_back, _value(event, "new")), at)
     else:
-        record[taken_back] = field_value(taken_back, decode_value(event.new_value))
+        raise TimelineError(None, "field", f"{taken_back!r} is not something an undo can take back.")
 
 
-def replay(forecast: Forecast, events: Iterable[Event], evidence: dict[int, Evidence]) -> ForecastState | None:
-    """The forecast after `events` (its own, oldest first); None if they do not include its creation."""
+def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[str, Any]], *,
+         until: dt.datetime | None = None, strict: bool = False) -> ForecastState | None:
+    """The forecast after its `events` (oldest first; those before `until`, or all), starting from
+    `record` for the fields no event holds (id, source); None if they do not reach its creation.
+
+    `evidence` maps the forecast's evidence ids to their records. With `strict`, the events
+    must be numbered 1, 2, 3… from a single `created` event; otherwise the fold starts at the
+    `created` event wherever it is (the scores read only some events, numbered as they were).
+    """
     state = None
-    for event in events:
-        if event.kind == "created":
-            state = start(forecast, event)
-        elif state is not None:
-            apply(state, event, evidence)
+    for position, event in enumerate(events):
+        if until is not None and event.at >= until:
+            continue
+        try:
+            if strict and event.version != position + 1:
+                raise TimelineError(None, "version", f"is {event.version}; versions must run 1, 2, 3… without gaps.")
+            if event.kind == "created":
+                if state is not None:
+                    raise TimelineError(None, "kind", "a second created event; a forecast is created once.")
+                state = start(record, event, strict=strict)
+            elif state is not None:
+                apply(state, event, evidence)
+            elif strict:
+                raise TimelineError(None, "kind", "the timeline must begin with the created event.")
+        except TimelineError as exc:
+            if exc.position is None:
+                exc.position = position
+            raise
+    return state
+
+
+def replay(forecast: Forecast, events: Iterable[Event], evidence: Mapping[int, Evidence],
+           until: dt.datetime | None = None) -> ForecastState | None:
+    """A forecast of the ledger after its own events (rows, oldest first)."""
+    items = {evidence_id: evidence_record(row) for evidence_id, row in evidence.items()}
+    rows = [row for row in events if until is None or row.at < until]
+    state = fold(forecast_record(forecast), map(step_of, rows), items)
+    if state is not None:
+        # The rows themselves, from the creation on, so that views can show them as recorded.
+        created = next(n for n, row in enumerate(rows) if row.kind == "created")
+        state.events = rows[created:]
     return state
 
 
 def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime | None = None) -> list[ForecastState]:
-    """Replay each forecast's events (those before `until`, or all); forecasts not yet created are left out."""
-    if not forecasts:
-        return []
-    ids = [forecast.id for forecast in forecasts]
-    events_query = select(Event).order_by(Event.forecast_id, Event.id)
-    evidence_query = select(Evidence)
-    if len(ids) <= MAX_LISTED_IDS:
-        events_query = events_query.where(Event.forecast_id.in_(ids))
-        evidence_query = evidence_query.where(Evidence.forecast_id.in_(ids))
-    if until is not None:
-        events_query = events_query.where(Event.at < until)
-    events: dict[int, list[Event]] = {forecast_id: [] for forecast_id in ids}
-    for event in session.scalars(events_query):
-        if event.forecast_id in events:
+    """Replay each forecast's events (those before `until`, or all); forecasts not yet created are left out.
+
+    Events and evidence are read for the forecasts asked for only, a few hundred ids a query.
+    """
+    states: list[ForecastState] = []
+    for first in range(0, len(forecasts), IDS_PER_QUERY):
+        batch = forecasts[first:first + IDS_PER_QUERY]
+        ids = [forecast.id for forecast in batch]
+        events_query = select(Event).where(Event.forecast_id.in_(ids)).order_by(Event.forecast_id, Event.id)
+        if until is not None:
+            events_query = events_query.where(Event.at < until)
+        events: dict[int, list[Event]] = {forecast_id: [] for forecast_id in ids}
+        for event in session.scalars(events_query):
             events[event.forecast_id].append(event)
-    evidence = {row.id: row for row in session.scalars(evidence_query)}
-    states = (replay(forecast, events[forecast.id], evidence) for forecast in forecasts)
-    return [state for state in states if state is not None]
+        evidence: dict[int, dict[int, Evidence]] = {forecast_id: {} for forecast_id in ids}
+        for row in session.scalars(select(Evidence).where(Evidence.forecast_id.in_(ids))):
+            evidence[row.forecast_id][row.id] = row
+        for forecast in batch:
+            state = replay(forecast, events[forecast.id], evidence[forecast.id], until)
+            if state is not None:
+                states.append(state)
+    return states
+

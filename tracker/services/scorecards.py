@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
 from tracker.fields import GROUPINGS
-from tracker.services.scoring import Resolution, Tally, forecast_scores, resolution_from_timeline
+from tracker.services.replay import Step, decode, fold
+from tracker.services.scoring import Resolution, Tally, forecast_scores
 from tracker.storage.models import Event, Forecast, ForecastTag, Source, revises_score, scored
 
 
@@ -161,8 +162,10 @@ def scored_forecast(item: Resolved, *, time_weighted: bool = False) -> dict[str,
     }
 
 
-# The events scoring reads: status changes and probability edits (see scored_timeline).
-SCORED_EVENTS = or_(Event.kind == "status_changed", and_(Event.kind == "edited", Event.field == "probability"))
+# The events that set what a forecast is scored on: status changes, probability edits, and the
+# undoing of either (see scored_steps).
+SCORED_EVENTS = or_(Event.kind == "status_changed",
+                    and_(Event.kind.in_(("edited", "undone")), Event.field.in_(("probability", "status"))))
 # Rows are streamed by status, then id: the order of the status index, so nothing is sorted.
 STREAM_ORDER = (Forecast.status, Forecast.id)
 BATCH = 2000
@@ -172,8 +175,8 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
                        ids: list[int] | None = None, revised: bool = False) -> Iterator[Resolved]:
     """Every undeleted forecast whose timeline ends in a final status, read as a stream.
 
-    They come by final status, then oldest id first. The resolution comes from
-    `resolution_from_timeline` over each forecast's status changes and probability edits.
+    They come by final status, then oldest id first. The resolution is the fold's
+    (services/replay.py) over each forecast's events that set its status or probability.
     With `tags` and `creators`, each one's tags and the actor who created it come along (for
     `score --by tag` and `--by author`); without `times`, resolutions carry no moments
     (`resolved_at` and the history's times are None), for scorecards that need none. `ids`
@@ -184,7 +187,7 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
     kinds = or_(SCORED_EVENTS, Event.kind == "created") if creators else SCORED_EVENTS
     query = (select(Forecast.id, Forecast.key, Forecast.made_on, Forecast.created_at if times else null(),
                     Forecast.probability, Forecast.status, Source.title, Source.author, Event.kind,
-                    Event.at if times else null(), Event.actor, Event.from_status, Event.to_status,
+                    Event.at if times else null(), Event.actor, Event.field, Event.from_status, Event.to_status,
                     Event.old_value, Event.new_value)
              .outerjoin(Source, Forecast.source_id == Source.id)
              .outerjoin(Event, and_(Event.forecast_id == Forecast.id, kinds))
@@ -201,12 +204,12 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
         forecast_tags = tags_alongside.of(forecast_id) if tags_alongside else []
         (_, key, made_on, created_at, probability, status, title, author) = rows[0][:8]
         events = [row[8:] for row in rows if row[8] is not None]
-        resolution = resolution_from_timeline(
-            scored_timeline(created_at, probability, status, events), made_on)
-        if resolution is None:
+        start = {"key": key, "made_on": made_on, "probability": probability, "status": status}
+        state = fold(start, scored_steps(created_at, probability, status, events), {})
+        if state is None or state.resolution is None:
             continue
         created_by = next((actor for kind, _, actor, *_ in events if kind == "created"), None)
-        yield Resolved(forecast_id, key, title, author, forecast_tags, created_by, resolution)
+        yield Resolved(forecast_id, key, title, author, forecast_tags, created_by, state.resolution)
 
 
 class TagsAlongside:
@@ -227,28 +230,33 @@ class TagsAlongside:
         return tags
 
 
-def scored_timeline(created_at, probability, status, events) -> list[dict[str, Any]]:
-    """The events `resolution_from_timeline` reads, led by a `created` event made from the row.
+def scored_steps(created_at, probability, status, events) -> list[Step]:
+    """The events that set a forecast's status and probability, as the fold reads them, led by
+    a `created` event made from the row.
 
-    A forecast's row is its timeline replayed (services/replay.py), so the probability and
-    status it was created with are the row's own unless an edit or status change followed;
-    then the first such event's `old` or `from` holds them. Its large `created` event need
-    not be read.
+    A forecast's row is its fold, so the probability and status it was created with are the
+    row's own unless an event changed them; then the first such event's `old` or `from`
+    holds them. Its large `created` event need not be read.
     """
-    probability = next((probability_value(old) for kind, _, _, _, _, old, _ in events if kind == "edited"), probability)
-    status = next((before for kind, _, _, before, *_ in events if kind == "status_changed"), status)
-    timeline = [{"kind": "created", "at": created_at, "new": {"probability": probability, "status": status}}]
-    for kind, at, _, _, to_status, _, new in events:
-        if kind == "edited":
-            timeline.append({"kind": "edited", "at": at, "field": "probability", "new": probability_value(new)})
+    steps = []
+    for kind, at, actor, name, from_status, to_status, old, new in events:
+        if kind == "edited" or kind == "undone":
+            steps.append(Step(kind, at, actor, 0, name, scored_value(name, old), scored_value(name, new)))
         elif kind == "status_changed":
-            timeline.append({"kind": "status_changed", "at": at, "to": to_status})
-    return timeline
+            steps.append(Step(kind, at, actor, 0, from_status=from_status, to_status=to_status))
+    probability = next((step.old for step in steps if step.field == "probability"), probability)
+    status = next((step.old if step.kind == "undone" else step.from_status for step in steps
+                   if step.kind == "status_changed" or step.field == "status"), status)
+    created = Step("created", created_at, "", 0, new={"probability": probability, "status": status})
+    return [created, *steps]
 
 
-def probability_value(text: str | None) -> float | None:
-    """An edit's old or new probability, JSON text of a number or null (records.encode_value),
-    read without a JSON parser: a replay of many timelines reads many of them."""
+def scored_value(name: str, text: str | None):
+    """An event's old or new probability or status, from its JSON text (records.encode_value).
+    A probability, JSON text of a number or null, is read without a JSON parser: a replay of
+    many timelines reads many of them."""
+    if name != "probability":
+        return decode(text)
     return None if text is None or text == "null" else float(text)
 
 

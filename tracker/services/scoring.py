@@ -8,7 +8,7 @@ without a probability get a hit rate instead; `partial` and `void` are counted b
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,41 +44,6 @@ class Resolution:
     @property
     def scored(self) -> bool:
         return self.outcome is not None and self.probability is not None
-
-
-def resolution_from_timeline(events: Sequence[dict[str, Any]], made_on: dt.date) -> Resolution | None:
-    """The latest resolution in a forecast's events (oldest first), or None if it stands unresolved.
-
-    The probability comes from the `created` event's initial values and every later
-    `edited` event of the field `probability`. A status change into a final status
-    resolves the forecast; restating that status keeps the first moment; moving to another
-    final status resolves it anew; moving to an active status reopens it.
-    """
-    probability: float | None = None
-    history: list[tuple[dt.datetime, float | None]] = []
-    resolution: Resolution | None = None
-
-    def resolve(status: str, at: dt.datetime) -> Resolution:
-        return Resolution(status, probability, at, tuple(history))
-
-    for event in events:
-        kind, at = event["kind"], event["at"]
-        if kind == "created":
-            initial = event.get("new") or {}
-            probability = initial.get("probability")
-            history = [(made_at(made_on, at), probability)]
-            if initial.get("status") in FINAL:
-                resolution = resolve(initial["status"], at)
-        elif kind == "edited" and event.get("field") == "probability":
-            probability = event.get("new")
-            history.append((at, probability))
-        elif kind == "status_changed":
-            status = event["to"]
-            if status not in FINAL:
-                resolution = None
-            elif resolution is None or resolution.status != status:
-                resolution = resolve(status, at)
-    return resolution
 
 
 def made_at(made_on: dt.date, entered_at: dt.datetime | None) -> dt.datetime | None:
