@@ -143,7 +143,7 @@ def test_history_is_oldest_first_in_every_format(seeded):
     assert [e["kind"] for e in events] == ["created", "status_changed", "edited"]
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
     assert len(ok("history", "1", "--format", "jsonl").stdout.splitlines()) == 3
-    assert ok("history", "1", "--format", "csv").stdout.startswith("id,forecast_id,version,at,actor,kind")
+    assert ok("history", "1", "--format", "csv").stdout.startswith("id,forecast_id,version,change,at,actor,kind")
 
 
 def test_delete_hides_the_forecast_but_keeps_its_history(seeded):

@@ -12,7 +12,9 @@ FAILURE, USAGE = 1, 2
 
 GOOD = {"claim": "A good forecast", "key": "good"}
 FULL_EVENT = {"id": 1, "forecast_id": 1, "version": 1, "at": "2026-01-01T10:00:00+00:00", "actor": "ana",
-              "kind": "created", "new": {}}
+              "kind": "created", "new": {"key": "full", "claim": "Restored", "criteria": None, "made_on": "2026-01-01",
+                                         "resolve_by": None, "probability": None, "status": "open", "tags": [],
+                                         "review_every": 30, "next_review_on": "2026-01-31"}}
 FULL = {"id": 1, "key": "full", "claim": "Restored", "criteria": None, "source": None, "made_on": "2026-01-01",
         "resolve_by": None, "probability": None, "status": "open", "tags": [], "review_every": 30,
         "next_review_on": "2026-01-31", "created_at": "2026-01-01T10:00:00+00:00",
@@ -71,7 +73,31 @@ CASES = [
      "field 'events[0].at': is not a timestamp"),
     ("event versions", "a.jsonl", lines({**FULL, "version": 2, "events": [FULL_EVENT, FULL_EVENT]}), FAILURE,
      "versions must run 1, 2, 3"),
-    ("version mismatch", "a.jsonl", lines({**FULL, "version": 5}), FAILURE, "field 'version': is 5 but the timeline"),
+    ("version mismatch", "a.jsonl", lines({**FULL, "version": 5}), FAILURE, "field 'version': is 5 but its events make it 1"),
+    ("status not its fold", "a.jsonl", lines({**FULL, "status": "confirmed"}), FAILURE,
+     "field 'status': is \"confirmed\" but its events make it \"open\""),
+    ("event value of the wrong type", "a.jsonl", lines({**FULL, "version": 2, "updated_at": "2026-01-02T10:00:00+00:00",
+                                                        "events": [FULL_EVENT, {**FULL_EVENT, "id": 2, "version": 2,
+                                                                   "at": "2026-01-02T10:00:00+00:00", "kind": "edited",
+                                                                   "field": "probability", "old": None,
+                                                                   "new": "fifty percent"}]}), FAILURE,
+     "field 'events[1].probability': 'fifty percent' is not a probability"),
+    ("event old value not the state", "a.jsonl", lines({**FULL, "version": 2, "updated_at": "2026-01-02T10:00:00+00:00",
+                                                        "claim": "New", "events": [FULL_EVENT, {
+                                                            **FULL_EVENT, "id": 2, "version": 2, "kind": "edited",
+                                                            "at": "2026-01-02T10:00:00+00:00", "field": "claim",
+                                                            "old": "Something else", "new": "New"}]}), FAILURE,
+     "field 'events[1].old': says claim was"),
+    ("unknown event kind", "a.jsonl", lines({**FULL, "version": 2, "events": [FULL_EVENT, {
+        **FULL_EVENT, "id": 2, "version": 2, "kind": "renamed"}]}), FAILURE, "'renamed' is not an event kind"),
+    ("change not listed", "a.jsonl", lines({**FULL, "events": [{**FULL_EVENT, "change": 4}],
+                                            "changes": [{"id": 3, "actor": "ana", "at": "2026-01-01T10:00:00+00:00",
+                                                         "command": "add"}]}), FAILURE,
+     "field 'events[0].change': names change 4"),
+    ("change of another actor", "a.jsonl", lines({**FULL, "events": [{**FULL_EVENT, "change": 3}],
+                                                  "changes": [{"id": 3, "actor": "bo", "at": "2026-01-01T10:00:00+00:00",
+                                                               "command": "add"}]}), FAILURE,
+     "field 'events[0].actor': is 'ana' but its change 3 is 'bo''s"),
     ("event cites nothing", "a.jsonl", lines({**FULL, "events": [{**FULL_EVENT, "evidence_id": 7}]}), FAILURE,
      "names evidence 7, which the forecast does not have"),
     ("full without dates", "a.jsonl", lines({**FULL, "next_review_on": None}), FAILURE,

@@ -33,7 +33,7 @@ def test_export_json_carries_everything_in_a_stable_layout(ledger):
     assert text == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     assert list(document) == ["version", "forecasts"] and document["version"] == 1
     first, second, third = document["forecasts"]
-    assert list(first)[:3] == ["id", "key", "claim"] and list(first)[-2:] == ["evidence", "events"]
+    assert list(first)[:3] == ["id", "key", "claim"] and list(first)[-3:] == ["evidence", "events", "changes"]
     assert first["probability"] == 0.6 and first["status"] == "developing"
     assert first["source"]["title"].startswith("Unsigned opinion article")
     retracted = first["evidence"][1]
@@ -171,7 +171,7 @@ def test_restoring_into_a_ledger_whose_ids_are_taken_renumbers(ledger, ledgers, 
     assert channels["events"][-1]["evidence_ids"] == [evidence_ids[0]]
     assert [e["evidence_id"] for e in channels["events"] if "evidence_id" in e] == \
         [evidence_ids[0], evidence_ids[1], evidence_ids[1]]
-    strip = lambda f: {k: v for k, v in f.items() if k not in ("id", "evidence", "events")}  # noqa: E731
+    strip = lambda f: {k: v for k, v in f.items() if k not in ("id", "evidence", "events", "changes")}  # noqa: E731
     assert strip(channels) == strip(original["forecasts"][0])
     ok("--db", other, "add", "After the import", "--key", "after")
     assert ok("--db", other, "show", "after", "--format", "json").json()["id"] > max(f["id"] for f in restored)

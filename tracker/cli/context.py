@@ -56,6 +56,7 @@ class Ledger:
             gc.enable()
         try:
             with transaction(engine) as session:
+                session.info["command"] = command_name()
                 yield session
         finally:
             engine.dispose()
@@ -72,6 +73,14 @@ class Ledger:
                 yield engine
         finally:
             engine.dispose()
+
+
+def command_name() -> str:
+    """The running command as typed after `tracker` (`evidence add`), recorded with each change."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return "tracker"
+    return context.command_path.partition(" ")[2] or context.command_path
 
 
 pass_ledger = click.make_pass_decorator(Ledger)

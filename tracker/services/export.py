@@ -14,9 +14,9 @@ from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from tracker.services.forecasts import ForecastFilter, filtered_query
-from tracker.services.records import event_row_record, evidence_record, forecast_row_record
+from tracker.services.records import change_record, event_row_record, evidence_record, forecast_row_record
 from tracker.services.report import scores_by_forecast
-from tracker.storage.models import Event, EventCitation, Evidence, Forecast, ForecastTag, Source
+from tracker.storage.models import Change, Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 500
 
@@ -62,6 +62,7 @@ def _batch_records(session: Session, forecasts: list[tuple], timelines: bool, sc
         evidence = _by_forecast(session, Evidence.__table__, "id", ids)
         events = _by_forecast(session, Event.__table__, "id", ids)
         cited = _citations(session, ids)
+        changes = _changes(session, ids)
     if scores:
         scored = scores_by_forecast(session, ids)
     for forecast in forecasts:
@@ -69,7 +70,10 @@ def _batch_records(session: Session, forecasts: list[tuple], timelines: bool, sc
                                      [row.tag for row in tags.pop(forecast.id, ())])
         if timelines:
             record["evidence"] = [evidence_record(row) for row in evidence.pop(forecast.id, ())]
-            record["events"] = [event_row_record(row, cited.pop(row.id, [])) for row in events.pop(forecast.id, ())]
+            rows = events.pop(forecast.id, ())
+            record["events"] = [event_row_record(row, cited.pop(row.id, [])) for row in rows]
+            record["changes"] = [change_record(changes[change_id])
+                                 for change_id in sorted({row.change_id for row in rows})]
         if scores:
             record["score"] = scored.get(forecast.id)
         yield record
@@ -96,6 +100,13 @@ def _rows(session: Session, table: Table, query: Select) -> list[tuple]:
 @cache
 def _named_tuple(table: Table) -> type:
     return namedtuple(table.name, table.c.keys())
+
+
+def _changes(session: Session, ids: list[int]) -> dict[int, tuple]:
+    """The changes the events of the forecasts `ids` belong to, by id."""
+    table = Change.__table__
+    query = select(table).where(table.c.id.in_(select(Event.change_id).where(Event.forecast_id.in_(ids))))
+    return {row.id: row for row in _rows(session, table, query)}
 
 
 def _citations(session: Session, ids: list[int]) -> dict[int, list[int]]:

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from tracker import dates, statuses
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
-from tracker.services.records import event_record, evidence_record, forecast_record
+from tracker.services.records import change_record, event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
-from tracker.storage.models import Event, Evidence, Forecast, ForecastTag, Source
+from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTag, Source
 
 DEFAULT_REVIEW_EVERY = 30
 MAX_ID = 2**63 - 1
@@ -454,7 +454,14 @@ def show_forecast(session: Session, ref: str) -> dict[str, Any]:
     record = forecast_record(forecast)
     record["evidence"] = evidence_of(session, forecast.id)
     record["events"] = events_of(session, forecast.id)
+    record["changes"] = changes_of(session, [event["change"] for event in record["events"]])
     return record
+
+
+def changes_of(session: Session, change_ids: list[int]) -> list[dict[str, Any]]:
+    """The changes named, oldest first."""
+    rows = session.scalars(select(Change).where(Change.id.in_(sorted(set(change_ids)))).order_by(Change.id))
+    return [change_record(change) for change in rows]
 
 
 def evidence_of(session: Session, forecast_id: int) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ from tracker.services.forecasts import (
 )
 from tracker.services.objects import SOURCE_FIELDS, ForecastObject, forecast_object
 from tracker.services.readers import ImportFile, Progress
+from tracker.services.timeline import note_change
 from tracker.storage.bulk import (
     BulkInsert,
     highest_id,
@@ -53,7 +54,7 @@ from tracker.storage.bulk import (
     prepare_bulk_writes,
     sync_id_sequences,
 )
-from tracker.storage.models import Event, EventCitation, Evidence, Forecast, ForecastTag, Source
+from tracker.storage.models import Change, Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 1000
 
@@ -72,6 +73,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
                 progress: Progress | None = None) -> ImportCounts:
     """Bring every forecast of the file into the ledger, or raise and change nothing."""
     counts = ImportCounts()
+    note_change(session, f"imported from {file.name}")
     prepare_bulk_writes(session, TABLES)
     restorer = Restorer(session)
     seen_keys: set[str] = set()
@@ -104,8 +106,8 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     return counts
 
 
-TABLES = (Source.__table__, Forecast.__table__, Evidence.__table__, Event.__table__)
-BULK_TABLES = (Forecast.__table__, ForecastTag.__table__, Evidence.__table__, Event.__table__,
+TABLES = (Source.__table__, Forecast.__table__, Evidence.__table__, Change.__table__, Event.__table__)
+BULK_TABLES = (Forecast.__table__, ForecastTag.__table__, Evidence.__table__, Change.__table__, Event.__table__,
                EventCitation.__table__)
 
 
@@ -282,6 +284,52 @@ class IdPool:
         return ids
 
 
+class ChangeIds:
+    """The ledger's id for each change a file names: a change spans forecasts (an import, a
+    seed), so the same file id must get the same ledger id every time it is met.
+
+    Kept ids are remembered in a bitmap, the few renumbered ones in a dict, so memory stays
+    small when a whole ledger is restored into an empty one.
+    """
+
+    def __init__(self, pool: IdPool) -> None:
+        self.pool = pool
+        self.kept = bytearray()
+        self.renumbered: dict[int, int] = {}
+
+    def _was_kept(self, n: int) -> bool:
+        return n >> 3 < len(self.kept) and bool(self.kept[n >> 3] & (1 << (n & 7)))
+
+    def of(self, file_id: int) -> tuple[int, bool]:
+        """The ledger id for a file's change id, and whether this is the first time it is met."""
+        if file_id in self.renumbered:
+            return self.renumbered[file_id], False
+        if self._was_kept(file_id):
+            return file_id, False
+        (new_id,) = self.pool.claim([file_id])
+        if new_id == file_id:
+            if file_id >> 3 >= len(self.kept):
+                self.kept.extend(bytes(max(file_id >> 3, 2 * len(self.kept)) + 1 - len(self.kept)))
+            self.kept[file_id >> 3] |= 1 << (file_id & 7)
+        else:
+            self.renumbered[file_id] = new_id
+        return new_id, True
+
+    def fresh(self) -> int:
+        (new_id,) = self.pool.claim([None])
+        return new_id
+
+
+def guessed_command(kind: str) -> str:
+    """The command that most likely wrote an event of this kind, for events that name no change."""
+    return GUESSED_COMMANDS.get(kind, kind)
+
+
+GUESSED_COMMANDS = {"created": "add", "edited": "update", "status_changed": "update",
+                    "evidence_added": "evidence add", "evidence_retracted": "evidence retract",
+                    "reviewed": "review", "snoozed": "snooze", "deleted": "delete", "undone": "undo"}
+
+
 class Restorer:
     """Copies new full-fidelity forecasts into the ledger in bulk, timelines included."""
 
@@ -293,8 +341,9 @@ class Restorer:
         "forecast_tags": ("forecast_id", "tag"),
         "evidence": ("id", "forecast_id", "summary", "url", "observed_on", "stance", "added_at", "added_by",
                      "retracted_at", "retracted_by", "retraction_reason"),
-        "events": ("id", "forecast_id", "version", "at", "actor", "kind", "field", "old_value", "new_value",
-                   "from_status", "to_status", "note", "evidence_id"),
+        "changes": ("id", "actor", "at", "command", "note", "undoes"),
+        "events": ("id", "forecast_id", "change_id", "version", "previous_version", "at", "actor", "kind", "field",
+                   "old_value", "new_value", "from_status", "to_status", "note", "evidence_id"),
         "event_citations": ("event_id", "evidence_id"),
     }
 
@@ -303,6 +352,7 @@ class Restorer:
         self.forecast_ids = IdPool(highest_id(session, Forecast.__table__))
         self.evidence_ids = IdPool(highest_id(session, Evidence.__table__))
         self.event_ids = IdPool(highest_id(session, Event.__table__))
+        self.change_ids = ChangeIds(IdPool(highest_id(session, Change.__table__)))
         self.sources: dict[tuple, int] = {}
         self.writers = {name: BulkInsert(session, Forecast.metadata.tables[name], columns)
                         for name, columns in self.COLUMNS.items()}
@@ -313,6 +363,7 @@ class Restorer:
         evidence_ids = self.evidence_ids.claim([e.id for e in item.evidence])
         renumbered = {e.id: n for e, n in zip(item.evidence, evidence_ids)}
         event_ids = self.event_ids.claim([e.id for e in item.events])
+        change_ids = self._change_ids(item)
         self.rows["forecasts"].append((
             forecast_id, item.key, item.claim, item.criteria, self._source_id(item.source), item.made_on,
             item.resolve_by, item.probability, item.status, item.review_every, item.next_review_on,
@@ -321,14 +372,35 @@ class Restorer:
         self.rows["evidence"] += [
             (renumbered[e.id], forecast_id, e.summary, e.url, e.observed_on, e.stance, e.added_at, e.added_by,
              e.retracted_at, e.retracted_by, e.retraction_reason) for e in item.evidence]
-        for event_id, event in zip(event_ids, item.events):
+        for event_id, change_id, event in zip(event_ids, change_ids, item.events):
             self.rows["events"].append((
-                event_id, forecast_id, event.version, event.at, event.actor, event.kind, event.field,
+                event_id, forecast_id, change_id, event.version, event.version - 1 or None, event.at, event.actor,
+                event.kind, event.field,
                 None if event.old is UNSET else _json_text(event.old),
                 None if event.new is UNSET else _json_text(event.new),
                 event.from_status, event.to_status, event.note,
                 None if event.evidence_id is None else renumbered[event.evidence_id]))
             self.rows["event_citations"] += [(event_id, renumbered[n]) for n in event.cited]
+
+    def _change_ids(self, item: ForecastObject) -> list[int]:
+        """The ledger's id of each event's change, writing the changes this import has not yet.
+
+        Events from before changes were recorded name none: those of one actor at one moment
+        are taken as one change, as the ledger's own upgrade took them (migration 0004).
+        """
+        if not item.changes:
+            moments: dict[tuple, int] = {}
+            for event in item.events:
+                if (event.actor, event.at) not in moments:
+                    moments[(event.actor, event.at)] = new_id = self.change_ids.fresh()
+                    self.rows["changes"].append((new_id, event.actor, event.at, guessed_command(event.kind), None, None))
+            return [moments[(event.actor, event.at)] for event in item.events]
+        for change in item.changes:
+            new_id, first_time = self.change_ids.of(change.id)
+            if first_time:
+                undoes = None if change.undoes is None else self.change_ids.of(change.undoes)[0]
+                self.rows["changes"].append((new_id, change.actor, change.at, change.command, change.note, undoes))
+        return [self.change_ids.of(event.change)[0] for event in item.events]
 
     def _source_id(self, source: dict[str, Any] | None) -> int | None:
         """The ledger's source with exactly these fields, added if it has none."""

@@ -9,6 +9,7 @@ format does not know are ignored.
 """
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, NoReturn
@@ -20,11 +21,12 @@ from tracker import statuses
 from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
 from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
+from tracker.services.replay import TimelineError, fold
+from tracker.storage.models import ACTOR_LENGTH
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
 # Text a database cannot hold: NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_KIND = re.compile(r"^[a-z][a-z_]*$")
 _PATH = re.compile(r" - at `\$(.*)`$")
 
 Id = Annotated[int, Meta(ge=1, le=2**63 - 1)]
@@ -64,14 +66,29 @@ class EvidenceObject(Struct):
         return (self.summary, self.url, self.observed_on, self.stance)
 
 
+Actor = Annotated[str, Meta(min_length=1, max_length=ACTOR_LENGTH)]
+
+
+class ChangeObject(Struct):
+    """What one command did, as the events that belong to it name it by `id`."""
+
+    id: Id
+    actor: Actor
+    at: Timestamp
+    command: Annotated[str, Meta(min_length=1, max_length=50)]
+    note: str | None = None
+    undoes: Id | None = None
+
+
 class EventObject(Struct, rename={"from_status": "from", "to_status": "to", "cited": "evidence_ids"}):
     """One timeline entry; `old` and `new` stay UNSET when the event has none."""
 
     kind: str
     at: Timestamp
-    actor: str
+    actor: Actor
     version: Id
     id: Id | None = None
+    change: Id | None = None
     field: str | None = None
     from_status: str | None = None
     to_status: str | None = None
@@ -103,10 +120,10 @@ class _Shape(Struct):
     deleted_at: Timestamp | None | UnsetType = UNSET
     evidence: list[EvidenceObject] | None | UnsetType = UNSET
     events: list[EventObject] | None | UnsetType = UNSET
+    changes: list[ChangeObject] | None | UnsetType = UNSET
 
 
 _DECODER = msgspec.json.Decoder(_Shape)
-_KNOWN_KINDS = frozenset({"created", "edited", "status_changed", "evidence_added", "evidence_retracted", "deleted"})
 _valid_tags: set[str] = set()
 
 
@@ -134,6 +151,7 @@ class ForecastObject:
     deleted_at: dt.datetime | None = None
     evidence: list[EvidenceObject] = field(default_factory=list)
     events: list[EventObject] = field(default_factory=list)
+    changes: list[ChangeObject] = field(default_factory=list)
 
     @property
     def full(self) -> bool:
@@ -262,7 +280,7 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
         values["source"] = {name: getattr(shape.source, name) for name in SOURCE_FIELDS}
         if not values["source"]["title"].strip():
             _fail(where, "source.title", "is empty.")
-    for name in ("evidence", "events"):
+    for name in ("evidence", "events", "changes"):
         values[name] = values.get(name) or []
     for n, item in enumerate(values["evidence"]):
         if not item.summary.strip():
@@ -285,23 +303,32 @@ def _rule(where: str, name: str, check, value):
 
 
 def _check_timeline(forecast: ForecastObject) -> None:
-    """A timeline must be whole: every field of the forecast, versions 1..n, and every
-    evidence it names present."""
+    """A timeline must be whole and explain the object: every field of the forecast, versions
+    1..n, every evidence it names present, every change it names listed, and the fold of its
+    events (services/replay.py) equal to the fields and evidence the object states."""
     where = forecast.where
     for name in ("key", "made_on", "next_review_on", "created_at", "updated_at", "version"):
         if getattr(forecast, name) is None:
             _fail(where, name, "is missing; an object with events must carry every field of the forecast.")
+    changes = {change.id: change for change in forecast.changes}
+    if len(changes) != len(forecast.changes):
+        _fail(where, "changes", "lists a change twice.")
     for n, event in enumerate(forecast.events):
-        if event.kind not in _KNOWN_KINDS and not _KIND.match(event.kind):
-            _fail(where, f"events[{n}].kind", f"{event.kind!r} is not an event kind.")
         if not event.actor.strip():
             _fail(where, f"events[{n}].actor", "is empty.")
-        if event.version != n + 1:
-            _fail(where, f"events[{n}].version", f"is {event.version}; the timeline's versions must run 1, 2, 3…")
+        if event.change is not None:
+            change = changes.get(event.change)
+            if change is None:
+                _fail(where, f"events[{n}].change", f"names change {event.change}, which `changes` does not list.")
+            if change.actor != event.actor:
+                _fail(where, f"events[{n}].actor", f"is {event.actor!r} but its change {change.id} is {change.actor!r}'s.")
         if len(event.cited) > 1:
             event.cited = sorted(set(event.cited))
-    if forecast.version != len(forecast.events):
-        _fail(where, "version", f"is {forecast.version} but the timeline has {len(forecast.events)} events.")
+    if changes and any(event.change is None for event in forecast.events):
+        _fail(where, "events", "some events name their change and some do not; name it in every event or none.")
+    for n, change in enumerate(forecast.changes):
+        if change.undoes is not None and change.undoes not in changes:
+            _fail(where, f"changes[{n}].undoes", f"names change {change.undoes}, which `changes` does not list.")
     evidence_ids = [e.id for e in forecast.evidence]
     for n, item in enumerate(forecast.evidence):
         if item.id is None or item.added_at is None or not item.added_by:
@@ -313,3 +340,41 @@ def _check_timeline(forecast: ForecastObject) -> None:
         for evidence_id in named:
             if evidence_id not in evidence_ids:
                 _fail(where, f"events[{n}]", f"names evidence {evidence_id}, which the forecast does not have.")
+    _check_fold(forecast)
+
+
+# The fields of a forecast object its events must explain.
+FOLDED_FIELDS = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status", "tags",
+                 "review_every", "next_review_on", "created_at", "updated_at", "version", "deleted_at")
+RETRACTION_FIELDS = ("retracted_at", "retracted_by", "retraction_reason")
+
+
+def _check_fold(forecast: ForecastObject) -> None:
+    """Refuse an object whose stated fields or evidence differ from what its events make it."""
+    where = forecast.where
+    evidence = {item.id: {"id": item.id, "retracted_at": None, "retracted_by": None, "retraction_reason": None}
+                for item in forecast.evidence}
+    try:
+        state = fold({"id": forecast.id}, forecast.events, evidence, strict=True)
+    except TimelineError as exc:
+        _fail(where, exc.field_path(), exc.problem)
+    if state is None:
+        _fail(where, "events", "has no created event.")
+    for name in FOLDED_FIELDS:
+        stated, folded = getattr(forecast, name), state.record[name]
+        if stated != folded:
+            _fail(where, name, f"is {_shown(stated)} but its events make it {_shown(folded)}.")
+    for n, item in enumerate(forecast.evidence):
+        folded = state.evidence.get(item.id)
+        if folded is None:
+            _fail(where, f"evidence[{n}]", f"evidence {item.id} is not added by any of the forecast's events.")
+        for name in RETRACTION_FIELDS:
+            if getattr(item, name) != folded[name]:
+                _fail(where, f"evidence[{n}].{name}",
+                      f"is {_shown(getattr(item, name))} but the events make it {_shown(folded[name])}.")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return json.dumps(value, ensure_ascii=False)

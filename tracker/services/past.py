@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tracker import dates, statuses
 from tracker.errors import InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
-from tracker.services.forecasts import ForecastFilter, find_forecast
+from tracker.services.forecasts import ForecastFilter, changes_of, find_forecast
 from tracker.services.records import event_record
 from tracker.services.replay import ForecastState, end_of_day, load_states
 from tracker.storage.models import Forecast
@@ -37,7 +37,9 @@ def show_as_of(session: Session, ref: str, day: dt.date) -> dict[str, Any]:
     if not states:
         raise NotFound(f"forecast {forecast.id} was not yet in the ledger at the end of {day}; "
                        f"it was added on {forecast.created_at.astimezone().date()}.")
-    return detail(states[0])
+    record = detail(states[0])
+    record["changes"] = changes_of(session, [event["change"] for event in record["events"]])
+    return record
 
 
 def detail(state: ForecastState) -> dict[str, Any]:

@@ -9,7 +9,7 @@ record.
 import json
 from typing import Any
 
-from tracker.storage.models import Event, Evidence, Forecast, Source
+from tracker.storage.models import Change, Event, Evidence, Forecast, Source
 
 
 def source_record(source: Source | tuple | None) -> dict[str, Any] | None:
@@ -79,6 +79,7 @@ def event_row_record(event: Event | tuple, cited: list[int]) -> dict[str, Any]:
         "id": event.id,
         "forecast_id": event.forecast_id,
         "version": event.version,
+        "change": event.change_id,
         "at": event.at,
         "actor": event.actor,
         "kind": event.kind,
@@ -97,6 +98,12 @@ def event_row_record(event: Event | tuple, cited: list[int]) -> dict[str, Any]:
     if event.note is not None or event.kind in ("status_changed", "deleted", "reviewed", "snoozed", "undone"):
         record["note"] = event.note
     return record
+
+
+def change_record(change: Change | tuple) -> dict[str, Any]:
+    """What one command did: who, when, which command, why, and the change it took back if any."""
+    return {"id": change.id, "actor": change.actor, "at": change.at, "command": change.command,
+            "note": change.note, "undoes": change.undoes}
 
 
 def encode_value(value: Any) -> str:

@@ -27,19 +27,17 @@ from sqlalchemy.orm import Session
 from tracker.services.records import evidence_record, forecast_record
 from tracker.services.scoring import Resolution, made_at
 from tracker.statuses import FINAL, STATUSES
-from tracker.storage.models import Event, Evidence, Forecast
+from tracker.storage.models import EDITED_FIELDS, EVENT_KINDS, Event, Evidence, Forecast
 
 DATE_FIELDS = ("made_on", "resolve_by", "next_review_on")
 # The values a `created` event holds: the forecast's fields as it was entered.
 CREATED_FIELDS = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status", "tags",
                   "review_every", "next_review_on")
-EDITABLE = ("claim", "criteria", "probability", "resolve_by", "review_every", "tags")
+EDITABLE = EDITED_FIELDS
 # Event kinds that only set `next_review_on`: a review also starts a new review period.
 SCHEDULE_KINDS = ("reviewed", "snoozed")
 EVIDENCE_KINDS = ("evidence_added", "evidence_retracted")
-KINDS = ("created", "edited", "status_changed", *EVIDENCE_KINDS, *SCHEDULE_KINDS, "deleted", "undone")
-# What an `undone` event can name as taken back: a field, or the kind of event reversed.
-UNDONE_SUBJECTS = (*EDITABLE, "status", *EVIDENCE_KINDS, *SCHEDULE_KINDS, "deleted", "created")
+KINDS = EVENT_KINDS
 # Forecasts per query when states are loaded by id: the events of the others are not read.
 IDS_PER_QUERY = 500
 

@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, event, text
 
 from tracker.errors import InvalidInput, NotFound, SchemaError
 from tracker.storage import schema, search
@@ -42,15 +42,35 @@ def script_directory() -> ScriptDirectory:
 def _run(engine: Engine, action) -> None:
     # A writing engine: on SQLite its BEGIN IMMEDIATE makes concurrent upgrades take turns.
     writer = create_ledger_engine(engine.url, write=True)
+    if writer.dialect.name == "sqlite":
+        event.listen(writer, "connect", _foreign_keys_checked_at_the_end)
     try:
         with writer.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": UPGRADE_LOCK_ID})
             action(alembic_config(connection))
+            if connection.dialect.name == "sqlite":
+                check_foreign_keys(connection)
     except CommandError as exc:
         raise InvalidInput(f"{exc}; known revisions: base, {', '.join(schema.REVISIONS)}.") from None
     finally:
         writer.dispose()
+
+
+def _foreign_keys_checked_at_the_end(dbapi_connection, _record) -> None:
+    """SQLite rebuilds a table to change it (batch mode): dropping the old one would break the
+    rows that refer to it, so foreign keys are off while migrations run (SQLite's own recipe
+    for altering tables) and checked whole before the transaction commits."""
+    dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+
+
+def check_foreign_keys(connection: Connection) -> None:
+    broken = connection.execute(text("PRAGMA foreign_key_check")).all()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise SchemaError(f"the schema change would leave {len(broken)} rows pointing at missing rows "
+                          f"({table} row {rowid} points at a missing {parent} row); nothing was changed. "
+                          "Run `tracker doctor` to see what is damaged.")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

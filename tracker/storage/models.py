@@ -8,12 +8,14 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     and_,
     bindparam,
     text,
@@ -22,6 +24,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.fields import STANCES
 from tracker.statuses import FINAL, STATUSES
+
+# What the timeline holds (services/replay.py reads each): the kinds of event, the fields an
+# edit changes, and what an `undone` event names as taken back.
+EVENT_KINDS = ("created", "edited", "status_changed", "evidence_added", "evidence_retracted", "reviewed",
+               "snoozed", "deleted", "undone")
+EDITED_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every", "tags")
+UNDONE_SUBJECTS = (*EDITED_FIELDS, "status", "evidence_added", "evidence_retracted", "reviewed", "snoozed",
+                   "deleted", "created")
+ACTOR_LENGTH = 200
 
 # Named constraints: SQLite's batch ALTER in migrations can only drop what has a name.
 NAMING_CONVENTION = {
@@ -170,19 +181,42 @@ REVISED_FIELDS = ("probability", "status")
 REVISES_SCORE = f"{_one_of('kind', REVISING_KINDS)} AND {_one_of('field', REVISED_FIELDS)}"
 
 
+class Change(Base):
+    """What one command did: every event belongs to exactly one change, which `undo` takes back
+    whole. `undoes` names the change an undo took back; each can be taken back once."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    command: Mapped[str] = mapped_column(String(50))
+    note: Mapped[str | None] = mapped_column(Text)
+    undoes: Mapped[int | None] = mapped_column(ForeignKey("changes.id"), unique=True)
+
+    __table_args__ = (
+        Index(None, "actor", "id"),
+        CheckConstraint(f"length(actor) BETWEEN 1 AND {ACTOR_LENGTH}", name="actor"),
+    )
+
+
 class Event(Base):
     """One entry of a forecast's append-only timeline.
 
     `old_value`/`new_value` hold JSON text so an edit keeps the type of what it changed.
+    Versions run 1, 2, 3… without gaps: each event after the first names the version it
+    follows, which must exist, so neither a repeat nor a gap can be stored.
     """
 
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     forecast_id: Mapped[int] = mapped_column(ForeignKey("forecasts.id"))
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
+    previous_version: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     kind: Mapped[str] = mapped_column(String(30))
     field: Mapped[str | None] = mapped_column(String(50))
     old_value: Mapped[str | None] = mapped_column(Text)
@@ -203,6 +237,19 @@ class Event(Base):
         # A small index of the few forecasts whose score must be read from their timeline.
         Index("ix_events_revisions", "forecast_id", sqlite_where=text(REVISES_SCORE),
               postgresql_where=text(REVISES_SCORE)),
+        UniqueConstraint("forecast_id", "version"),
+        ForeignKeyConstraint(["forecast_id", "previous_version"], ["events.forecast_id", "events.version"],
+                             name="fk_events_previous_version"),
+        CheckConstraint("(version = 1 AND previous_version IS NULL) OR previous_version = version - 1",
+                        name="versions"),
+        CheckConstraint(_one_of("kind", EVENT_KINDS), name="kind"),
+        CheckConstraint(f"kind <> 'status_changed' OR ({_one_of('from_status', STATUSES)} "
+                        f"AND {_one_of('to_status', STATUSES)})", name="status_change"),
+        CheckConstraint(f"kind <> 'edited' OR {_one_of('field', EDITED_FIELDS)}", name="edit"),
+        CheckConstraint(f"kind <> 'undone' OR {_one_of('field', UNDONE_SUBJECTS)}", name="undo"),
+        CheckConstraint("kind NOT IN ('evidence_added', 'evidence_retracted') OR evidence_id IS NOT NULL",
+                        name="evidence"),
+        CheckConstraint(f"length(actor) BETWEEN 1 AND {ACTOR_LENGTH}", name="actor"),
     )
 
 
