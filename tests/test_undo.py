@@ -49,8 +49,8 @@ def test_undo_takes_back_each_kind_of_change_newest_first(ledger, clock):
         messages.append(ok("undo").stderr)
         # Each undo brings both forecasts back to where they were before the step it took back.
         assert (standing(state("1")), standing(state("2"))) == (standing(expected[0]), standing(expected[1]))
-    assert messages[0].startswith("Undid tester's change to forecast 2 of ")
-    assert messages[0].rstrip().endswith("deleted: duplicate.")
+    assert messages[0].startswith("Undid change ") and "(`delete` of " in messages[0]
+    assert "forecast 2: deleted: duplicate" in messages[0]
     assert "status confirmed → open" in messages[1]
     assert "probability: - → 60%" in messages[-2] and "status open → developing" in messages[-2]
     assert messages[-1].rstrip().endswith("evidence #1 added.")
@@ -79,7 +79,7 @@ def test_undo_takes_back_each_kind_of_change_newest_first(ledger, clock):
 def test_undo_of_an_addition_hides_the_forecast(ledger):
     ok("add", "A claim typed twice")
     ok("add", "A claim typed twice")
-    assert "change to forecast 2" in ok("undo").stderr
+    assert "forecast 2: created" in ok("undo").stderr
     assert [f["id"] for f in run_json("list")] == [1]
     assert [f["id"] for f in run_json("list", "--deleted")] == [2]
     assert run_json("history", "2")[-1]["field"] == "created"
@@ -88,7 +88,7 @@ def test_undo_of_an_addition_hides_the_forecast(ledger):
 def test_undo_is_per_user(seeded):
     ok("--as", "alice", "update", "1", "--claim", "Alice's wording")
     ok("--as", "bob", "update", "2", "--claim", "Bob's wording")
-    assert "change to forecast 1" in ok("--as", "alice", "undo").stderr
+    assert "forecast 1: claim:" in ok("--as", "alice", "undo").stderr
     assert run_json("show", "2")["claim"] == "Bob's wording"
     assert run_json("show", "1")["claim"] != "Alice's wording"
     assert run_json("history", "1")[-1]["actor"] == "alice"
@@ -98,7 +98,7 @@ def test_undo_refuses_to_overwrite_someone_elses_later_change(seeded):
     ok("--as", "alice", "update", "1", "--status", "developing")
     ok("--as", "bob", "update", "1", "--status", "stalled")
     before = dump(seeded)
-    assert_clean_failure(run("--as", "alice", "undo"), FAILURE, "bob has since changed status")
+    assert_clean_failure(run("--as", "alice", "undo"), FAILURE, "bob has since changed status on forecast 1")
     assert dump(seeded) == before
     # A later change to something else does not stand in the way.
     ok("--as", "alice", "update", "2", "--status", "developing")

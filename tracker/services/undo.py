@@ -1,17 +1,22 @@
-"""Undo: taking back the acting user's last change by recording its reverse.
+"""Undo: taking back a change (what one command did) by recording its reverse.
 
-A change is what one command did to one forecast: events sharing forecast, actor and `at`.
-Undo never rewrites or removes events; it appends one `undone` event per event it reverses,
-newest first. An `undone` event's `field` names what it took back: an edited field
-(`claim`, `tags`, ...), `status`, or the kind of event reversed (`evidence_added`,
+Undo never rewrites or removes events; it is itself a change, whose `undoes` names the change
+it took back (the database lets each be taken back once), with one `undone` event per event
+it reverses, newest first. An `undone` event's `field` names what it took back: an edited
+field (`claim`, `tags`, ...), `status`, or the kind of event reversed (`evidence_added`,
 `evidence_retracted`, `reviewed`, `snoozed`, `deleted`, `created`). `old` and `new` hold the
 value before and after the undo where there is one, and `evidence_id` the evidence concerned,
-so replaying the timeline (services/replay.py) sees the undo like any other change.
+so the fold of the timeline (services/replay.py) reads the undo like any other event.
 
-Which change is the last one follows taskwarrior: the user's changes form a stack, each undo
-takes back the newest change not already taken back, so a second undo takes back the change
-before that. Undo records are never themselves taken back (there is no redo): to restore an
-undone edit, make it again.
+Which change: the acting user's newest change that is not an undo, has not been taken back,
+and whose effects no later change by anyone has overwritten (a later event on the same
+forecast that changed the same thing, and was not itself taken back). Changes that others
+have since built on are passed over, so undo never gets stuck behind them. Undo records are
+never themselves taken back (there is no redo): to restore an undone edit, make it again.
+
+`plan_undo` finds the change (a read); `undo_change` takes it back, after locking its
+forecasts (in id order, the one lock order of every write) and checking again under the lock
+that it is still the one to take back.
 """
 
 import datetime as dt
@@ -19,41 +24,37 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from tracker import dates
 from tracker.errors import Conflict, NotFound
 from tracker.services.forecasts import replace_tags
-from tracker.services.records import decode_value, event_record
+from tracker.services.records import change_record, decode_value, event_record
 from tracker.services.replay import SCHEDULE_KINDS, field_value
-from tracker.services.timeline import record_event
-from tracker.storage.models import Event, Evidence, Forecast
+from tracker.services.timeline import note_change, record_event
+from tracker.storage.models import Change, Event, Evidence, Forecast
 
 EVIDENCE_KINDS = ("evidence_added", "evidence_retracted")
-PAGE = 500
+PAGE = 100
+LISTED = 10
 
 
 @dataclass
-class Change:
-    """The events one command wrote to one forecast, oldest first."""
+class Verdict:
+    """Whether a change can be taken back, and if not, why."""
 
-    forecast_id: int
-    at: dt.datetime
-    events: list[Event]
-
-    @property
-    def is_undo(self) -> bool:
-        return all(event.kind == "undone" for event in self.events)
+    undoable: bool
+    reason: str = ""
 
 
-def events_by(session: Session, actor: str) -> Iterator[Event]:
-    """The actor's events, newest first, read a page at a time."""
+def changes_by(session: Session, actor: str) -> Iterator[Change]:
+    """The actor's changes, newest first, read a page at a time."""
     before = None
     while True:
-        query = select(Event).where(Event.actor == actor).order_by(Event.id.desc()).limit(PAGE)
+        query = select(Change).where(Change.actor == actor).order_by(Change.id.desc()).limit(PAGE)
         if before is not None:
-            query = query.where(Event.id < before)
+            query = query.where(Change.id < before)
         page = list(session.scalars(query))
         yield from page
         if len(page) < PAGE:
@@ -61,31 +62,8 @@ def events_by(session: Session, actor: str) -> Iterator[Event]:
         before = page[-1].id
 
 
-def changes_by(session: Session, actor: str) -> Iterator[Change]:
-    """The actor's changes, newest first."""
-    change = None
-    for event in events_by(session, actor):
-        if change is not None and (event.forecast_id, event.at) == (change.forecast_id, change.at):
-            change.events.insert(0, event)
-            continue
-        if change is not None:
-            yield change
-        change = Change(event.forecast_id, event.at, [event])
-    if change is not None:
-        yield change
-
-
-def last_change(session: Session, actor: str) -> Change:
-    """The newest change of the actor's that no undo has taken back yet."""
-    taken_back = 0
-    for change in changes_by(session, actor):
-        if change.is_undo:
-            taken_back += 1
-        elif taken_back:
-            taken_back -= 1
-        else:
-            return change
-    raise NotFound(f"{actor} has no change left to undo.")
+def events_of(session: Session, change: Change) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.change_id == change.id).order_by(Event.id)))
 
 
 def subject(event: Event) -> str:
@@ -97,58 +75,99 @@ def subject(event: Event) -> str:
         return "the review date"
     if what in ("created", "deleted"):
         return "whether it is deleted"
-    if what == "status_changed":
+    if what in ("status_changed", "status"):
         return "status"
     return what if event.kind == "undone" else event.field
 
 
-def taken_back_since(session: Session, actor: str, since_id: int) -> set[int]:
-    """Ids of the actor's events after `since_id` that cancel out: changes an undo took back,
-    and those undos."""
-    ids: set[int] = set()
-    pending = 0
+def later_events(session: Session, change: Change, events: list[Event]) -> list[Event]:
+    """The events after the change on its forecasts that still stand: those of changes taken
+    back since, and of the undos that took them back, cancel out."""
+    undo = aliased(Change)
+    cancelled = or_(and_(Change.undoes.is_not(None), Change.undoes > change.id),
+                    exists(select(undo.id).where(undo.undoes == Change.id, undo.undoes > change.id)))
+    query = (select(Event).join(Change, Change.id == Event.change_id)
+             .where(Event.forecast_id.in_({event.forecast_id for event in events}),
+                    Event.id > events[-1].id, Event.change_id != change.id, ~cancelled)
+             .order_by(Event.id))
+    return list(session.scalars(query))
+
+
+def verdict(session: Session, change: Change, events: list[Event]) -> Verdict:
+    if change.undoes is not None:
+        return Verdict(False, f"it is the undo of change {change.undoes}")
+    taken_back_by = session.scalar(select(Change.id).where(Change.undoes == change.id))
+    if taken_back_by is not None:
+        return Verdict(False, f"taken back by change {taken_back_by}")
+    if not events:
+        return Verdict(False, "it changed nothing")
+    subjects = {(event.forecast_id, subject(event)) for event in events}
+    created = {event.forecast_id for event in events if event.kind == "created"}
+    for event in later_events(session, change, events):
+        if event.forecast_id in created or (event.forecast_id, subject(event)) in subjects:
+            what = "it" if event.forecast_id in created else subject(event)
+            return Verdict(False, f"{event.actor} has since changed {what} on forecast {event.forecast_id} "
+                                  f"({event.kind.replace('_', ' ')} at {event.at:%Y-%m-%d %H:%M} UTC, change {event.change_id})")
+    deleted_since = session.scalars(select(Forecast.id).where(
+        Forecast.id.in_({event.forecast_id for event in events}), Forecast.deleted_at.is_not(None))).all()
+    for forecast_id in deleted_since:
+        if not any(event.kind == "deleted" and event.forecast_id == forecast_id for event in events):
+            return Verdict(False, f"forecast {forecast_id} has been deleted since")
+    return Verdict(True)
+
+
+def describe(change: Change, events: list[Event], found: Verdict) -> dict[str, Any]:
+    record = change_record(change)
+    record.update(forecast_ids=sorted({event.forecast_id for event in events}),
+                  events=[event_record(event) for event in events], undoable=found.undoable,
+                  reason=found.reason or None)
+    return record
+
+
+def plan_undo(session: Session, actor: str) -> dict[str, Any]:
+    """The change `undo` would take back now, with its events; NotFound if there is none."""
+    passed_over = None
     for change in changes_by(session, actor):
-        if change.events[-1].id <= since_id and not pending:
+        events = events_of(session, change)
+        found = verdict(session, change, events)
+        if found.undoable:
+            return describe(change, events, found)
+        if passed_over is None and change.undoes is None and not found.reason.startswith("taken back"):
+            passed_over = f"; change {change.id} cannot be taken back: {found.reason} (`tracker undo --list` shows all)"
+    raise NotFound(f"{actor} has no change left to undo{passed_over or ''}.")
+
+
+def list_changes(session: Session, actor: str, limit: int = LISTED) -> list[dict[str, Any]]:
+    """The actor's latest changes, newest first, each saying whether undo can take it back."""
+    listed = []
+    for change in changes_by(session, actor):
+        events = events_of(session, change)
+        listed.append(describe(change, events, verdict(session, change, events)))
+        if len(listed) == limit:
             break
-        if change.is_undo:
-            pending += 1
-        elif pending:
-            pending -= 1
-        else:
-            continue
-        ids.update(event.id for event in change.events)
-    return ids
+    return listed
 
 
-def check_nothing_overwritten(session: Session, forecast: Forecast, change: Change, actor: str) -> None:
-    """Refuse to undo a change that someone else has since built on (and not taken back)."""
-    since = change.events[-1].id
-    later = list(session.scalars(select(Event).where(Event.forecast_id == forecast.id, Event.id > since,
-                                                     Event.actor != actor).order_by(Event.id)))
-    cancelled = set().union(*(taken_back_since(session, other, since) for other in {e.actor for e in later}))
-    later = [event for event in later if event.id not in cancelled]
-    subjects = {subject(event) for event in change.events}
-    created = any(event.kind == "created" for event in change.events)
-    for event in later:
-        if created or subject(event) in subjects:
-            raise Conflict(
-                f"cannot undo your change to forecast {forecast.id} of {change.at:%Y-%m-%d %H:%M} UTC: "
-                f"{event.actor} has since changed {subject(event) if not created else 'it'} "
-                f"({event.kind.replace('_', ' ')} at {event.at:%Y-%m-%d %H:%M} UTC)."
-            )
-    if forecast.deleted_at is not None and not any(event.kind == "deleted" for event in change.events):
-        raise Conflict(f"forecast {forecast.id} has been deleted since; it can be shown but not changed.")
-
-
-def undo_last_change(session: Session, actor: str) -> dict[str, Any]:
-    """Take back the actor's last change; return the forecast id, when it was made and its events."""
-    change = last_change(session, actor)
-    forecast = session.get(Forecast, change.forecast_id, with_for_update=True)
-    check_nothing_overwritten(session, forecast, change, actor)
+def undo_change(session: Session, actor: str, change_id: int | None = None) -> dict[str, Any]:
+    """Take back the actor's change that `plan_undo` finds (it must be `change_id` when given);
+    return what was taken back."""
+    planned = plan_undo(session, actor)
+    if change_id is not None and planned["id"] != change_id:
+        raise Conflict(f"change {change_id} is no longer the one to undo (the ledger moved on: "
+                       f"{actor}'s latest undoable change is now {planned['id']}); nothing was undone. "
+                       "Run `tracker undo` again to see it.")
+    change = session.get(Change, planned["id"])
+    forecasts = {forecast.id: forecast for forecast in session.scalars(
+        select(Forecast).where(Forecast.id.in_(planned["forecast_ids"])).order_by(Forecast.id).with_for_update())}
+    events = events_of(session, change)
+    found = verdict(session, change, events)
+    if not found.undoable:
+        raise Conflict(f"change {change.id} can no longer be undone: {found.reason}; nothing was undone.")
+    note_change(session, f"takes back change {change.id} ({change.command})", undoes=change.id)
     now = dates.utc_now()
-    for event in reversed(change.events):
-        reverse(session, forecast, event, actor, now)
-    return {"forecast_id": forecast.id, "at": change.at, "events": [event_record(e) for e in change.events]}
+    for event in reversed(events):
+        reverse(session, forecasts[event.forecast_id], event, actor, now)
+    return describe(change, events, found)
 
 
 def change_name(event: Event) -> str:
@@ -160,7 +179,7 @@ def change_name(event: Event) -> str:
 
 
 def reverse(session: Session, forecast: Forecast, event: Event, actor: str, at: dt.datetime) -> None:
-    """Record the reverse of one event as an `undone` event."""
+    """Record the reverse of one event as an `undone` event (the forecast is locked already)."""
     kind = event.kind
     note = f"takes back {event.actor}'s {change_name(event)} of {event.at:%Y-%m-%d %H:%M:%S} UTC"
     undone: dict[str, Any] = {"note": note}
