@@ -68,7 +68,7 @@ def test_show_table_has_fields_evidence_and_timeline(seeded):
 def test_update_records_one_event_per_change_and_bumps_the_version(seeded):
     result = ok("update", "1", "--claim", "New wording", "--probability", "0.4", "--tag", "hotline",
                 "--untag", "communication-channels", "--status", "developing", "--note", "first signs")
-    assert "4 changes, now version 5" in result.stderr
+    assert "4 events in one change, now version 5" in result.stderr
     forecast = run_json("show", "1")
     assert forecast["claim"] == "New wording"
     assert forecast["probability"] == 0.4

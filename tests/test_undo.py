@@ -126,3 +126,108 @@ def test_a_change_someone_else_undid_does_not_block_an_undo(seeded):
     forecast = run_json("show", "1")
     assert forecast["probability"] is None and forecast["claim"].startswith("US–Russia communication")
     ok("doctor")
+
+
+def racing_undos(ledger, change_id: int) -> list[str]:
+    """Two undos of the same change, the second reaching the ledger while the first holds it:
+    each returns "ok" or its error."""
+    import threading
+
+    from tracker.errors import TrackerError
+    from tracker.services.undo import undo_change
+    from tracker.storage.database import open_database, transaction
+
+    first_holds, outcomes = threading.Event(), {}
+
+    def attempt(name: str, hold: bool) -> None:
+        engine = open_database(ledger.target, write=True, notify=lambda _: None)
+        try:
+            with transaction(engine) as session:
+                undo_change(session, "tester", change_id)
+                if hold:
+                    first_holds.set()
+                    threading.Event().wait(1.0)  # the other undo now waits on the lock
+            outcomes[name] = "ok"
+        except TrackerError as exc:
+            outcomes[name] = str(exc)
+        finally:
+            first_holds.set()
+            engine.dispose()
+
+    first = threading.Thread(target=attempt, args=("first", True))
+    first.start()
+    first_holds.wait(30)
+    second = threading.Thread(target=attempt, args=("second", False))
+    second.start()
+    first.join(60)
+    second.join(60)
+    return [outcomes["first"], outcomes["second"]]
+
+
+def test_two_undos_of_the_same_change_take_it_back_once(seeded):
+    ok("update", "1", "--claim", "Reworded")
+    planned = ok("undo", "--list", "--format", "json").json()[0]
+    assert planned["undoable"] and planned["command"] == "update"
+    first, second = racing_undos(seeded, planned["id"])
+    assert first == "ok"
+    assert f"change {planned['id']}" in second and "nothing was undone" in second
+    undos = [e for e in run_json("history", "1") if e["kind"] == "undone"]
+    assert len(undos) == 1
+    ok("doctor")
+
+
+def test_undo_list_says_what_can_be_undone_and_why_not(seeded):
+    ok("--as", "alice", "update", "1", "--claim", "Alice's words")
+    ok("--as", "alice", "update", "2", "--status", "developing")
+    ok("--as", "bob", "update", "1", "--claim", "Bob's words")
+    listed = ok("--as", "alice", "undo", "--list", "--format", "json").json()
+    assert [(c["command"], c["undoable"]) for c in listed[:2]] == [("update", True), ("update", False)]
+    assert "bob has since changed claim on forecast 1" in listed[1]["reason"]
+    table = ok("--as", "alice", "undo", "--list").stdout
+    assert "CHANGE" in table and "no: bob has since changed claim" in table
+    # Undo passes over the change bob built on; the one after it is taken back first.
+    ok("--as", "alice", "undo")
+    assert_clean_failure(run("--as", "alice", "undo"), FAILURE, "bob has since changed claim on forecast 1")
+    assert run_json("show", "1")["claim"] == "Bob's words"
+
+
+def test_an_import_is_one_change_and_undone_whole(seeded, tmp_path):
+    path = tmp_path / "new.jsonl"
+    path.write_text('{"claim": "First imported"}\n{"claim": "Second imported", "status": "confirmed"}\n',
+                    encoding="utf-8")
+    ok("import", path)
+    [change] = ok("undo", "--list", "--limit", "1", "--format", "json").json()
+    assert change["command"] == "import" and change["note"] == f"imported from {path.name}"
+    assert change["forecast_ids"] == [4, 5]
+    message = ok("undo").stderr
+    assert "forecast 4: created" in message and "forecast 5: status open → confirmed" in message
+    assert [f["id"] for f in run_json("list")] == [1, 2, 3]
+    ok("doctor")
+
+
+def test_undo_asks_on_a_terminal_and_does_nothing_when_declined(seeded):
+    import os
+    import sys
+
+    import pexpect
+
+    ok("update", "1", "--claim", "Reworded")
+    before = dump(seeded)
+    child = pexpect.spawn(sys.executable, ["-m", "tracker", "undo"], env=dict(os.environ), encoding="utf-8",
+                          timeout=20, dimensions=(24, 80))
+    child.expect("This will take back change 2")
+    child.expect("forecast 1: claim:")
+    child.expect(r"Undo it\? \[y/N\]")
+    child.sendline("n")
+    child.expect("Nothing was undone.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert dump(seeded) == before
+    child = pexpect.spawn(sys.executable, ["-m", "tracker", "undo"], env=dict(os.environ), encoding="utf-8",
+                          timeout=20, dimensions=(24, 80))
+    child.expect(r"Undo it\? \[y/N\]")
+    child.sendline("y")
+    child.expect("Undid change 2")
+    child.expect(pexpect.EOF)
+    assert run_json("show", "1")["claim"] != "Reworded"

@@ -64,7 +64,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_events_change_id'), ['change_id'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_events_forecast_id_version'), ['forecast_id', 'version'])
         batch_op.create_foreign_key(batch_op.f('fk_events_change_id_changes'), 'changes', ['change_id'], ['id'])
-        batch_op.create_check_constraint(batch_op.f('ck_events_versions'), "(version = 1 AND previous_version IS NULL) OR previous_version = version - 1")
+        batch_op.create_check_constraint(batch_op.f('ck_events_versions'), "(version = 1 AND previous_version IS NULL) OR "
+                        "(version > 1 AND previous_version IS NOT NULL AND previous_version = version - 1)")
         batch_op.create_check_constraint(batch_op.f('ck_events_kind'), f"kind IN {KINDS}")
         batch_op.create_check_constraint(batch_op.f('ck_events_status_change'), f"kind <> 'status_changed' OR (from_status IN {STATUSES} AND to_status IN {STATUSES})")
         batch_op.create_check_constraint(batch_op.f('ck_events_edit'), f"kind <> 'edited' OR field IN {EDITED}")

@@ -130,7 +130,7 @@ def update(ctx: click.Context, ref, status, note, evidence_ids, add_tags, remove
         forecast, count = update_forecast(session, ref, ledger.actor, changes)
         forecast_id, version = forecast.id, forecast.version
     if count:
-        message(f"Updated forecast {forecast_id}: {count} change{'s' * (count != 1)}, now version {version}.")
+        message(f"Updated forecast {forecast_id}: {count} event{'s' * (count != 1)} in one change, now version {version}.")
     else:
         message(f"Forecast {forecast_id} already says that; nothing changed.")
 

@@ -46,13 +46,15 @@ def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: s
 def retract_evidence(session: Session, evidence_id: int, actor: str, reason: str, *,
                      at: dt.datetime | None = None) -> Evidence:
     reason = clean_text(reason, "reason", required=True)
-    evidence = session.get(Evidence, evidence_id, with_for_update=True) if 0 < evidence_id <= MAX_ID else None
+    evidence = session.get(Evidence, evidence_id) if 0 < evidence_id <= MAX_ID else None
     if evidence is None:
         raise NotFound(f"no evidence with id {evidence_id}; `tracker evidence list ID` shows a forecast's evidence.")
+    # The one lock order of every write: the forecast, then its evidence (as undo takes them).
+    forecast = session.get(Forecast, evidence.forecast_id, with_for_update=True)
+    session.refresh(evidence, with_for_update=True)
     if evidence.retracted_at is not None:
         raise Conflict(f"evidence {evidence_id} was already retracted by {evidence.retracted_by} "
                        f"on {evidence.retracted_at:%Y-%m-%d}: {evidence.retraction_reason}")
-    forecast = session.get(Forecast, evidence.forecast_id, with_for_update=True)
     if forecast.deleted_at is not None:
         raise Conflict(f"evidence {evidence_id} belongs to deleted forecast {forecast.id}; it cannot be changed.")
     now = at or dates.utc_now()

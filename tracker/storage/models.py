@@ -240,7 +240,8 @@ class Event(Base):
         UniqueConstraint("forecast_id", "version"),
         ForeignKeyConstraint(["forecast_id", "previous_version"], ["events.forecast_id", "events.version"],
                              name="fk_events_previous_version"),
-        CheckConstraint("(version = 1 AND previous_version IS NULL) OR previous_version = version - 1",
+        CheckConstraint("(version = 1 AND previous_version IS NULL) OR "
+                        "(version > 1 AND previous_version IS NOT NULL AND previous_version = version - 1)",
                         name="versions"),
         CheckConstraint(_one_of("kind", EVENT_KINDS), name="kind"),
         CheckConstraint(f"kind <> 'status_changed' OR ({_one_of('from_status', STATUSES)} "
