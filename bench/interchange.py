@@ -9,7 +9,8 @@ Steps, each `tracker` step in its own process so its peak memory (max RSS) is it
    (each with two tags, a source, and a `created` event; one in ten also resolved);
 2. baseline: a plain `sqlite3` `executemany` of the same forecast rows into an empty ledger;
 3. `tracker import` of the file into another empty ledger;
-4. `tracker export` of that ledger as JSONL and as JSON.
+4. the share of the import spent checking each record against the fold of its events;
+5. `tracker export` of that ledger as JSONL and as JSON.
 
 Targets: import at least a quarter of the baseline's rows per second; export under 200 MB.
 Not run by the test suite.
@@ -36,6 +37,10 @@ def timestamp(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
+def change(change_id: int, at: dt.datetime, command: str) -> dict:
+    return {"id": change_id, "actor": "bench", "at": timestamp(at), "command": command, "note": None, "undoes": None}
+
+
 def generate(path: Path, size: int) -> list[tuple]:
     """Write the JSONL file; return the forecast rows as the ledger stores them, for the baseline."""
     rng = random.Random(4)
@@ -55,19 +60,21 @@ def generate(path: Path, size: int) -> list[tuple]:
                       "made_on": made_on.isoformat(), "resolve_by": (made_on + dt.timedelta(days=365)).isoformat(),
                       "probability": probability, "status": "open", "tags": tags, "review_every": 30,
                       "next_review_on": (made_on + dt.timedelta(days=30)).isoformat()}
-            events = [{"id": 2 * n - 1, "forecast_id": n, "version": 1, "at": timestamp(created), "actor": "bench",
-                       "kind": "created", "new": dict(sorted(values.items()))}]
+            events = [{"id": 2 * n - 1, "forecast_id": n, "version": 1, "change": 2 * n - 1, "at": timestamp(created),
+                       "actor": "bench", "kind": "created", "new": dict(sorted(values.items()))}]
+            changes = [change(2 * n - 1, created, "add")]
             updated = created
             if status != "open":
                 updated = created + dt.timedelta(days=1)
-                events.append({"id": 2 * n, "forecast_id": n, "version": 2, "at": timestamp(updated),
+                events.append({"id": 2 * n, "forecast_id": n, "version": 2, "change": 2 * n, "at": timestamp(updated),
                                "actor": "bench", "kind": "status_changed", "from": "open", "to": status,
                                "evidence_ids": [], "note": "settled"})
+                changes.append(change(2 * n, updated, "update"))
             record = {"id": n, **{k: values[k] for k in ("key", "claim", "criteria")},
                       "source": sources[n % 50], **{k: values[k] for k in ("made_on", "resolve_by", "probability")},
                       "status": status, "tags": tags, "review_every": 30, "next_review_on": values["next_review_on"],
                       "created_at": timestamp(created), "updated_at": timestamp(updated), "version": len(events),
-                      "deleted_at": None, "evidence": [], "events": events}
+                      "deleted_at": None, "evidence": [], "events": events, "changes": changes}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             rows.append((n, values["key"], values["claim"], values["criteria"], n % 50 + 1, values["made_on"],
                          values["resolve_by"], probability, status, 30, values["next_review_on"],
@@ -111,6 +118,27 @@ def prepare(folder: Path, size: int) -> None:
     print(f"sqlite3 executemany of the forecast rows: {baseline(folder / 'baseline.db', rows):,.0f} rows/s")
 
 
+def validation_seconds(source: Path) -> tuple[float, float]:
+    """Seconds to decode and check every line of the file as import does, with and without the
+    check of each record against the fold of its events (services/objects.py), in one process."""
+    from tracker.services import objects
+
+    def read_all() -> float:
+        started = time.perf_counter()
+        with open(source, "rb") as lines:
+            for number, line in enumerate(lines, start=1):
+                objects.decode_forecast_line(f"line {number}", line)
+        return time.perf_counter() - started
+
+    checked = read_all()
+    check, objects._check_fold = objects._check_fold, lambda forecast: None
+    try:
+        unchecked = read_all()
+    finally:
+        objects._check_fold = check
+    return checked, unchecked
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="forecasts in the generated ledger")
@@ -134,6 +162,10 @@ def main() -> None:
     rate = args.size / seconds
     print(f"tracker import:        {rate:,.0f} forecasts/s ({seconds:.1f} s), peak memory {memory} MB; "
           f"{rate / plain:.2f} of executemany (target ≥ 0.25)")
+    checked, unchecked = validation_seconds(source)
+    print(f"of which checking each record against the fold of its events: about {checked - unchecked:.1f} s "
+          f"({(checked - unchecked) / seconds:.1%} of the import; reading the file with the check "
+          f"{checked:.1f} s, without {unchecked:.1f} s; target ≤ 10%)")
     for fmt in ("jsonl", "json"):
         seconds, memory = tracker("--db", str(ledger), "export", "--format", fmt, "-o", str(folder / f"out.{fmt}"))
         print(f"tracker export {fmt:5}:  {args.size / seconds:,.0f} forecasts/s ({seconds:.1f} s), "

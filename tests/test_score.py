@@ -346,3 +346,11 @@ def test_an_undone_resolution_is_scored_on_the_next_one():
     [scored] = run_json("score")["forecasts"]
     assert scored["probability"] == 0.9
     assert scored["resolved_at"] == run_json("history", "1")[-1]["at"]
+
+
+def test_stats_leaves_out_status_moves_that_were_undone(seeded):
+    ok("update", "1", "--status", "developing")
+    ok("update", "2", "--status", "stalled")
+    ok("undo")
+    [month] = run_json("stats")["status_moves"]
+    assert month["moves"] == 1 and month["to"]["developing"] == 1 and month["to"]["stalled"] == 0

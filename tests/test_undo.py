@@ -231,3 +231,22 @@ def test_undo_asks_on_a_terminal_and_does_nothing_when_declined(seeded):
     child.expect("Undid change 2")
     child.expect(pexpect.EOF)
     assert run_json("show", "1")["claim"] != "Reworded"
+
+
+def test_a_ledger_from_before_changes_gets_them_by_actor_and_moment(seeded):
+    """0004_changes groups each forecast's events by actor and moment, on both backends."""
+    ok("update", "1", "--claim", "Reworded", "--probability", "0.6")
+    ok("--as", "bob", "evidence", "add", "1", "Something happened")
+    ok("db", "downgrade", "0003_scoring")
+    ok("db", "upgrade")
+    events = run_json("history", "1")
+    assert [e["change"] for e in events[1:]] == [events[1]["change"]] * 2 + [events[3]["change"]]
+    assert events[3]["change"] > events[1]["change"] > events[0]["change"]
+    changes = {c["id"]: c for c in run_json("show", "1")["changes"]}
+    assert (changes[events[1]["change"]]["command"], changes[events[3]["change"]]["command"]) == \
+        ("update", "evidence add")
+    assert changes[events[3]["change"]]["actor"] == "bob"
+    ok("doctor")
+    assert "forecast 1: claim:" in ok("undo").stderr
+    ok("add", "After the upgrade")
+    assert run_json("show", "4")["changes"][0]["id"] > max(changes)

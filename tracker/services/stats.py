@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker import dates
 from tracker.statuses import ACTIVE, FINAL, STATUSES
-from tracker.storage.models import Event, Evidence, Forecast
+from tracker.storage.models import Change, Event, Evidence, Forecast
 from tracker.storage.sql import utc_day
 
 LIVE = Forecast.deleted_at.is_(None)
@@ -56,7 +56,9 @@ def count_where(condition):
     return func.count(case((condition, 1)))
 
 
-MOVES = (Event.kind == "status_changed", Event.from_status != Event.to_status, LIVE)
+# A move counts while it stands: one whose change was taken back by undo does not.
+MOVES = (Event.kind == "status_changed", Event.from_status != Event.to_status, LIVE,
+         Event.change_id.not_in(select(Change.undoes).where(Change.undoes.is_not(None))))
 
 
 def status_moves(session: Session) -> list[dict[str, Any]]:
