@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, inspect
 from conftest import dump, ok, run, run_json
 from interchange_helpers import ledgers  # noqa: F401  (a fixture)
 from test_bad_input import FAILURE, assert_clean_failure
+from tracker.storage import schema
 from tracker.storage.folding import FIELD_SEPARATOR
 
 
@@ -302,7 +303,7 @@ def search_schema(ledger) -> tuple[bool, str]:
 
 def test_a_ledger_searched_before_folding_is_folded_when_upgraded(scripts):
     """0005_search_fold folds the forecasts already there; its downgrade gives back 0002's search."""
-    ok("db", "downgrade", "0003_scoring")
+    ok("db", "downgrade", schema.REVISIONS[schema.REVISIONS.index("0005_search_fold") - 1])
     stored, index = search_schema(scripts)
     assert not stored and ("(claim, criteria, key" in index or "(claim gin_trgm_ops, criteria" in index)
     ok("db", "upgrade")
