@@ -4,7 +4,8 @@ The ledger is created at head by `tracker db upgrade`, then filled directly with
 `executemany` in the shape tracker itself writes: every forecast has its `created` event
 holding its first values, and every later change (evidence added or retracted, probability
 and tag edits, status moves citing evidence, reviews, snoozes, deletions) has its event, so
-replaying a timeline gives the row as it stands.
+replaying a timeline gives the row as it stands. Each forecast's search text is folded by
+tracker's own function, so search finds in it what tracker would.
 
 What makes it realistic: ten years of forecasts entered in date order; statuses skewed by
 age (old forecasts are mostly settled, recent ones mostly open); outcomes that follow the
@@ -31,7 +32,9 @@ import sys
 import time
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+from tracker.storage.folding import search_text
+
+GENERATOR_VERSION = 2
 YEARS = 10
 EVIDENCE_PER_FORECAST = 3.0
 CHUNK = 20_000
@@ -295,7 +298,7 @@ class Ledger:
         out["forecasts"].append((forecast_id, key, claim, criteria, source_id, made_on.isoformat(),
                                  resolve_by.isoformat() if resolve_by else None, probability, status, review_every,
                                  next_review_on.isoformat(), stamp(created_at), stamp(updated_at), len(events) + 1,
-                                 stamp(deleted_at) if deleted_at else None))
+                                 stamp(deleted_at) if deleted_at else None, search_text(claim, criteria, key)))
         out["forecast_tags"] += [(forecast_id, tag) for tag in tags]
         out["evidence"] += evidence_rows
 
@@ -303,7 +306,7 @@ class Ledger:
 COLUMNS = {
     "sources": "id, title, author, outlet, url, published_on, notes",
     "forecasts": "id, key, claim, criteria, source_id, made_on, resolve_by, probability, status, review_every, "
-                 "next_review_on, created_at, updated_at, version, deleted_at",
+                 "next_review_on, created_at, updated_at, version, deleted_at, search_text",
     "forecast_tags": "forecast_id, tag",
     "evidence": "id, forecast_id, summary, url, observed_on, stance, added_at, added_by, retracted_at, "
                 "retracted_by, retraction_reason",

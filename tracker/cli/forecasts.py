@@ -44,7 +44,8 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
 @click.option("--tag", "tags", multiple=True, help="Only forecasts with this tag; repeat to require several.")
 @click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
-@click.option("--search", help="Only forecasts whose claim, criteria or key contains this text, ignoring case.")
+@click.option("--search", help="Only forecasts whose claim, criteria or key contains this text, ignoring case "
+                               "(Unicode case folding: ß finds ss).")
 @click.option("--final/--active", default=None, help="Only settled, or only unsettled, forecasts.")
 @click.option("--deleted", is_flag=True, help="List deleted forecasts instead.")
 @click.option("--by-actor", "actor", metavar="NAME", help="Only forecasts NAME has changed or created.")

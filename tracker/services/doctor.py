@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tracker.services.records import evidence_record, forecast_record
 from tracker.services.replay import TimelineError, load_states
-from tracker.storage import schema
+from tracker.storage import folding, schema
 from tracker.storage.models import Evidence, Forecast
 
 BATCH = 500
@@ -88,11 +88,25 @@ def compare(forecast: Forecast, state, evidence: dict[int, dict[str, Any]]) -> l
     return problems
 
 
+def search_text_is_current(session: Session) -> list[str]:
+    """Each forecast's stored search text is its claim, criteria and key folded: a write below
+    the ORM that left it stale would hide the forecast from `list --search`."""
+    problems, last = [], 0
+    columns = (Forecast.id, Forecast.claim, Forecast.criteria, Forecast.key, Forecast.search_text)
+    while rows := session.execute(select(*columns).where(Forecast.id > last).order_by(Forecast.id)
+                                  .limit(BATCH)).all():
+        problems += [f"forecast {row.id}: its search text is not its claim, criteria and key folded"
+                     for row in rows if row.search_text != folding.search_text(row.claim, row.criteria, row.key)]
+        last = rows[-1].id
+    return problems
+
+
 CHECKS = (
     ("integrity", sqlite_integrity),
     ("foreign keys", foreign_keys),
     ("schema", schema_at_head),
     ("timelines", timelines_explain_the_ledger),
+    ("search", search_text_is_current),
 )
 
 

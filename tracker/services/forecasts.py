@@ -416,7 +416,7 @@ def filtered_query(filters: ForecastFilter, dialect_name: str) -> tuple[Select, 
             query = query.join(search.forecasts_fts, search.forecasts_fts.c.rowid == Forecast.id)
             query, row_id = query.where(search.fts_match(filters.search)), search.forecasts_fts.c.rowid
         else:
-            query = query.where(search.contains_text(filters.search))
+            query = query.where(search.contains_text(filters.search, dialect_name))
     # The dates are tested on each forecast read rather than looked up: read in id order from
     # the (status, id) index, a page of due forecasts is found at once, while SQLite, offered
     # a range on the due dates, would gather every due forecast and sort them by id.

@@ -54,6 +54,7 @@ from tracker.storage.bulk import (
     prepare_bulk_writes,
     sync_id_sequences,
 )
+from tracker.storage.folding import search_text
 from tracker.storage.models import Change, Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 1000
@@ -337,7 +338,7 @@ class Restorer:
     COLUMNS = {
         "forecasts": ("id", "key", "claim", "criteria", "source_id", "made_on", "resolve_by", "probability",
                       "status", "review_every", "next_review_on", "created_at", "updated_at", "version",
-                      "deleted_at"),
+                      "deleted_at", "search_text"),
         "forecast_tags": ("forecast_id", "tag"),
         "evidence": ("id", "forecast_id", "summary", "url", "observed_on", "stance", "added_at", "added_by",
                      "retracted_at", "retracted_by", "retraction_reason"),
@@ -367,7 +368,8 @@ class Restorer:
         self.rows["forecasts"].append((
             forecast_id, item.key, item.claim, item.criteria, self._source_id(item.source), item.made_on,
             item.resolve_by, item.probability, item.status, item.review_every, item.next_review_on,
-            item.created_at, item.updated_at, item.version, item.deleted_at))
+            item.created_at, item.updated_at, item.version, item.deleted_at,
+            search_text(item.claim, item.criteria, item.key)))
         self.rows["forecast_tags"] += [(forecast_id, tag) for tag in item.tags]
         self.rows["evidence"] += [
             (renumbered[e.id], forecast_id, e.summary, e.url, e.observed_on, e.stance, e.added_at, e.added_by,

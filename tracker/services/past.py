@@ -17,6 +17,7 @@ from tracker.fields import SORT_FIELDS
 from tracker.services.forecasts import ForecastFilter, changes_of, find_forecast
 from tracker.services.records import event_record
 from tracker.services.replay import ForecastState, end_of_day, load_states
+from tracker.storage import folding
 from tracker.storage.models import Forecast
 
 # The filters `list --as-of` applies to the past state; any other filter is refused with it.
@@ -77,7 +78,7 @@ def matches(record: dict[str, Any], filters: ForecastFilter, day: dt.date) -> bo
         filters.final is None or filters.final != active,
         all(tag in record["tags"] for tag in filters.tags),
         not filters.source or contains([source.get(k) for k in ("title", "author", "outlet")], filters.source),
-        not filters.search or contains([record["claim"], record["criteria"], record["key"]], filters.search),
+        not filters.search or folding.contains(filters.search, record["claim"], record["criteria"], record["key"]),
         not filters.due or (record["next_review_on"] <= day and active and not deleted),
         not filters.overdue or (record["resolve_by"] is not None and record["resolve_by"] < day and active),
     ))

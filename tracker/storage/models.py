@@ -18,12 +18,15 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
+    event,
+    inspect,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.fields import STANCES
 from tracker.statuses import FINAL, STATUSES
+from tracker.storage import folding
 
 # What the timeline holds (services/replay.py reads each): the kinds of event, the fields an
 # edit changes, and what an `undone` event names as taken back.
@@ -115,6 +118,9 @@ class Forecast(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # What `list --search` looks in (storage/folding.py), kept by the mapper events below;
+    # deferred, as only the database reads it.
+    search_text: Mapped[str] = mapped_column(Text, deferred=True)
 
     source: Mapped[Source | None] = relationship(lazy="selectin")
     tag_rows: Mapped[list["ForecastTag"]] = relationship(
@@ -138,6 +144,28 @@ class Forecast(Base):
     @property
     def tags(self) -> list[str]:
         return [row.tag for row in self.tag_rows]
+
+
+SEARCHED_FIELDS = ("claim", "criteria", "key")
+
+
+def fold_search_text(forecast: Forecast) -> None:
+    forecast.search_text = folding.search_text(forecast.claim, forecast.criteria, forecast.key)
+
+
+# Every write the ORM makes (add, update, undo, import by key) keeps `search_text` in step;
+# only writes below the ORM (the bulk import, the benchmark's generator) fill it themselves.
+@event.listens_for(Forecast, "before_insert")
+def fold_new_forecast(_mapper, _connection, forecast: Forecast) -> None:
+    fold_search_text(forecast)
+
+
+@event.listens_for(Forecast, "before_update")
+def refold_edited_forecast(_mapper, _connection, forecast: Forecast) -> None:
+    # Only when a searched field changed: on SQLite a new search text also rewrites the
+    # forecast's entries in the full-text index.
+    if any(inspect(forecast).attrs[name].history.has_changes() for name in SEARCHED_FIELDS):
+        fold_search_text(forecast)
 
 
 class ForecastTag(Base):

@@ -1,18 +1,25 @@
-"""Full-text search over forecasts: what `list --search` asks the database, and on what index.
+"""Search: what `list --search` asks the database, and on what index.
 
-A forecast matches when its claim, criteria or key contains the text, ignoring case. On
-SQLite the FTS5 table `forecasts_fts` (trigram tokenizer) finds those forecasts; on
-PostgreSQL, ILIKE does, served by the GIN trigram index `ix_forecasts_search`. Both are made
-by migration 0002_search and kept in step with `forecasts` in the same transaction as every
-change (SQLite by triggers, PostgreSQL by its index). They are not in the models, so
-`include_name` keeps them out of Alembic's comparison of models and database.
+A forecast matches when its claim, criteria or key contains the text typed, ignoring case by
+Unicode full case folding, the same on every path and backend. Neither database folds case
+that way, so each forecast stores its search text already folded (`Forecast.search_text`,
+see storage/folding.py) and the needle is folded in Python too: what is left is a literal,
+case-sensitive substring test, which both backends answer alike.
 
-A trigram index cannot look up text shorter than three characters; such a search reads
-the forecasts instead, with the same meaning.
+On SQLite the FTS5 table `forecasts_fts` (trigram tokenizer) over the search text finds
+matches of three characters or more; on PostgreSQL, LIKE is served by the GIN trigram index
+`ix_forecasts_search`. Both are made by migration 0005_search_fold and kept in step with
+`forecasts` in the same transaction as every change (SQLite by triggers, PostgreSQL by its
+index). They are not in the models, so `include_name` keeps them out of Alembic's comparison
+of models and database.
+
+A trigram index cannot look up text shorter than three characters; such a search reads the
+forecasts instead, with the same meaning.
 """
 
-from sqlalchemy import Column, ColumnElement, Integer, MetaData, Table, Text, or_
+from sqlalchemy import Column, ColumnElement, Integer, MetaData, Table, Text, func
 
+from tracker.storage.folding import fold
 from tracker.storage.models import Forecast
 
 FTS_TABLE = "forecasts_fts"
@@ -30,17 +37,32 @@ def include_name(name: str | None, type_: str, _parent_names) -> bool:
 
 
 def uses_fts(dialect_name: str, text: str) -> bool:
-    """Whether `text` is looked up in the FTS5 table rather than matched row by row."""
-    return dialect_name == "sqlite" and len(text) >= SHORTEST_INDEXED
+    """Whether `text` is looked up in the FTS5 table rather than matched row by row.
+
+    Its folded length counts: "ß" is one character typed but two searched ("ss").
+    """
+    return dialect_name == "sqlite" and len(fold(text)) >= SHORTEST_INDEXED
 
 
 def fts_match(text: str) -> ColumnElement[bool]:
-    """The FTS5 condition on `forecasts_fts`: the text as one phrase, i.e. a substring."""
-    phrase = '"' + text.replace('"', '""') + '"'
+    """The FTS5 condition on `forecasts_fts`: the folded text as one phrase, i.e. a substring.
+
+    The table's tokenizer is case-sensitive: the text it holds is folded already, and its own,
+    simpler folding would make the field separator match a letter typed.
+    """
+    phrase = '"' + fold(text).replace('"', '""') + '"'
     return forecasts_fts.c[FTS_TABLE].op("MATCH")(phrase)
 
 
-def contains_text(text: str) -> ColumnElement[bool]:
-    """The claim, criteria or key contains `text`, ignoring case (LIKE wildcards taken literally)."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(*(column.ilike(pattern, escape="\\") for column in (Forecast.claim, Forecast.criteria, Forecast.key)))
+def contains_text(text: str, dialect_name: str) -> ColumnElement[bool]:
+    """The search text contains the folded `text`, read forecast by forecast on SQLite.
+
+    Not SQLite's LIKE, which folds ASCII letters (and only those) itself; `instr` compares
+    exactly. PostgreSQL's LIKE compares exactly and is what its trigram index serves; the
+    wildcards and the escape character are escaped to stand for themselves.
+    """
+    folded = fold(text)
+    if dialect_name == "sqlite":
+        return func.instr(Forecast.search_text, folded) > 0
+    pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return Forecast.search_text.like(pattern, escape="\\")
