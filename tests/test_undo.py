@@ -1,6 +1,8 @@
 """`tracker undo` takes back the acting user's changes one at a time, newest first, by
 recording their reverse: the timeline only ever grows."""
 
+import json
+
 from clock import clock  # noqa: F401  (fixture)
 from conftest import dump, ok, run, run_json
 from test_bad_input import FAILURE, assert_clean_failure
@@ -250,3 +252,24 @@ def test_a_ledger_from_before_changes_gets_them_by_actor_and_moment(seeded):
     assert "forecast 1: claim:" in ok("undo").stderr
     ok("add", "After the upgrade")
     assert run_json("show", "4")["changes"][0]["id"] > max(changes)
+
+
+def test_history_from_another_tracker_is_brought_by_the_import_and_undone_with_it(ledger, tmp_path):
+    """Events that name no change belong to the import's change; their actors stay as given."""
+    ok("seed")
+    exported = json.loads(ok("export", "--format", "jsonl").stdout.splitlines()[0])
+    for event in exported["events"]:
+        event.pop("change")
+    foreign = {**exported, "key": "elsewhere/1", "id": 77, "changes": None,
+               "events": [{**event, "actor": "someone-else"} for event in exported["events"]]}
+    foreign["events"][0]["new"]["key"] = "elsewhere/1"
+    path = tmp_path / "foreign.jsonl"
+    path.write_text(json.dumps(foreign) + "\n", encoding="utf-8")
+    ok("import", path)
+    shown = run_json("show", "elsewhere/1")
+    [change] = shown["changes"]
+    assert (change["actor"], change["command"]) == ("tester", "import")
+    assert {e["actor"] for e in shown["events"]} == {"someone-else"}
+    assert "forecast 77: created" in ok("undo").stderr
+    assert run_json("show", "elsewhere/1")["deleted_at"] is not None
+    ok("doctor")

@@ -46,7 +46,7 @@ from tracker.services.forecasts import (
 )
 from tracker.services.objects import SOURCE_FIELDS, ForecastObject, forecast_object
 from tracker.services.readers import ImportFile, Progress
-from tracker.services.timeline import note_change
+from tracker.services.timeline import current_change, note_change
 from tracker.storage.bulk import (
     BulkInsert,
     highest_id,
@@ -76,7 +76,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     counts = ImportCounts()
     note_change(session, f"imported from {file.name}")
     prepare_bulk_writes(session, TABLES)
-    restorer = Restorer(session)
+    restorer = Restorer(session, actor)
     seen_keys: set[str] = set()
     later: list[int] = []  # numbers of the objects the second pass applies
     number = 0
@@ -316,20 +316,6 @@ class ChangeIds:
             self.renumbered[file_id] = new_id
         return new_id, True
 
-    def fresh(self) -> int:
-        (new_id,) = self.pool.claim([None])
-        return new_id
-
-
-def guessed_command(kind: str) -> str:
-    """The command that most likely wrote an event of this kind, for events that name no change."""
-    return GUESSED_COMMANDS.get(kind, kind)
-
-
-GUESSED_COMMANDS = {"created": "add", "edited": "update", "status_changed": "update",
-                    "evidence_added": "evidence add", "evidence_retracted": "evidence retract",
-                    "reviewed": "review", "snoozed": "snooze", "deleted": "delete", "undone": "undo"}
-
 
 class Restorer:
     """Copies new full-fidelity forecasts into the ledger in bulk, timelines included."""
@@ -348,8 +334,10 @@ class Restorer:
         "event_citations": ("event_id", "evidence_id"),
     }
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, actor: str) -> None:
         self.session = session
+        self.actor = actor
+        self.import_change_id: int | None = None
         self.forecast_ids = IdPool(highest_id(session, Forecast.__table__))
         self.evidence_ids = IdPool(highest_id(session, Evidence.__table__))
         self.event_ids = IdPool(highest_id(session, Event.__table__))
@@ -387,22 +375,27 @@ class Restorer:
     def _change_ids(self, item: ForecastObject) -> list[int]:
         """The ledger's id of each event's change, writing the changes this import has not yet.
 
-        Events from before changes were recorded name none: those of one actor at one moment
-        are taken as one change, as the ledger's own upgrade took them (migration 0004).
+        Events that name no change (another tracker's history, an export from before changes
+        were recorded) belong to this import's own change: the import brought them, and
+        undoing it takes them back. Their actors stay who the file says acted.
         """
         if not item.changes:
-            moments: dict[tuple, int] = {}
-            for event in item.events:
-                if (event.actor, event.at) not in moments:
-                    moments[(event.actor, event.at)] = new_id = self.change_ids.fresh()
-                    self.rows["changes"].append((new_id, event.actor, event.at, guessed_command(event.kind), None, None))
-            return [moments[(event.actor, event.at)] for event in item.events]
+            return [self._import_change_id()] * len(item.events)
         for change in item.changes:
             new_id, first_time = self.change_ids.of(change.id)
             if first_time:
                 undoes = None if change.undoes is None else self.change_ids.of(change.undoes)[0]
                 self.rows["changes"].append((new_id, change.actor, change.at, change.command, change.note, undoes))
         return [self.change_ids.of(event.change)[0] for event in item.events]
+
+    def _import_change_id(self) -> int:
+        """This import's change, numbered by the pool so that it meets no restored change's id;
+        the changes the import then makes through the services join it (timeline.current_change)."""
+        if self.import_change_id is None:
+            (self.import_change_id,) = self.change_ids.pool.claim([None])
+            self.session.info["change_id"] = self.import_change_id
+            current_change(self.session, self.actor, dates.utc_now())
+        return self.import_change_id
 
     def _source_id(self, source: dict[str, Any] | None) -> int | None:
         """The ledger's source with exactly these fields, added if it has none."""

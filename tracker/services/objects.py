@@ -320,8 +320,6 @@ def _check_timeline(forecast: ForecastObject) -> None:
             change = changes.get(event.change)
             if change is None:
                 _fail(where, f"events[{n}].change", f"names change {event.change}, which `changes` does not list.")
-            if change.actor != event.actor:
-                _fail(where, f"events[{n}].actor", f"is {event.actor!r} but its change {change.id} is {change.actor!r}'s.")
         if len(event.cited) > 1:
             event.cited = sorted(set(event.cited))
     if changes and any(event.change is None for event in forecast.events):

@@ -24,11 +24,13 @@ def note_change(session: Session, note: str | None = None, *, undoes: int | None
 
 
 def current_change(session: Session, actor: str, at: dt.datetime) -> Change:
-    """This command's change, made by the first event it records."""
+    """This command's change, made by the first event it records (numbered `session.info["change_id"]`
+    when the command chose its number)."""
     change = session.info.get("change")
     if change is None:
-        change = Change(actor=actor, at=at, command=session.info.get("command") or "tracker",
-                        note=session.info.get("change_note"), undoes=session.info.get("change_undoes"))
+        change = Change(id=session.info.get("change_id"), actor=actor, at=at,
+                        command=session.info.get("command") or "tracker", note=session.info.get("change_note"),
+                        undoes=session.info.get("change_undoes"))
         session.add(change)
         session.flush()
         session.info["change"] = change
