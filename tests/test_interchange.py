@@ -52,6 +52,8 @@ def test_each_exported_forecast_is_what_show_gives(ledger):
     for line in export("--format", "jsonl").splitlines():
         exported = json.loads(line)
         shown = run_json("show", str(exported["id"]))
+        # show adds what the fold says of the estimates; export carries the events that say it.
+        shown = {key: value for key, value in shown.items() if key not in ("estimates", "forecasters", "aggregates")}
         assert exported == shown and list(exported) == list(shown)
 
 

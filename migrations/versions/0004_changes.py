@@ -28,10 +28,10 @@ depends_on = None
 
 STATUSES = "('open', 'developing', 'stalled', 'confirmed', 'partial', 'refuted', 'void')"
 KINDS = ("('created', 'edited', 'status_changed', 'evidence_added', 'evidence_retracted', 'reviewed', "
-         "'snoozed', 'deleted', 'undone')")
+         "'snoozed', 'deleted', 'estimate', 'undone')")
 EDITED = "('claim', 'criteria', 'probability', 'resolve_by', 'review_every', 'tags')"
-UNDONE = ("('claim', 'criteria', 'probability', 'resolve_by', 'review_every', 'tags', 'status', "
-          "'evidence_added', 'evidence_retracted', 'reviewed', 'snoozed', 'deleted', 'created')")
+UNDONE = ("('claim', 'criteria', 'probability', 'resolve_by', 'review_every', 'tags', 'status', 'outcome', "
+          "'evidence_added', 'evidence_retracted', 'reviewed', 'snoozed', 'deleted', 'created', 'estimate')")
 REVISES_SCORE = "kind IN ('edited', 'undone') AND field IN ('probability', 'status')"
 # The command each grouped change most likely was, from its first event.
 COMMANDS = """CASE e.kind WHEN 'created' THEN 'add' WHEN 'edited' THEN 'update' WHEN 'status_changed' THEN 'update'

@@ -25,14 +25,19 @@ SORT_CHOICES = SORT_FIELDS + tuple(f"-{name}" for name in SORT_FIELDS)
 @click.option("--probability", type=PROBABILITY, help="Stated chance: 0.7, 70%, 7:3 or 1 in 4.")
 @click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, default=30, show_default=True, help="Days between reviews.")
+@click.option("--option", "options", multiple=True, metavar="NAME",
+              help="An answer of a multiple-choice forecast; repeat for each (two or more).")
 @pass_ledger
-def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, probability, tags, review_every):
-    """Add a forecast and print its id."""
+def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, probability, tags, review_every, options):
+    """Add a forecast and print its id.
+
+    Example: tracker add "Who wins?" --option Putin --option Medvedev --option Neither
+    """
     from tracker.services.forecasts import ForecastDraft, create_forecast
 
     draft = ForecastDraft(claim=claim, key=key, criteria=criteria, source={"title": source} if source else None,
                           made_on=made_on, resolve_by=resolve_by, probability=probability, tags=list(tags),
-                          review_every=review_every)
+                          review_every=review_every, options=list(options) or None)
     with ledger.session(write=True) as session:
         forecast = create_forecast(session, ledger.actor, draft)
         forecast_id, key, next_review = forecast.id, forecast.key, forecast.next_review_on
@@ -100,6 +105,7 @@ def show(ledger: Ledger, ref, as_of, fmt):
 @click.command()
 @click.argument("ref", metavar="ID")
 @click.option("--status", type=click.Choice(STATUSES), help="New status.")
+@click.option("--outcome", metavar="OPTION", help="The option that happened (multiple choice, with --status confirmed).")
 @click.option("--note", help="Why the status changes (needed to leave a final status).")
 @click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
               help="Evidence id the status change rests on; repeat for more.")
@@ -113,7 +119,8 @@ def show(ledger: Ledger, ref, as_of, fmt):
 @click.option("--expect-version", type=click.IntRange(min=1),
               help="Fail if the forecast is no longer at this version.")
 @click.pass_context
-def update(ctx: click.Context, ref, status, note, evidence_ids, add_tags, remove_tags, expect_version, **edits):
+def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tags, remove_tags, expect_version,
+           **edits):
     """Change a forecast; each change is recorded in its timeline."""
     from tracker.services.forecasts import ForecastChanges, update_forecast
 
@@ -125,7 +132,7 @@ def update(ctx: click.Context, ref, status, note, evidence_ids, add_tags, remove
         raise click.UsageError("nothing to change; give --status, --claim, --criteria, --probability, "
                                "--resolve-by, --tag, --untag or --review-every.")
     changes = ForecastChanges(edits=given, add_tags=add_tags, remove_tags=remove_tags, status=status,
-                              note=note, evidence_ids=evidence_ids, expect_version=expect_version)
+                              outcome=outcome, note=note, evidence_ids=evidence_ids, expect_version=expect_version)
     ledger: Ledger = ctx.obj
     with ledger.session(write=True) as session:
         forecast, count = update_forecast(session, ref, ledger.actor, changes)

@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "doctor": "tracker.cli.doctor:doctor",
     "evidence": "tracker.cli.evidence:evidence",
     "export": "tracker.cli.interchange:export",
+    "forecast": "tracker.cli.estimates:forecast",
     "history": "tracker.cli.forecasts:history",
     "import": "tracker.cli.interchange:import_",
     "list": "tracker.cli.forecasts:list_forecasts",

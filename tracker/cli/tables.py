@@ -75,6 +75,8 @@ def describe_event(event: dict[str, Any]) -> str:
     kind = event["kind"]
     if kind == "status_changed":
         text = f"status {event['from']} → {event['to']}"
+        if event.get("new"):
+            text += f" ({event['new']})"
         if event["evidence_ids"]:
             text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
     elif kind == "edited":
@@ -85,6 +87,10 @@ def describe_event(event: dict[str, Any]) -> str:
         text = f"reviewed; next review on {event['new']}"
     elif kind == "snoozed":
         text = f"review snoozed from {event['old']} to {event['new']}"
+    elif kind == "estimate":
+        text = f"estimate {describe_estimate(event['new'])}"
+        if event["evidence_ids"]:
+            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
     elif kind == "undone":
         text = "undo: " + describe_undo(event)
     else:
@@ -112,7 +118,33 @@ def describe_undo(event: dict[str, Any]) -> str:
         return "forecast restored"
     if taken_back == "created":
         return "forecast deleted"
+    if taken_back == "estimate":
+        return f"estimate {describe_estimate(event['old'])} withdrawn"
     return change_text(taken_back, event["old"], event["new"])
+
+
+def describe_estimate(value: float | dict[str, float] | None) -> str:
+    """A probability, or a probability per option."""
+    if isinstance(value, dict):
+        return ", ".join(f"{option} {as_percent(p)}" for option, p in value.items())
+    return as_percent(value)
+
+
+def estimate_lines(forecast: dict[str, Any]) -> list[str]:
+    """Each forecaster's latest estimate and how it moved, then the team's aggregates."""
+    people = forecast.get("forecasters") or []
+    if not people:
+        return []
+    lines = ["", f"Estimates ({len(people)} forecaster{'s' * (len(people) != 1)})"]
+    for person in people:
+        latest = person.get("probabilities", person.get("probability"))
+        moved = "" if person["count"] == 1 else f"{describe_estimate(person['first'])} → "
+        lines.append(f"  {person['actor']}: {moved}{describe_estimate(latest)}  ({person['count']} estimate"
+                     f"{'s' * (person['count'] != 1)}, latest {local_time(person['at'])})")
+    team = forecast["aggregates"]
+    lines.append(f"  team: median {describe_estimate(team['median'])}, mean {describe_estimate(team['mean'])}, "
+                 f"geometric mean of odds {describe_estimate(team['geometric_mean_of_odds'])}")
+    return lines
 
 
 def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -> str:
@@ -131,9 +163,13 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
         field_line("Source", describe_source(source) if source else "-"),
         field_line("Made on", f"{forecast['made_on']}    Resolve by: {deadline}    "
                               f"Probability: {as_percent(forecast['probability'])}"),
+        *([field_line("Options", ", ".join(forecast["options"])
+                      + (f"    Outcome: {forecast['outcome']}" if forecast.get("outcome") else ""))]
+          if forecast.get("options") else []),
         field_line("Tags", plain(forecast["tags"])),
         field_line("Review", f"every {forecast['review_every']} days, next on {forecast['next_review_on']}"),
         field_line("Changed", f"{local_time(forecast['updated_at'])} (created {local_time(forecast['created_at'])})"),
+        *estimate_lines(forecast),
         "",
         f"Evidence ({len(forecast['evidence'])})",
         indent(evidence_rows(forecast["evidence"]) or "none yet"),

@@ -14,7 +14,7 @@ from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from tracker.services.forecasts import ForecastFilter, filtered_query
-from tracker.services.records import change_record, event_row_record, evidence_record, forecast_row_record
+from tracker.services.records import CITING_KINDS, change_record, event_row_record, evidence_record, forecast_row_record
 from tracker.services.report import scores_by_forecast
 from tracker.storage.models import Change, Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
@@ -114,7 +114,7 @@ def _citations(session: Session, ids: list[int]) -> dict[int, list[int]]:
     cited: dict[int, list[int]] = defaultdict(list)
     for event_id, evidence_id in session.connection().execute(
             select(EventCitation.event_id, EventCitation.evidence_id).join(Event, Event.id == EventCitation.event_id)
-            .where(Event.forecast_id.in_(ids), Event.kind == "status_changed")
+            .where(Event.forecast_id.in_(ids), Event.kind.in_(CITING_KINDS))
             .order_by(EventCitation.event_id, EventCitation.evidence_id)):
         cited[event_id].append(evidence_id)
     return cited

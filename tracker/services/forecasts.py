@@ -14,7 +14,7 @@ from tracker.fields import SORT_FIELDS
 from tracker.services.records import change_record, event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
-from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTag, Source
+from tracker.storage.models import OPTION_LENGTH, Change, Event, Evidence, Forecast, ForecastTag, Source
 
 DEFAULT_REVIEW_EVERY = 30
 MAX_ID = 2**63 - 1
@@ -35,6 +35,7 @@ class ForecastDraft:
     probability: float | None = None
     tags: list[str] = field(default_factory=list)
     review_every: int = DEFAULT_REVIEW_EVERY
+    options: list[str] | None = None
 
 
 @dataclass
@@ -153,6 +154,10 @@ def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
         raise InvalidInput(f"resolve-by {draft.resolve_by} is before made-on {made_on}.")
     check_probability(draft.probability)
     check_review_every(draft.review_every)
+    options = clean_options(draft.options)
+    if options is not None and draft.probability is not None:
+        raise InvalidInput("a multiple-choice forecast has no single probability; leave out --probability "
+                           "(record estimates per option with `tracker forecast`).")
     now = dates.utc_now()
     forecast = Forecast(
         key=key,
@@ -168,6 +173,7 @@ def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
         created_at=now,
         updated_at=now,
         version=0,
+        options=options,
     )
     forecast.tag_rows = [ForecastTag(tag=tag) for tag in clean_tags(draft.tags)]
     session.add(forecast)
@@ -180,7 +186,26 @@ def creation_values(forecast: Forecast) -> dict[str, Any]:
     record = forecast_record(forecast)
     keep = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status",
             "tags", "review_every", "next_review_on")
-    return {name: record[name] for name in keep}
+    values = {name: record[name] for name in keep}
+    if forecast.options is not None:
+        values["options"] = forecast.options
+    return values
+
+
+def clean_options(values: list[str] | None) -> list[str] | None:
+    """A multiple-choice forecast's options: two or more distinct names, in the order given."""
+    if not values:
+        return None
+    options = [value.strip() for value in values]
+    if len(options) < 2:
+        raise InvalidInput("a multiple-choice forecast needs two or more --option; a yes/no forecast needs none.")
+    for option in options:
+        if not option or len(option) > OPTION_LENGTH or "=" in option:
+            raise InvalidInput(f"option {option!r} is not usable: give a name of 1 to {OPTION_LENGTH} characters "
+                               "without '='.")
+    if len(set(options)) != len(options):
+        raise InvalidInput("an option is given twice; each option needs its own name.")
+    return options
 
 
 def check_probability(value: float | None) -> None:
@@ -215,6 +240,7 @@ class ForecastChanges:
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
     status: str | None = None
+    outcome: str | None = None
     note: str | None = None
     evidence_ids: tuple[int, ...] = ()
     expect_version: int | None = None
@@ -230,9 +256,11 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
         apply_edit(session, forecast, actor, now, name, value)
     if changes.add_tags or changes.remove_tags:
         change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags)
+    if changes.outcome is not None and changes.status is None:
+        raise InvalidInput("--outcome goes with --status confirmed: say which option happened.")
     if changes.status is not None:
         record_status_change(session, forecast, actor, now, changes.status, changes.note,
-                             changes.evidence_ids)
+                             changes.evidence_ids, outcome=changes.outcome)
     return forecast, forecast.version - version_before
 
 
@@ -274,19 +302,49 @@ def replace_tags(forecast: Forecast, tags: list[str]) -> None:
 
 
 def record_status_change(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-                         status: str, note: str | None, evidence_ids: tuple[int, ...]) -> None:
-    """Move to a status, citing evidence; leaving a final status needs a note."""
+                         status: str, note: str | None, evidence_ids: tuple[int, ...], *,
+                         outcome: str | None = None) -> None:
+    """Move to a status, citing evidence; leaving a final status needs a note. A multiple-choice
+    forecast is confirmed with the option that happened, or void."""
     if status not in statuses.STATUSES:
         raise InvalidInput(f"{status!r} is not a status; use one of {', '.join(statuses.STATUSES)}.")
+    check_outcome(forecast, status, outcome)
     note = clean_text(note, "note")
-    if status == forecast.status and not (note or evidence_ids):
+    if status == forecast.status and outcome == forecast.outcome and not (note or evidence_ids):
         return
     # The same status with a note or evidence is recorded too: it says why it still holds.
-    if statuses.is_final(forecast.status) and status != forecast.status and not note:
+    if statuses.is_final(forecast.status) and (status, outcome) != (forecast.status, forecast.outcome) and not note:
         raise InvalidInput(
             f"forecast {forecast.id} is {forecast.status}, a final status; "
             "say why it is reopened or re-resolved with --note."
         )
+    cited = check_citations(session, forecast, evidence_ids)
+    old, old_outcome = forecast.status, forecast.outcome
+    forecast.status, forecast.outcome = status, outcome
+    outcomes = {} if forecast.options is None else {"old": old_outcome, "new": outcome}
+    record_event(session, forecast, actor, "status_changed", at, from_status=old, to_status=status,
+                 note=note, cited=cited, **outcomes)
+
+
+def check_outcome(forecast: Forecast, status: str, outcome: str | None) -> None:
+    if forecast.options is None:
+        if outcome is not None:
+            raise InvalidInput(f"forecast {forecast.id} is a yes/no forecast; --outcome is for multiple choice.")
+        return
+    if status == "confirmed":
+        if outcome not in forecast.options:
+            raise InvalidInput(f"say which option happened: --outcome with one of {', '.join(forecast.options)}."
+                               if outcome is None else
+                               f"{outcome!r} is not an option of forecast {forecast.id}: {', '.join(forecast.options)}.")
+    elif outcome is not None:
+        raise InvalidInput("--outcome goes with --status confirmed.")
+    elif status in ("partial", "refuted"):
+        raise InvalidInput(f"a multiple-choice forecast is confirmed with the option that happened "
+                           f"(--status confirmed --outcome OPTION), or void; not {status}.")
+
+
+def check_citations(session: Session, forecast: Forecast, evidence_ids: tuple[int, ...]) -> list[int]:
+    """The evidence ids a change cites, each the forecast's own and standing."""
     for evidence_id in evidence_ids:
         cited = session.get(Evidence, evidence_id)
         if cited is None or cited.forecast_id != forecast.id:
@@ -294,10 +352,7 @@ def record_status_change(session: Session, forecast: Forecast, actor: str, at: d
                            f"`tracker evidence list {forecast.id}` shows its evidence.")
         if cited.retracted_at is not None:
             raise InvalidInput(f"evidence {evidence_id} is retracted and cannot be cited.")
-    old = forecast.status
-    forecast.status = status
-    record_event(session, forecast, actor, "status_changed", at, from_status=old, to_status=status,
-                 note=note, cited=sorted(set(evidence_ids)))
+    return sorted(set(evidence_ids))
 
 
 def delete_forecast(session: Session, ref: str, actor: str, reason: str, *,
@@ -455,6 +510,11 @@ def show_forecast(session: Session, ref: str) -> dict[str, Any]:
     record["evidence"] = evidence_of(session, forecast.id)
     record["events"] = events_of(session, forecast.id)
     record["changes"] = changes_of(session, [event["change"] for event in record["events"]])
+    from tracker.services.estimates import estimate_view
+    from tracker.services.replay import load_states
+
+    [state] = load_states(session, [forecast])
+    record.update(estimate_view(state))
     return record
 
 

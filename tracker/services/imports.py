@@ -175,7 +175,7 @@ def create_from_object(session: Session, actor: str, item: ForecastObject, note:
         if evidence.retracted:
             retract_evidence(session, added.id, actor, evidence.retraction_reason or note, at=at)
     if item.status != forecast.status:
-        record_status_change(session, forecast, actor, at, item.status, note, ())
+        record_status_change(session, forecast, actor, at, item.status, note, (), outcome=item.outcome)
     if item.deleted_at is not None:
         delete_forecast(session, str(forecast.id), actor, note, at=at)
     return forecast
@@ -188,7 +188,7 @@ def update_from_object(session: Session, actor: str, forecast: Forecast, item: F
     edits = {name: getattr(item, name) for name in EDITABLE_FIELDS
              if name in item.given and getattr(item, name) != getattr(forecast, name)}
     tags_differ = "tags" in item.given and item.tags != forecast.tags
-    status_differs = "status" in item.given and item.status != forecast.status
+    status_differs = "status" in item.given and (item.status, item.outcome) != (forecast.status, forecast.outcome)
     new_evidence, retractions = _evidence_changes(session, forecast, item)
     deleting = item.deleted_at is not None and forecast.deleted_at is None
     if not (edits or tags_differ or status_differs or new_evidence or retractions or deleting):
@@ -208,7 +208,7 @@ def update_from_object(session: Session, actor: str, forecast: Forecast, item: F
     for evidence_id, reason in retractions:
         retract_evidence(session, evidence_id, actor, reason or note, at=at)
     if status_differs:
-        record_status_change(session, forecast, actor, at, item.status, note, ())
+        record_status_change(session, forecast, actor, at, item.status, note, (), outcome=item.outcome)
     if deleting:
         delete_forecast(session, str(forecast.id), actor, note, at=at)
     return forecast.version != version
@@ -324,7 +324,7 @@ class Restorer:
     COLUMNS = {
         "forecasts": ("id", "key", "claim", "criteria", "source_id", "made_on", "resolve_by", "probability",
                       "status", "review_every", "next_review_on", "created_at", "updated_at", "version",
-                      "deleted_at", "search_text"),
+                      "deleted_at", "search_text", "options", "outcome", "aggregate"),
         "forecast_tags": ("forecast_id", "tag"),
         "evidence": ("id", "forecast_id", "summary", "url", "observed_on", "stance", "added_at", "added_by",
                      "retracted_at", "retracted_by", "retraction_reason"),
@@ -357,7 +357,7 @@ class Restorer:
             forecast_id, item.key, item.claim, item.criteria, self._source_id(item.source), item.made_on,
             item.resolve_by, item.probability, item.status, item.review_every, item.next_review_on,
             item.created_at, item.updated_at, item.version, item.deleted_at,
-            search_text(item.claim, item.criteria, item.key)))
+            search_text(item.claim, item.criteria, item.key), item.options, item.outcome, item.aggregate))
         self.rows["forecast_tags"] += [(forecast_id, tag) for tag in item.tags]
         self.rows["evidence"] += [
             (renumbered[e.id], forecast_id, e.summary, e.url, e.observed_on, e.stance, e.added_at, e.added_by,

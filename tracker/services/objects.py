@@ -22,7 +22,7 @@ from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
 from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
 from tracker.services.replay import TimelineError, fold
-from tracker.storage.models import ACTOR_LENGTH
+from tracker.storage.models import ACTOR_LENGTH, OPTION_LENGTH
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
 # Text a database cannot hold: NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8).
@@ -118,6 +118,9 @@ class _Shape(Struct):
     updated_at: Timestamp | None | UnsetType = UNSET
     version: Annotated[int, Meta(ge=0, le=2**63 - 1)] | None | UnsetType = UNSET
     deleted_at: Timestamp | None | UnsetType = UNSET
+    options: list[Annotated[str, Meta(min_length=1, max_length=OPTION_LENGTH)]] | None | UnsetType = UNSET
+    outcome: str | None | UnsetType = UNSET
+    aggregate: Annotated[float, Meta(ge=0, le=1)] | None | UnsetType = UNSET
     evidence: list[EvidenceObject] | None | UnsetType = UNSET
     events: list[EventObject] | None | UnsetType = UNSET
     changes: list[ChangeObject] | None | UnsetType = UNSET
@@ -149,6 +152,9 @@ class ForecastObject:
     updated_at: dt.datetime | None = None
     version: int | None = None
     deleted_at: dt.datetime | None = None
+    options: list[str] | None = None
+    outcome: str | None = None
+    aggregate: float | None = None
     evidence: list[EvidenceObject] = field(default_factory=list)
     events: list[EventObject] = field(default_factory=list)
     changes: list[ChangeObject] = field(default_factory=list)
@@ -161,7 +167,7 @@ class ForecastObject:
     def draft(self) -> ForecastDraft:
         return ForecastDraft(claim=self.claim, key=self.key, criteria=self.criteria, source=self.source,
                              made_on=self.made_on, resolve_by=self.resolve_by, probability=self.probability,
-                             tags=list(self.tags), review_every=self.review_every)
+                             tags=list(self.tags), review_every=self.review_every, options=self.options)
 
 
 def _fail(where: str, name: str, problem: str) -> NoReturn:
@@ -343,7 +349,8 @@ def _check_timeline(forecast: ForecastObject) -> None:
 
 # The fields of a forecast object its events must explain.
 FOLDED_FIELDS = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status", "tags",
-                 "review_every", "next_review_on", "created_at", "updated_at", "version", "deleted_at")
+                 "review_every", "next_review_on", "created_at", "updated_at", "version", "deleted_at",
+                 "options", "outcome", "aggregate")
 RETRACTION_FIELDS = ("retracted_at", "retracted_by", "retraction_reason")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tracker import dates, statuses
 from tracker.errors import InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
+from tracker.services.estimates import estimate_view
 from tracker.services.forecasts import ForecastFilter, changes_of, find_forecast
 from tracker.services.records import event_record
 from tracker.services.replay import ForecastState, end_of_day, load_states
@@ -40,6 +41,7 @@ def show_as_of(session: Session, ref: str, day: dt.date) -> dict[str, Any]:
                        f"it was added on {forecast.created_at.astimezone().date()}.")
     record = detail(states[0])
     record["changes"] = changes_of(session, [event["change"] for event in record["events"]])
+    record.update(estimate_view(states[0]))
     return record
 
 

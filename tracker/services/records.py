@@ -48,6 +48,9 @@ def forecast_row_record(forecast: Forecast | tuple, source: Source | tuple | Non
         "updated_at": forecast.updated_at,
         "version": forecast.version,
         "deleted_at": forecast.deleted_at,
+        "options": forecast.options,
+        "outcome": forecast.outcome,
+        "aggregate": forecast.aggregate,
     }
 
 
@@ -67,9 +70,13 @@ def evidence_record(evidence: Evidence | tuple) -> dict[str, Any]:
     }
 
 
+# The kinds of event that cite evidence: why a status changed, or an estimate moved.
+CITING_KINDS = ("status_changed", "estimate")
+
+
 def event_record(event: Event) -> dict[str, Any]:
     """An event with `at`, `actor`, `kind` and only the fields its kind uses."""
-    cited = [c.evidence_id for c in event.cited] if event.kind == "status_changed" else []
+    cited = [c.evidence_id for c in event.cited] if event.kind in CITING_KINDS else []
     return event_row_record(event, cited)
 
 
@@ -85,8 +92,9 @@ def event_row_record(event: Event | tuple, cited: list[int]) -> dict[str, Any]:
         "kind": event.kind,
     }
     if event.kind == "status_changed":
-        record.update({"from": event.from_status, "to": event.to_status,
-                       "evidence_ids": cited})
+        record.update({"from": event.from_status, "to": event.to_status})
+    if event.kind in CITING_KINDS:
+        record["evidence_ids"] = cited
     if event.field is not None:
         record["field"] = event.field
     if event.old_value is not None or event.kind == "edited":
@@ -95,7 +103,7 @@ def event_row_record(event: Event | tuple, cited: list[int]) -> dict[str, Any]:
         record["new"] = decode_value(event.new_value)
     if event.evidence_id is not None:
         record["evidence_id"] = event.evidence_id
-    if event.note is not None or event.kind in ("status_changed", "deleted", "reviewed", "snoozed", "undone"):
+    if event.note is not None or event.kind in ("status_changed", "deleted", "reviewed", "snoozed", "estimate", "undone"):
         record["note"] = event.note
     return record
 

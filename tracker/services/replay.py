@@ -32,7 +32,11 @@ from tracker.storage.models import EDITED_FIELDS, EVENT_KINDS, Event, Evidence, 
 DATE_FIELDS = ("made_on", "resolve_by", "next_review_on")
 # The values a `created` event holds: the forecast's fields as it was entered.
 CREATED_FIELDS = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status", "tags",
-                  "review_every", "next_review_on")
+                  "review_every", "next_review_on", "options")
+# Fields a `created` event may leave out: binary forecasts, and every one made before options.
+OPTIONAL_CREATED = {"options": None}
+# How far the probabilities of one multiple-choice estimate may sum from 1.
+SUM_TOLERANCE = 1e-6
 EDITABLE = EDITED_FIELDS
 # Event kinds that only set `next_review_on`: a review also starts a new review period.
 SCHEDULE_KINDS = ("reviewed", "snoozed")
@@ -99,7 +103,7 @@ def field_value(name: str, value: Any) -> Any:
     """A field's value as an event holds it (JSON) turned into the row's type, or TimelineError
     naming what is wrong with it."""
     if value is None:
-        if name in ("criteria", "resolve_by", "probability"):
+        if name in ("criteria", "resolve_by", "probability", "options"):
             return None
         raise TimelineError(None, name, "is null; it must have a value.")
     if name in DATE_FIELDS:
@@ -121,6 +125,11 @@ def field_value(name: str, value: Any) -> Any:
         if value not in STATUSES:
             raise TimelineError(None, name, f"{value!r} is not a status.")
         return value
+    if name == "options":
+        if not isinstance(value, list) or len(value) < 2 or len(set(value)) != len(value) \
+                or not all(isinstance(option, str) and option.strip() for option in value):
+            raise TimelineError(None, name, f"{value!r} is not a list of two or more distinct option names.")
+        return value
     if name in ("claim", "key", "criteria"):
         if not isinstance(value, str) or (name != "criteria" and not value.strip()):
             raise TimelineError(None, name, f"{value!r} is not text.")
@@ -137,6 +146,41 @@ class ReviewPeriod:
     evidence_added: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """One person's estimate: a probability, or for multiple choice a probability per option."""
+
+    actor: str
+    at: dt.datetime
+    value: float | dict[str, float]
+    note: str | None = None
+
+
+def estimate_value(value: Any, options: list[str] | None) -> float | dict[str, float]:
+    """An estimate's value checked against the forecast: a probability, or one per option
+    summing to 1; TimelineError saying what is wrong otherwise."""
+    if value is None:
+        raise TimelineError(None, "new", "an estimate needs a probability.")
+    if options is None:
+        return field_value("probability", value)
+    if not isinstance(value, dict) or set(value) != set(options):
+        raise TimelineError(None, "new", f"{value!r} does not give a probability for each option: "
+                                         f"{', '.join(options)}.")
+    checked = {option: field_value("probability", value[option]) for option in options}
+    total = sum(checked.values())
+    if abs(total - 1) > SUM_TOLERANCE:
+        raise TimelineError(None, "new", f"the options' probabilities sum to {total:.6g}, not 1.")
+    return checked
+
+
+def median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 @dataclass
 class ForecastState:
     """A forecast as its events say it was: the record, its evidence, the events themselves,
@@ -148,10 +192,21 @@ class ForecastState:
     periods: list[ReviewPeriod]
     probabilities: list[tuple[dt.datetime | None, float | None]]
     resolution: Resolution | None = None
+    # Every standing estimate, oldest first (an undone one is taken out).
+    estimates: list[Estimate] = field(default_factory=list)
 
     @property
     def last_review(self) -> ReviewPeriod:
         return self.periods[-1]
+
+    def latest_estimates(self) -> dict[str, Estimate]:
+        """Each forecaster's latest standing estimate."""
+        return {estimate.actor: estimate for estimate in self.estimates}
+
+    def _refresh_aggregate(self) -> None:
+        binary = self.record.get("options") is None
+        values = [e.value for e in self.latest_estimates().values()] if binary else []
+        self.record["aggregate"] = median(values)
 
 
 def _value(event, name: str) -> Any:
@@ -169,9 +224,14 @@ def start(record: dict[str, Any], event, *, strict: bool) -> ForecastState:
     for name in CREATED_FIELDS:
         if name in initial:
             record[name] = field_value(name, initial[name])
+        elif name in OPTIONAL_CREATED:
+            record[name] = OPTIONAL_CREATED[name]
         elif strict:
             raise TimelineError(None, f"new.{name}", "is missing from the created event.")
-    record.update(created_at=event.at, updated_at=event.at, version=event.version, deleted_at=None)
+    if record.get("options") is not None and record["probability"] is not None:
+        raise TimelineError(None, "new.probability", "a multiple-choice forecast has no single probability.")
+    record.update(created_at=event.at, updated_at=event.at, version=event.version, deleted_at=None,
+                  outcome=None, aggregate=None)
     state = ForecastState(record, {}, [event], [ReviewPeriod(None, record["status"])],
                           [(made_at(record["made_on"], event.at), record["probability"])])
     if record["status"] in FINAL:
@@ -190,8 +250,32 @@ def _set_status(state: ForecastState, status: str, at: dt.datetime) -> None:
     state.record["status"] = status
     if status not in FINAL:
         state.resolution = None
+        state.record["outcome"] = None
     elif state.resolution is None or state.resolution.status != status:
-        state.resolution = Resolution(status, state.record["probability"], at, tuple(state.probabilities))
+        _resolve(state, at)
+
+
+def _resolve(state: ForecastState, at: dt.datetime) -> None:
+    record = state.record
+    state.resolution = Resolution(record["status"], record["probability"], at, tuple(state.probabilities),
+                                  record.get("outcome"))
+
+
+def _set_outcome(state: ForecastState, outcome: Any, at: dt.datetime) -> None:
+    """The option a multiple-choice forecast resolved to: one of its options when confirmed, none
+    otherwise; a new outcome of a settled forecast resolves it anew."""
+    record = state.record
+    options = record.get("options")
+    if outcome is not None and (options is None or outcome not in options):
+        raise TimelineError(None, "new", f"{outcome!r} is not one of the forecast's options.")
+    if options is not None and record["status"] in FINAL and record["status"] not in ("confirmed", "void"):
+        raise TimelineError(None, "to", "a multiple-choice forecast resolves to an option (confirmed) or is void.")
+    if options is not None and (record["status"] == "confirmed") != (outcome is not None):
+        raise TimelineError(None, "new", "a multiple-choice forecast is confirmed exactly when it names its outcome.")
+    if outcome != record.get("outcome"):
+        record["outcome"] = outcome
+        if state.resolution is not None:
+            _resolve(state, at)
 
 
 def _check_old(state: ForecastState, name: str, old: Any) -> None:
@@ -200,7 +284,7 @@ def _check_old(state: ForecastState, name: str, old: Any) -> None:
     if name not in state.record:
         return
     current = state.record[name]
-    if field_value(name, old) != current:
+    if (old if name == "outcome" else field_value(name, old)) != current:
         raise TimelineError(None, "old", f"says {name} was {old!r}, but it was {current!r} then.")
 
 
@@ -243,7 +327,15 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
     elif kind == "status_changed":
         if event.from_status != record["status"]:
             raise TimelineError(None, "from", f"says the status was {event.from_status!r}, but it was {record['status']!r}.")
+        if _value(event, "old") != record.get("outcome"):
+            raise TimelineError(None, "old", f"says the outcome was {_value(event, 'old')!r}, "
+                                             f"but it was {record.get('outcome')!r}.")
         _set_status(state, field_value("status", event.to_status), at)
+        _set_outcome(state, _value(event, "new"), at)
+    elif kind == "estimate":
+        state.estimates.append(Estimate(event.actor, at, estimate_value(_value(event, "new"), record.get("options")),
+                                        event.note))
+        state._refresh_aggregate()
     elif kind == "evidence_added":
         if event.evidence_id in state.evidence or event.evidence_id not in evidence:
             raise TimelineError(None, "evidence_id", f"adds evidence {event.evidence_id!r}, which is "
@@ -288,6 +380,17 @@ def apply_undo(state: ForecastState, event) -> None:
         if taken_back == "reviewed" and len(state.periods) > 1:
             ended = state.periods.pop()
             state.last_review.evidence_added += ended.evidence_added
+    elif taken_back == "estimate":
+        mine = [n for n, estimate in enumerate(state.estimates) if estimate.actor == event.actor]
+        if not mine:
+            raise TimelineError(None, "field", f"takes back an estimate, but {event.actor} has none standing.")
+        state.estimates.pop(mine[-1])
+        state._refresh_aggregate()
+    elif taken_back == "outcome":
+        _check_old(state, "outcome", _value(event, "old"))
+        record["outcome"] = _value(event, "new")
+        if state.resolution is not None:
+            _resolve(state, at)
     elif taken_back in EDITABLE or taken_back == "status":
         _check_old(state, taken_back, _value(event, "old"))
         _set(state, taken_back, field_value(taken_back, _value(event, "new")), at)

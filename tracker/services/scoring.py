@@ -35,6 +35,8 @@ class Resolution:
     probability: float | None
     resolved_at: dt.datetime
     history: tuple[tuple[dt.datetime, float | None], ...]
+    # The option a multiple-choice forecast resolved to.
+    outcome_option: str | None = None
 
     @property
     def outcome(self) -> int | None:

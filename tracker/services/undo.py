@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker import dates
 from tracker.errors import Conflict, NotFound
+from tracker.services.estimates import refresh_aggregate
 from tracker.services.forecasts import replace_tags
 from tracker.services.records import change_record, decode_value, event_record
 from tracker.services.replay import SCHEDULE_KINDS, field_value
@@ -75,8 +76,10 @@ def subject(event: Event) -> str:
         return "the review date"
     if what in ("created", "deleted"):
         return "whether it is deleted"
-    if what in ("status_changed", "status"):
+    if what in ("status_changed", "status", "outcome"):
         return "status"
+    if what == "estimate":
+        return f"{event.actor}'s estimate"
     return what if event.kind == "undone" else event.field
 
 
@@ -174,7 +177,8 @@ def change_name(event: Event) -> str:
     names = {"edited": f"edit of {event.field}", "status_changed": "status change",
              "evidence_added": f"addition of evidence #{event.evidence_id}",
              "evidence_retracted": f"retraction of evidence #{event.evidence_id}",
-             "reviewed": "review", "snoozed": "snooze", "deleted": "deletion", "created": "addition of the forecast"}
+             "reviewed": "review", "snoozed": "snooze", "deleted": "deletion", "created": "addition of the forecast",
+             "estimate": "estimate"}
     return names.get(event.kind, event.kind.replace("_", " "))
 
 
@@ -192,7 +196,14 @@ def reverse(session: Session, forecast: Forecast, event: Event, actor: str, at: 
         undone.update(field=event.field, old=after, new=before)
     elif kind == "status_changed":
         forecast.status = event.from_status
+        before, after = decode_value(event.old_value), decode_value(event.new_value)
+        if before != after:
+            # The reverse of a multiple-choice resolution puts back its outcome first.
+            forecast.outcome = before
+            record_event(session, forecast, actor, "undone", at, note=note, field="outcome", old=after, new=before)
         undone.update(field="status", old=event.to_status, new=event.from_status)
+    elif kind == "estimate":
+        undone.update(field="estimate", old=decode_value(event.new_value))
     elif kind in EVIDENCE_KINDS:
         evidence = session.get(Evidence, event.evidence_id, with_for_update=True)
         if kind == "evidence_added":
@@ -213,3 +224,5 @@ def reverse(session: Session, forecast: Forecast, event: Event, actor: str, at: 
     else:
         raise Conflict(f"a {kind.replace('_', ' ')} event cannot be undone.")
     record_event(session, forecast, actor, "undone", at, **undone)
+    if kind == "estimate":
+        refresh_aggregate(session, forecast)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    JSON,
     MetaData,
     String,
     Text,
@@ -31,10 +32,11 @@ from tracker.storage import folding
 # What the timeline holds (services/replay.py reads each): the kinds of event, the fields an
 # edit changes, and what an `undone` event names as taken back.
 EVENT_KINDS = ("created", "edited", "status_changed", "evidence_added", "evidence_retracted", "reviewed",
-               "snoozed", "deleted", "undone")
+               "snoozed", "deleted", "estimate", "undone")
 EDITED_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every", "tags")
-UNDONE_SUBJECTS = (*EDITED_FIELDS, "status", "evidence_added", "evidence_retracted", "reviewed", "snoozed",
-                   "deleted", "created")
+UNDONE_SUBJECTS = (*EDITED_FIELDS, "status", "outcome", "evidence_added", "evidence_retracted", "reviewed",
+                   "snoozed", "deleted", "created", "estimate")
+OPTION_LENGTH = 200
 ACTOR_LENGTH = 200
 
 # Named constraints: SQLite's batch ALTER in migrations can only drop what has a name.
@@ -121,6 +123,11 @@ class Forecast(Base):
     # What `list --search` looks in (storage/folding.py), kept by the mapper events below;
     # deferred, as only the database reads it.
     search_text: Mapped[str] = mapped_column(Text, deferred=True)
+    # Multiple choice: the options' names in order, and the one it resolved to.
+    options: Mapped[list[str] | None] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(OPTION_LENGTH))
+    # The median of the forecasters' latest estimates (binary forecasts), kept for sorting.
+    aggregate: Mapped[float | None] = mapped_column(Float, index=True)
 
     source: Mapped[Source | None] = relationship(lazy="selectin")
     tag_rows: Mapped[list["ForecastTag"]] = relationship(
