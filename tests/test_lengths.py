@@ -1,0 +1,78 @@
+"""Bounded text: every way in refuses a value longer than its column holds, naming the field and
+the limit, and takes one exactly at the limit, the same on SQLite (which would store anything)
+and PostgreSQL (which refuses what does not fit)."""
+
+import pytest
+from sqlalchemy import String
+
+from conftest import dump, ok, run, run_json
+from test_bad_input import assert_clean_failure
+from test_import_errors import lines, with_
+from tracker import limits
+from tracker.fields import STANCES
+from tracker.services.forecasts import EDITABLE_FIELDS
+from tracker.statuses import STATUSES
+from tracker.storage.models import Base
+
+FAILURE = 1
+
+
+# Keys and tags, typed or imported.
+
+@pytest.mark.parametrize("option,limit", [("--key", limits.KEY_LENGTH), ("--tag", limits.TAG_LENGTH)])
+def test_keys_and_tags_over_the_limit_are_refused(seeded, option, limit):
+    before = dump(seeded)
+    result = run("add", "x", option, "k" * (limit + 1))
+    assert_clean_failure(result, FAILURE, f"is {limit + 1} characters long")
+    assert f"at most {limit}" in result.stderr and "k" * (limit + 1) not in result.stderr
+    assert dump(seeded) == before
+
+
+def test_keys_and_tags_at_the_limit_are_kept(seeded):
+    key, tag = "k" * limits.KEY_LENGTH, "t" * limits.TAG_LENGTH
+    ok("add", "x", "--key", key, "--tag", tag)
+    shown = run_json("show", key)
+    assert shown["key"] == key and shown["tags"] == [tag]
+    ok("update", "1", "--tag", tag)
+    assert tag in run_json("show", "1")["tags"]
+    too_long = run("update", "1", "--tag", "t" * (limits.TAG_LENGTH + 1))
+    assert_clean_failure(too_long, FAILURE, "at most 100")
+
+
+@pytest.mark.parametrize("record,text", [
+    (with_(key="k" * 201), "line 1, field 'key': key 'kkkk"),
+    (with_(tags=["ok", "t" * 101]), "line 1, field 'tags': tag 'tttt"),
+], ids=["key", "tag"])
+def test_imported_keys_and_tags_are_checked_as_typed_ones_are(seeded, tmp_path, record, text):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(lines(record))
+    before = dump(seeded)
+    result = run("import", path)
+    assert_clean_failure(result, FAILURE, text)
+    assert dump(seeded) == before
+
+
+# One set of numbers.
+
+BOUNDED = {("forecasts", "key"): limits.KEY_LENGTH, ("forecasts", "status"): limits.STATUS_LENGTH,
+           ("forecast_tags", "tag"): limits.TAG_LENGTH, ("evidence", "stance"): limits.STANCE_LENGTH,
+           ("evidence", "added_by"): limits.ACTOR_LENGTH, ("evidence", "retracted_by"): limits.ACTOR_LENGTH,
+           ("events", "actor"): limits.ACTOR_LENGTH, ("events", "kind"): limits.EVENT_KIND_LENGTH,
+           ("events", "field"): limits.EVENT_FIELD_LENGTH, ("events", "from_status"): limits.STATUS_LENGTH,
+           ("events", "to_status"): limits.STATUS_LENGTH}
+
+
+@pytest.mark.sqlite_only
+def test_every_bounded_column_takes_its_length_from_the_limits():
+    """A new bounded column needs a limit here and a check of every way in."""
+    lengths = {(table.name, column.name): column.type.length
+               for table in Base.metadata.tables.values() for column in table.columns
+               if isinstance(column.type, String) and column.type.length is not None}
+    assert lengths == BOUNDED
+
+
+@pytest.mark.sqlite_only
+def test_the_names_tracker_writes_fit_their_columns():
+    assert max(map(len, STATUSES)) <= limits.STATUS_LENGTH
+    assert max(map(len, STANCES)) <= limits.STANCE_LENGTH
+    assert max(map(len, EDITABLE_FIELDS + ("tags", "status", "next_review_on"))) <= limits.EVENT_FIELD_LENGTH
