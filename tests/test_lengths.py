@@ -15,6 +15,56 @@ from tracker.statuses import STATUSES
 from tracker.storage.models import Base
 
 FAILURE = 1
+LONGEST_ACTOR = "a" * limits.ACTOR_LENGTH
+TOO_LONG_ACTOR = "a" * (limits.ACTOR_LENGTH + 1)
+
+
+# Who is acting: --as and TRACKER_USER.
+
+@pytest.mark.parametrize("args", [["add", "x"], ["update", "1", "--status", "developing"],
+                                  ["evidence", "add", "1", "news"], ["list"]])
+def test_an_actor_name_over_the_limit_is_refused(seeded, args):
+    before = dump(seeded)
+    result = run("--as", TOO_LONG_ACTOR, *args)
+    assert_clean_failure(result, FAILURE, "--as / TRACKER_USER is 201 characters long")
+    assert "at most 200" in result.stderr
+    assert dump(seeded) == before
+
+
+def test_an_actor_name_over_the_limit_from_the_environment(seeded, monkeypatch):
+    monkeypatch.setenv("TRACKER_USER", TOO_LONG_ACTOR)
+    before = dump(seeded)
+    assert_clean_failure(run("add", "x"), FAILURE, "--as / TRACKER_USER is 201 characters long")
+    assert dump(seeded) == before
+
+
+@pytest.mark.parametrize("name", [LONGEST_ACTOR, "é" * 200, "😀" * 200, "  " + LONGEST_ACTOR + "  "],
+                         ids=["ascii", "accented", "emoji", "padded"])
+def test_an_actor_name_at_the_limit_is_kept_whole(seeded, name):
+    """Both backends count characters, not bytes: 200 emoji fit as 200 letters do."""
+    ok("--as", name, "evidence", "add", "1", "news")
+    ok("--as", name, "evidence", "retract", "1", "--reason", "wrong")
+    ok("--as", name, "update", "1", "--status", "developing")
+    events = run_json("history", "1")
+    assert [e["actor"] for e in events[-3:]] == [name.strip()] * 3
+    evidence = run_json("evidence", "list", "1")[0]
+    assert evidence["added_by"] == evidence["retracted_by"] == name.strip()
+    assert [f["id"] for f in run_json("list", "--by-actor", name.strip())] == [1]
+
+
+@pytest.mark.parametrize("name,code", [("tab\there", "U+0009"), ("line\nbreak", "U+000A"), ("esc\x1b[31m", "U+001B"),
+                                       ("del\x7f", "U+007F"), ("sep\u2028arator", "U+2028")])
+def test_an_actor_name_with_a_control_character_is_refused(seeded, name, code):
+    before = dump(seeded)
+    assert_clean_failure(run("--as", name, "add", "x"), FAILURE, f"holds the control character {code}")
+    assert dump(seeded) == before
+
+
+def test_a_blank_actor_name_falls_back_to_the_login_name(seeded, monkeypatch):
+    monkeypatch.setenv("TRACKER_USER", "   ")
+    monkeypatch.setattr("tracker.cli.main.login_name", lambda: "login-person")
+    ok("update", "1", "--status", "developing")
+    assert run_json("history", "1")[-1]["actor"] == "login-person"
 
 
 # Keys and tags, typed or imported.
