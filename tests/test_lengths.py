@@ -2,15 +2,18 @@
 the limit, and takes one exactly at the limit, the same on SQLite (which would store anything)
 and PostgreSQL (which refuses what does not fit)."""
 
+import json
+
 import pytest
 from sqlalchemy import String
 
 from conftest import dump, ok, run, run_json
 from test_bad_input import assert_clean_failure
-from test_import_errors import lines, with_
+from test_import_errors import FULL, FULL_EVENT, GOOD, lines, with_
 from tracker import limits
 from tracker.fields import STANCES
 from tracker.services.forecasts import EDITABLE_FIELDS
+from tracker.services.objects import _KNOWN_KINDS
 from tracker.statuses import STATUSES
 from tracker.storage.models import Base
 
@@ -67,7 +70,7 @@ def test_a_blank_actor_name_falls_back_to_the_login_name(seeded, monkeypatch):
     assert run_json("history", "1")[-1]["actor"] == "login-person"
 
 
-# Keys and tags, typed or imported.
+# Keys and tags typed on the command line.
 
 @pytest.mark.parametrize("option,limit", [("--key", limits.KEY_LENGTH), ("--tag", limits.TAG_LENGTH)])
 def test_keys_and_tags_over_the_limit_are_refused(seeded, option, limit):
@@ -89,17 +92,61 @@ def test_keys_and_tags_at_the_limit_are_kept(seeded):
     assert_clean_failure(too_long, FAILURE, "at most 100")
 
 
+# Imported records.
+
+TOO_LONG = [
+    ("event actor", {**FULL, "events": [{**FULL_EVENT, "actor": TOO_LONG_ACTOR}]}, "events[0].actor", 200),
+    ("evidence added_by", with_(evidence=[{"summary": "x", "added_by": TOO_LONG_ACTOR}]), "evidence[0].added_by", 200),
+    ("evidence retracted_by", with_(evidence=[{"summary": "x", "retraction_reason": "wrong",
+                                               "retracted_by": TOO_LONG_ACTOR}]), "evidence[0].retracted_by", 200),
+    ("event kind", {**FULL, "events": [{**FULL_EVENT, "kind": "k" * 31}]}, "events[0].kind", 30),
+    ("event field", {**FULL, "events": [{**FULL_EVENT, "field": "f" * 51}]}, "events[0].field", 50),
+    ("event from", {**FULL, "events": [{**FULL_EVENT, "from": "s" * 21}]}, "events[0].from", 20),
+    ("event to", {**FULL, "events": [{**FULL_EVENT, "to": "s" * 21}]}, "events[0].to", 20),
+]
+
+
+@pytest.mark.parametrize("form", ["jsonl", "json"])
+@pytest.mark.parametrize("record,field,limit", [c[1:] for c in TOO_LONG], ids=[c[0] for c in TOO_LONG])
+def test_an_imported_text_over_its_limit_is_refused_naming_record_and_field(seeded, tmp_path, form, record,
+                                                                           field, limit):
+    path = tmp_path / f"a.{form}"
+    if form == "jsonl":
+        path.write_bytes(lines(GOOD, record))
+        where = "line 2"
+    else:
+        path.write_text(json.dumps({"version": 1, "forecasts": [GOOD, record]}))
+        where = "record 2"
+    before = dump(seeded)
+    assert_clean_failure(run("import", path), FAILURE,
+                         f"{where}, field '{field}': is longer than {limit} characters")
+    assert dump(seeded) == before
+
+
 @pytest.mark.parametrize("record,text", [
     (with_(key="k" * 201), "line 1, field 'key': key 'kkkk"),
     (with_(tags=["ok", "t" * 101]), "line 1, field 'tags': tag 'tttt"),
-], ids=["key", "tag"])
-def test_imported_keys_and_tags_are_checked_as_typed_ones_are(seeded, tmp_path, record, text):
+    ({**FULL, "events": [{**FULL_EVENT, "actor": "ana\tbel"}]}, "line 1, field 'events[0].actor': holds the control"),
+    (with_(evidence=[{"summary": "x", "added_by": " "}]), "line 1, field 'evidence[0].added_by': is empty"),
+], ids=["key", "tag", "actor control character", "blank added_by"])
+def test_imported_keys_tags_and_actors_are_checked_as_typed_ones_are(seeded, tmp_path, record, text):
     path = tmp_path / "a.jsonl"
     path.write_bytes(lines(record))
     before = dump(seeded)
     result = run("import", path)
     assert_clean_failure(result, FAILURE, text)
     assert dump(seeded) == before
+
+
+def test_a_full_record_with_every_bounded_text_at_its_limit_restores(seeded, tmp_path):
+    record = {**FULL, "key": "k" * limits.KEY_LENGTH, "tags": ["t" * limits.TAG_LENGTH],
+              "events": [{**FULL_EVENT, "actor": LONGEST_ACTOR}]}
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(lines(record))
+    ok("import", path)
+    shown = run_json("show", "k" * limits.KEY_LENGTH)
+    assert shown["tags"] == ["t" * limits.TAG_LENGTH]
+    assert [e["actor"] for e in shown["events"]] == [LONGEST_ACTOR]
 
 
 # One set of numbers.
@@ -125,4 +172,5 @@ def test_every_bounded_column_takes_its_length_from_the_limits():
 def test_the_names_tracker_writes_fit_their_columns():
     assert max(map(len, STATUSES)) <= limits.STATUS_LENGTH
     assert max(map(len, STANCES)) <= limits.STANCE_LENGTH
+    assert max(map(len, _KNOWN_KINDS | {"undone", "reviewed", "snoozed"})) <= limits.EVENT_KIND_LENGTH
     assert max(map(len, EDITABLE_FIELDS + ("tags", "status", "next_review_on"))) <= limits.EVENT_FIELD_LENGTH

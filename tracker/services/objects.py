@@ -17,8 +17,10 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from tracker import statuses
+from tracker.actors import actor_problem
 from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
+from tracker.limits import ACTOR_LENGTH, EVENT_FIELD_LENGTH, EVENT_KIND_LENGTH, STATUS_LENGTH
 from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
@@ -31,6 +33,11 @@ Id = Annotated[int, Meta(ge=1, le=2**63 - 1)]
 Timestamp = Annotated[dt.datetime, Meta(tz=True)]
 Status = Literal["open", "developing", "stalled", "confirmed", "partial", "refuted", "void"]
 Stance = Literal["supports", "contradicts", "context"]
+# Text bound for a column of limited length: msgspec refuses it whole while it decodes.
+Actor = Annotated[str, Meta(max_length=ACTOR_LENGTH)]
+EventKind = Annotated[str, Meta(max_length=EVENT_KIND_LENGTH)]
+EventField = Annotated[str, Meta(max_length=EVENT_FIELD_LENGTH)]
+StatusName = Annotated[str, Meta(max_length=STATUS_LENGTH)]
 assert Status.__args__ == statuses.STATUSES
 
 
@@ -50,9 +57,9 @@ class EvidenceObject(Struct):
     observed_on: dt.date | None = None
     stance: Stance = "context"
     added_at: Timestamp | None = None
-    added_by: str | None = None
+    added_by: Actor | None = None
     retracted_at: Timestamp | None = None
-    retracted_by: str | None = None
+    retracted_by: Actor | None = None
     retraction_reason: str | None = None
 
     @property
@@ -67,14 +74,14 @@ class EvidenceObject(Struct):
 class EventObject(Struct, rename={"from_status": "from", "to_status": "to", "cited": "evidence_ids"}):
     """One timeline entry; `old` and `new` stay UNSET when the event has none."""
 
-    kind: str
+    kind: EventKind
     at: Timestamp
-    actor: str
+    actor: Actor
     version: Id
     id: Id | None = None
-    field: str | None = None
-    from_status: str | None = None
-    to_status: str | None = None
+    field: EventField | None = None
+    from_status: StatusName | None = None
+    to_status: StatusName | None = None
     note: str | None = None
     evidence_id: Id | None = None
     cited: list[Id] = []
@@ -162,6 +169,7 @@ _SAYINGS = [
     (re.compile(r"^Invalid enum value (.*)$"),
      lambda m, f: f"{m.group(1)} is not one of {', '.join(_CHOICES.get(f.rsplit('.', 1)[-1], ()))}"),
     (re.compile(r"^Expected `(?:float|int)` ([<>]=) (.*)$"), lambda m, f: f"is out of range (it must be {m.group(1)} {m.group(2)})"),
+    (re.compile(r"^Expected `str` of length <= (\d+)$"), lambda m, f: f"is longer than {m.group(1)} characters, the most it may have"),
     (re.compile(r"^Expected `([^`]*)`, got `(\w+)`$"),
      lambda m, f: f"must be {' or '.join(_TYPE_WORDS.get(t.strip(), t.strip()) for t in m.group(1).split('|'))}, "
                   f"not {_TYPE_WORDS.get(m.group(2), m.group(2))}"),
@@ -267,6 +275,9 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     for n, item in enumerate(values["evidence"]):
         if not item.summary.strip():
             _fail(where, f"evidence[{n}].summary", "is empty.")
+        for name in ("added_by", "retracted_by"):
+            if (actor := getattr(item, name)) is not None and (problem := actor_problem(actor)):
+                _fail(where, f"evidence[{n}].{name}", problem)
     for name in ("status", "review_every"):
         if values.get(name) is None:
             values.pop(name, None)
@@ -294,8 +305,8 @@ def _check_timeline(forecast: ForecastObject) -> None:
     for n, event in enumerate(forecast.events):
         if event.kind not in _KNOWN_KINDS and not _KIND.match(event.kind):
             _fail(where, f"events[{n}].kind", f"{event.kind!r} is not an event kind.")
-        if not event.actor.strip():
-            _fail(where, f"events[{n}].actor", "is empty.")
+        if problem := actor_problem(event.actor):
+            _fail(where, f"events[{n}].actor", problem)
         if event.version != n + 1:
             _fail(where, f"events[{n}].version", f"is {event.version}; the timeline's versions must run 1, 2, 3…")
         if len(event.cited) > 1:
