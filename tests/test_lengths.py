@@ -3,6 +3,8 @@ the limit, and takes one exactly at the limit, the same on SQLite (which would s
 and PostgreSQL (which refuses what does not fit)."""
 
 import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 from sqlalchemy import String
@@ -174,3 +176,21 @@ def test_the_names_tracker_writes_fit_their_columns():
     assert max(map(len, STANCES)) <= limits.STANCE_LENGTH
     assert max(map(len, _KNOWN_KINDS | {"undone", "reviewed", "snoozed"})) <= limits.EVENT_KIND_LENGTH
     assert max(map(len, EDITABLE_FIELDS + ("tags", "status", "next_review_on"))) <= limits.EVENT_FIELD_LENGTH
+
+
+# A ledger written before lengths were checked.
+
+def test_db_copy_names_a_row_whose_text_is_over_its_limit(ledger, tmp_path):
+    """Such a row stops the copy before anything is written, on either destination."""
+    source = tmp_path / "old.db"
+    ok("--db", source, "seed")
+    with closing(sqlite3.connect(source)) as conn, conn:
+        conn.execute("UPDATE events SET actor = ? WHERE id = 2", (TOO_LONG_ACTOR,))
+    before = dump(ledger)
+    result = run("--db", source, "db", "copy", ledger.target)
+    assert_clean_failure(result, FAILURE, "events.actor of the row with id 2 is 201 characters long, over the 200")
+    assert dump(ledger) == before
+    with closing(sqlite3.connect(source)) as conn, conn:
+        conn.execute("UPDATE events SET actor = ? WHERE id = 2", (LONGEST_ACTOR,))
+    ok("--db", source, "db", "copy", ledger.target)
+    assert run_json("history", "2")[0]["actor"] == LONGEST_ACTOR
