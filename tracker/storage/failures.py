@@ -40,7 +40,6 @@ _UNREACHABLE = ("{where}: {detail}. Is the server running and does the database 
 MEANINGS: dict[str, Meaning] = {
     # SQLite
     "SQLITE_BUSY": Meaning(StorageError, _LOCKED),
-    "SQLITE_LOCKED": Meaning(StorageError, _LOCKED),
     # In WAL mode a reader that tries to write after another process committed cannot wait
     # its way out: its snapshot is stale, so only starting again helps.
     "SQLITE_BUSY_SNAPSHOT": Meaning(Conflict, "another process changed {where} while this command read it; "
