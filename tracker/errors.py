@@ -20,6 +20,11 @@ class Conflict(TrackerError):
     """The ledger moved on since the caller looked (a stale --expect-version, a taken key)."""
 
 
+class RuleViolation(TrackerError):
+    """The database refused a change that breaks one of its rules (a check, a reference, a
+    required value, a column's size): something tracker should have refused first."""
+
+
 class StorageError(TrackerError):
     """The database could not be opened, read or written."""
 

@@ -6,8 +6,10 @@ import importlib
 import click
 
 from tracker import __version__
+from tracker.actors import clean_actor
 from tracker.cli.context import Ledger, login_name
 from tracker.errors import TrackerError
+from tracker.limits import ACTOR_LENGTH
 
 # Each subcommand's module is imported only when that command runs (or help lists it),
 # so `tracker --help` loads Click and nothing of SQLAlchemy.
@@ -59,16 +61,18 @@ class TrackerGroup(click.Group):
 @click.option("--db", "database", envvar="TRACKER_DB", metavar="PATH|URL",
               help="Ledger file or database URL [env TRACKER_DB; default: tracker.db in the user data folder].")
 @click.option("--as", "actor", envvar="TRACKER_USER", metavar="NAME",
-              help="Who is acting, recorded on every change [env TRACKER_USER; default: login name].")
+              help=f"Who is acting, recorded on every change; at most {ACTOR_LENGTH} characters, no control characters "
+                   "[env TRACKER_USER; default: login name].")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of short errors.")
 @click.version_option(__version__, prog_name="tracker", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, database: str | None, actor: str | None, debug: bool) -> None:
     """A ledger of forecasts: claims, their evidence, their status, and every change."""
-    actor = (actor or "").strip() or login_name()
     if database is not None and not database.strip():
         raise click.BadParameter("is empty; give a ledger file or database URL, or leave it out for the "
                                  "default ledger.", param_hint="'--db' / TRACKER_DB")
+    actor = clean_actor(actor, "--as / TRACKER_USER") or \
+        clean_actor(login_name(), "the login name (choose another with --as)") or "unknown"
     ctx.obj = Ledger(target=database, actor=actor)
 
 

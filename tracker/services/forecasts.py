@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from tracker import dates, statuses
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
+from tracker.limits import KEY_LENGTH, OPTION_LENGTH, TAG_LENGTH
 from tracker.services.records import change_record, event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
-from tracker.storage.models import OPTION_LENGTH, Change, Event, Evidence, Forecast, ForecastTag, Source
+from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTag, Source
 
 DEFAULT_REVIEW_EVERY = 30
 MAX_ID = 2**63 - 1
@@ -68,7 +69,11 @@ def clean_text(value: str | None, what: str, *, required: bool = False) -> str |
 
 def clean_name(value: str, what: str, *, max_length: int) -> str:
     name = value.strip()
-    if not _NAME.match(name) or len(name) > max_length:
+    if len(name) > max_length:
+        # The name itself would fill the message; its start is enough to find it.
+        raise InvalidInput(f"{what} {name[:40] + '…'!r} is {len(name)} characters long; "
+                           f"a {what} may have at most {max_length}.")
+    if not _NAME.match(name):
         raise InvalidInput(
             f"{what} {value!r} is not usable: use letters, digits and . : / + - "
             f"(no spaces, at most {max_length} characters)."
@@ -77,14 +82,14 @@ def clean_name(value: str, what: str, *, max_length: int) -> str:
 
 
 def clean_key(value: str) -> str:
-    key = clean_name(value, "key", max_length=200)
+    key = clean_name(value, "key", max_length=KEY_LENGTH)
     if key.isdigit():
         raise InvalidInput(f"key {value!r} is all digits and would read as an id; add a letter.")
     return key
 
 
 def clean_tags(values) -> list[str]:
-    return sorted({clean_name(value, "tag", max_length=100) for value in values})
+    return sorted({clean_name(value, "tag", max_length=TAG_LENGTH) for value in values})
 
 
 def generate_key(session: Session, claim: str) -> str:

@@ -18,11 +18,12 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from tracker import statuses
+from tracker.actors import actor_problem
 from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
+from tracker.limits import ACTOR_LENGTH, COMMAND_LENGTH, EVENT_FIELD_LENGTH, EVENT_KIND_LENGTH, OPTION_LENGTH, STATUS_LENGTH
 from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
 from tracker.services.replay import TimelineError, fold
-from tracker.storage.models import ACTOR_LENGTH, OPTION_LENGTH
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
 # Text a database cannot hold: NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8).
@@ -33,6 +34,11 @@ Id = Annotated[int, Meta(ge=1, le=2**63 - 1)]
 Timestamp = Annotated[dt.datetime, Meta(tz=True)]
 Status = Literal["open", "developing", "stalled", "confirmed", "partial", "refuted", "void"]
 Stance = Literal["supports", "contradicts", "context"]
+# Text bound for a column of limited length: msgspec refuses it whole while it decodes.
+Actor = Annotated[str, Meta(max_length=ACTOR_LENGTH)]
+EventKind = Annotated[str, Meta(max_length=EVENT_KIND_LENGTH)]
+EventField = Annotated[str, Meta(max_length=EVENT_FIELD_LENGTH)]
+StatusName = Annotated[str, Meta(max_length=STATUS_LENGTH)]
 assert Status.__args__ == statuses.STATUSES
 
 
@@ -52,9 +58,9 @@ class EvidenceObject(Struct):
     observed_on: dt.date | None = None
     stance: Stance = "context"
     added_at: Timestamp | None = None
-    added_by: str | None = None
+    added_by: Actor | None = None
     retracted_at: Timestamp | None = None
-    retracted_by: str | None = None
+    retracted_by: Actor | None = None
     retraction_reason: str | None = None
 
     @property
@@ -66,16 +72,13 @@ class EvidenceObject(Struct):
         return (self.summary, self.url, self.observed_on, self.stance)
 
 
-Actor = Annotated[str, Meta(min_length=1, max_length=ACTOR_LENGTH)]
-
-
 class ChangeObject(Struct):
     """What one command did, as the events that belong to it name it by `id`."""
 
     id: Id
     actor: Actor
     at: Timestamp
-    command: Annotated[str, Meta(min_length=1, max_length=50)]
+    command: Annotated[str, Meta(min_length=1, max_length=COMMAND_LENGTH)]
     note: str | None = None
     undoes: Id | None = None
 
@@ -83,15 +86,15 @@ class ChangeObject(Struct):
 class EventObject(Struct, rename={"from_status": "from", "to_status": "to", "cited": "evidence_ids"}):
     """One timeline entry; `old` and `new` stay UNSET when the event has none."""
 
-    kind: str
+    kind: EventKind
     at: Timestamp
     actor: Actor
     version: Id
     id: Id | None = None
     change: Id | None = None
-    field: str | None = None
-    from_status: str | None = None
-    to_status: str | None = None
+    field: EventField | None = None
+    from_status: StatusName | None = None
+    to_status: StatusName | None = None
     note: str | None = None
     evidence_id: Id | None = None
     cited: list[Id] = []
@@ -186,6 +189,7 @@ _SAYINGS = [
     (re.compile(r"^Invalid enum value (.*)$"),
      lambda m, f: f"{m.group(1)} is not one of {', '.join(_CHOICES.get(f.rsplit('.', 1)[-1], ()))}"),
     (re.compile(r"^Expected `(?:float|int)` ([<>]=) (.*)$"), lambda m, f: f"is out of range (it must be {m.group(1)} {m.group(2)})"),
+    (re.compile(r"^Expected `str` of length <= (\d+)$"), lambda m, f: f"is longer than {m.group(1)} characters, the most it may have"),
     (re.compile(r"^Expected `([^`]*)`, got `(\w+)`$"),
      lambda m, f: f"must be {' or '.join(_TYPE_WORDS.get(t.strip(), t.strip()) for t in m.group(1).split('|'))}, "
                   f"not {_TYPE_WORDS.get(m.group(2), m.group(2))}"),
@@ -291,6 +295,9 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     for n, item in enumerate(values["evidence"]):
         if not item.summary.strip():
             _fail(where, f"evidence[{n}].summary", "is empty.")
+        for name in ("added_by", "retracted_by"):
+            if (actor := getattr(item, name)) is not None and (problem := actor_problem(actor)):
+                _fail(where, f"evidence[{n}].{name}", problem)
     for name in ("status", "review_every"):
         if values.get(name) is None:
             values.pop(name, None)
@@ -320,8 +327,8 @@ def _check_timeline(forecast: ForecastObject) -> None:
     if len(changes) != len(forecast.changes):
         _fail(where, "changes", "lists a change twice.")
     for n, event in enumerate(forecast.events):
-        if not event.actor.strip():
-            _fail(where, f"events[{n}].actor", "is empty.")
+        if problem := actor_problem(event.actor):
+            _fail(where, f"events[{n}].actor", problem)
         if event.change is not None:
             change = changes.get(event.change)
             if change is None:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from tracker.errors import Conflict, SchemaError, StorageError
+from tracker.errors import SchemaError, StorageError, TrackerError
 from tracker.storage import schema
+from tracker.storage.failures import database_failure
 
 DEFAULT_BUSY_TIMEOUT_SECONDS = 60
 UPGRADE_COMMAND = "tracker db upgrade"
@@ -116,49 +117,22 @@ def _configure_sqlite(engine: Engine, *, write: bool) -> None:
 
 @contextmanager
 def translate_errors(url: URL) -> Iterator[None]:
-    """Turn driver errors into StorageError messages that name the database, not its password."""
+    """Turn driver errors into TrackerErrors, chosen by the driver's error code (storage/failures.py),
+    whose messages name the database but not its password."""
     try:
         yield
-    except IntegrityError as exc:
-        # Checks run before every insert, so this is another writer that got there first.
-        raise Conflict(f"another change landed at the same moment and this one no longer fits "
-                       f"({describe_database_error(exc, url)}); try again.") from exc
     except DBAPIError as exc:
-        raise StorageError(describe_database_error(exc, url)) from exc
+        raise classify_database_error(exc, url) from exc
 
 
-def describe_database_error(exc: DBAPIError, url: URL) -> str:
+def classify_database_error(exc: DBAPIError, url: URL) -> TrackerError:
+    """The TrackerError a driver error stands for."""
+    backend = url.get_backend_name()
     where = display_url(url)
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    lowered = reason.lower()
-    if url.get_backend_name() == "sqlite":
-        if "readonly" in lowered or "read-only" in lowered:
-            return f"{where} is read-only: make the file and its folder writable, or use another --db."
-        if "not a database" in lowered or "malformed" in lowered:
-            return f"{where} is not a tracker ledger or is damaged ({reason}); point --db at a ledger file."
-        if "unable to open" in lowered:
-            return f"cannot open {where} ({reason}); check that the path and its folder are accessible."
-        if "locked" in lowered or "busy" in lowered:
-            return (f"{where} stayed locked by another process for over {busy_timeout_seconds():g} s; "
-                    "try again when it has finished.")
-        if "full" in lowered:
-            return f"the disk holding {where} is full; free some space and try again."
-        return f"database error in {where}: {reason}"
-    server = f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}, database {url.database!r}"
-    for symptom, advice in _SERVER_ADVICE:
-        if symptom in lowered:
-            return f"{server}: {reason}; {advice}"
-    return f"{server}: {reason}"
-
-
-_SERVER_ADVICE = (
-    ("does not exist", "create it or correct --db / TRACKER_DB."),
-    ("refused", "is the server running? Check the host and port in --db / TRACKER_DB."),
-    ("timeout", "is the server reachable? Check the host and port in --db / TRACKER_DB."),
-    ("password", "check the user name and password."),
-    ("terminat", "the connection was lost mid-command and nothing was changed; try again."),
-    ("server closed", "the connection was lost mid-command and nothing was changed; try again."),
-)
+    if backend == "postgresql":
+        where = f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}, database {url.database!r}"
+    return database_failure(exc, url, where=where,
+                            busy_timeout=busy_timeout_seconds() if backend == "sqlite" else 0.0)
 
 
 def read_revision(engine: Engine) -> str | None:

@@ -26,6 +26,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.fields import STANCES
+from tracker.limits import (
+    ACTOR_LENGTH,
+    COMMAND_LENGTH,
+    EVENT_FIELD_LENGTH,
+    EVENT_KIND_LENGTH,
+    KEY_LENGTH,
+    OPTION_LENGTH,
+    STANCE_LENGTH,
+    STATUS_LENGTH,
+    TAG_LENGTH,
+)
 from tracker.statuses import FINAL, STATUSES
 from tracker.storage import folding
 
@@ -36,8 +47,6 @@ EVENT_KINDS = ("created", "edited", "status_changed", "evidence_added", "evidenc
 EDITED_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every", "tags")
 UNDONE_SUBJECTS = (*EDITED_FIELDS, "status", "outcome", "evidence_added", "evidence_retracted", "reviewed",
                    "snoozed", "deleted", "created", "estimate")
-OPTION_LENGTH = 200
-ACTOR_LENGTH = 200
 
 # Named constraints: SQLite's batch ALTER in migrations can only drop what has a name.
 NAMING_CONVENTION = {
@@ -105,7 +114,7 @@ class Forecast(Base):
     __tablename__ = "forecasts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
     claim: Mapped[str] = mapped_column(Text)
     criteria: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
@@ -113,7 +122,7 @@ class Forecast(Base):
     made_on: Mapped[dt.date] = mapped_column(Date, index=True)
     resolve_by: Mapped[dt.date | None] = mapped_column(Date, index=True)
     probability: Mapped[float | None] = mapped_column(Float, index=True)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(STATUS_LENGTH))
     review_every: Mapped[int] = mapped_column(Integer)
     next_review_on: Mapped[dt.date] = mapped_column(Date, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
@@ -181,7 +190,7 @@ class ForecastTag(Base):
     forecast_id: Mapped[int] = mapped_column(
         ForeignKey("forecasts.id", ondelete="CASCADE"), primary_key=True
     )
-    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(TAG_LENGTH), primary_key=True)
 
     __table_args__ = (Index(None, "tag", "forecast_id"),)
 
@@ -194,11 +203,11 @@ class Evidence(Base):
     summary: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     observed_on: Mapped[dt.date | None] = mapped_column(Date)
-    stance: Mapped[str] = mapped_column(String(20))
+    stance: Mapped[str] = mapped_column(String(STANCE_LENGTH))
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    added_by: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     retracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    retracted_by: Mapped[str | None] = mapped_column(String(200))
+    retracted_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
     retraction_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
@@ -225,7 +234,7 @@ class Change(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    command: Mapped[str] = mapped_column(String(50))
+    command: Mapped[str] = mapped_column(String(COMMAND_LENGTH))
     note: Mapped[str | None] = mapped_column(Text)
     undoes: Mapped[int | None] = mapped_column(ForeignKey("changes.id"), unique=True)
 
@@ -252,12 +261,12 @@ class Event(Base):
     previous_version: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
-    kind: Mapped[str] = mapped_column(String(30))
-    field: Mapped[str | None] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(EVENT_KIND_LENGTH))
+    field: Mapped[str | None] = mapped_column(String(EVENT_FIELD_LENGTH))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str | None] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(STATUS_LENGTH))
+    to_status: Mapped[str | None] = mapped_column(String(STATUS_LENGTH))
     note: Mapped[str | None] = mapped_column(Text)
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
 
