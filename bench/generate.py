@@ -339,7 +339,8 @@ class Ledger:
                 elif kind == "status_changed":
                     _, to_status, note, citing = action
                     standing = [row[0] for row in evidence if row[8] is None]
-                    cited = tuple(sorted(rng.sample(standing, min(len(standing), citing)))) if standing and citing else ()
+                    cited = tuple(sorted(rng.sample(standing, min(len(standing), citing)))) \
+                        if standing and citing else ()
                     events.append((kind, None, None, None, current, to_status, note, None, cited))
                     current = to_status
                 elif kind == "evidence_added":
