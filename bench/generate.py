@@ -1,11 +1,11 @@
 """Generate a realistic ledger of any size, fast, for the benchmark.
 
 The ledger is created at head by `tracker db upgrade`, then filled directly with sqlite3
-`executemany` in the shape tracker itself writes: every forecast has its `created` event
-holding its first values, and every later change (evidence added or retracted, probability
-and tag edits, status moves citing evidence, reviews, snoozes, deletions) has its event, so
-replaying a timeline gives the row as it stands. Each forecast's search text is folded by
-tracker's own function, so search finds in it what tracker would.
+`executemany` with what tracker itself would have written had its users run the commands
+simulated here: each command (add, update, evidence add, evidence retract, review, snooze,
+delete) is one change, whose events record the values they found, so replaying a timeline
+gives the row as it stands and `tracker doctor` finds nothing to report. Each forecast's
+search text is folded by tracker's own function, so search finds in it what tracker would.
 
 What makes it realistic: ten years of forecasts entered in date order; statuses skewed by
 age (old forecasts are mostly settled, recent ones mostly open); outcomes that follow the
@@ -15,6 +15,8 @@ drawn from a vocabulary with a long tail, so some words are common and most are 
 
     python bench/generate.py LEDGER.db --size 100000
 
+The same seed, day and time zone give the same ledger: dates a command takes from the
+calendar (a review's next date, a snooze's earliest) are local dates, as tracker's are.
 Indexes and triggers are dropped while loading and made again afterwards from the schema's
 own SQL, and full-text tables are rebuilt, so the loaded ledger is exactly what tracker
 would have: only faster to make.
@@ -34,7 +36,7 @@ from pathlib import Path
 
 from tracker.storage.folding import search_text
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 YEARS = 10
 EVIDENCE_PER_FORECAST = 3.0
 CHUNK = 20_000
@@ -82,6 +84,7 @@ ACTORS = ["ana", "ben", "chloe", "dmitri", "elena", "farid", "grace", "hiro", "i
 STANCES = ("supports", "contradicts", "context")
 REVIEW_EVERY = (30, 7, 14, 60, 90, 365)
 REVIEW_WEIGHTS = (60, 5, 10, 5, 15, 5)
+UTC = dt.timezone.utc
 
 
 def zipf_weights(n: int, s: float = 1.1) -> list[float]:
@@ -94,8 +97,19 @@ def zipf_weights(n: int, s: float = 1.1) -> list[float]:
 
 
 def stamp(moment: dt.datetime) -> str:
-    """A UTC timestamp as tracker stores it in SQLite."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    """A UTC moment (kept naive here) as tracker stores timestamps in SQLite."""
+    return moment.isoformat(" ", "microseconds")
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The date a command run at this UTC moment takes for today (tracker's `dates.today()`
+    reads the local calendar), in the zone the generator runs in."""
+    return moment.replace(tzinfo=UTC).astimezone().date()
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The UTC moment (naive) at which the local `day` begins."""
+    return dt.datetime.combine(day, dt.time()).astimezone().astimezone(UTC).replace(tzinfo=None)
 
 
 def encode(value) -> str:
@@ -103,15 +117,32 @@ def encode(value) -> str:
     return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
 
 
+def encode_day(day: dt.date) -> str:
+    """`encode` of a date, without json's overhead: reviews write millions of them."""
+    return f'"{day.isoformat()}"'
+
+
 class Ledger:
-    """Generates rows for forecasts 1..size in date order, a chunk at a time."""
+    """Generates rows for forecasts 1..size in the order they were added, a chunk at a time.
+
+    Each forecast's life is planned first, as the commands its users ran and when (adding it,
+    editing it, adding and retracting evidence, moving its status, reviewing, snoozing,
+    deleting it); then those commands are played in the order of their moments against the
+    forecast as it stands, with the same rules tracker applies. So every event records the
+    values it actually found, each command is one change, and the row is what the events make.
+    """
 
     def __init__(self, size: int, seed: int, today: dt.date) -> None:
         self.size = size
         self.rng = random.Random(seed)
         self.today = today
-        self.now = dt.datetime.combine(today, dt.time(6), tzinfo=dt.timezone.utc)
         self.start = today - dt.timedelta(days=365 * YEARS)
+        # Every command ran before today began; none is in the future of whoever opens the ledger.
+        self.end = local_midnight(today) - dt.timedelta(seconds=1)
+        # Forecast n is added within the n-th slot of the ten years: ids follow the order of
+        # adding, as the ids tracker gives do.
+        self.first = local_midnight(self.start)
+        self.slot = (self.end - dt.timedelta(hours=1) - self.first) / size
         self.vocabulary = WORDS + RARE_WORDS + [p.lower() for p in PLACES]
         self.rng.shuffle(self.vocabulary)
         self.word_weights = zipf_weights(len(self.vocabulary), 0.9)
@@ -123,9 +154,17 @@ class Ledger:
         self.actor_weights = zipf_weights(len(ACTORS), 1.2)
         self.evidence_id = 0
         self.event_id = 0
+        self.change_id = 0
 
     def choose(self, items, cumulative, k=1):
         return self.rng.choices(items, cum_weights=cumulative, k=k)
+
+    def someone(self) -> str:
+        return self.choose(ACTORS, self.actor_weights)[0]
+
+    def owner_or_someone(self, owner: str) -> str:
+        """Who runs a command on a forecast: mostly whoever added it."""
+        return owner if self.rng.random() < 0.8 else self.someone()
 
     def sources(self) -> list[tuple]:
         rng, rows = self.rng, []
@@ -168,24 +207,30 @@ class Ledger:
         mean = (EVIDENCE_PER_FORECAST - 0.003 * 85) / 0.747
         return 1 + int(math.log(1 - rng.random()) / math.log(1 - 1 / mean))
 
+    def days_before_entry(self) -> int:
+        """How long before it was entered a forecast was made: mostly the same day, sometimes
+        days or weeks (an article read late)."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.6:
+            return 0
+        return rng.randint(1, 3) if roll < 0.9 else rng.randint(4, 30)
+
     def moment(self, after: dt.datetime, before: dt.datetime) -> dt.datetime:
-        """A random moment between two others (or `after` when there is no room)."""
-        span = (before - after).total_seconds()
-        if span <= 0:
-            return after
-        return after + dt.timedelta(seconds=self.rng.uniform(0, span))
+        """A random moment between two others (or `after` when there is no room). One draw
+        whatever the room, so the draws that follow do not depend on it."""
+        fraction = self.rng.random()
+        return after + (before - after) * fraction if before > after else after
 
     def forecast(self, forecast_id: int, out: dict[str, list]) -> None:
-        """Append one forecast, its tags, evidence, events and citations to `out`."""
+        """Append one forecast and everything that made it to `out`: its changes, events,
+        evidence, citations and tags."""
         rng = self.rng
-        progress = (forecast_id - 0.5) / self.size
-        made_on = self.start + dt.timedelta(days=int(progress * 365 * YEARS) + rng.randint(-3, 3))
-        made_on = min(max(made_on, self.start), self.today)
-        created_at = min(dt.datetime.combine(made_on, dt.time(), tzinfo=dt.timezone.utc)
-                         + dt.timedelta(seconds=rng.uniform(3600, 3 * 86400)), self.now - dt.timedelta(seconds=60))
-        actor = self.choose(ACTORS, self.actor_weights)[0]
-        resolve_by = made_on + dt.timedelta(days=rng.choice((30, 90, 180, 365, 365, 730, 1095))) \
-            if rng.random() < 0.75 else None
+        created_at = self.first + self.slot * (forecast_id - 1 + rng.random())
+        owner = self.someone()
+        made_on = local_day(created_at) - dt.timedelta(days=self.days_before_entry())
+        horizon = rng.choice((30, 90, 180, 365, 365, 730, 1095)) if rng.random() < 0.75 else None
+        resolve_by = made_on + dt.timedelta(days=horizon) if horizon else None
         probability = self.probability()
         review_every = rng.choices(REVIEW_EVERY, weights=REVIEW_WEIGHTS)[0]
         tags = sorted(set(self.choose(self.tags, self.tag_weights, rng.choice((0, 1, 1, 2, 2, 3, 4)))))
@@ -194,54 +239,53 @@ class Ledger:
         key = f"f{forecast_id}-" + "-".join(claim.lower().split()[:3]).strip(".,")
         source_id = self.choose(range(1, self.source_count + 1), self.source_weights)[0] if rng.random() < 0.7 else None
 
-        # How it ends: old forecasts and those past their deadline are mostly settled.
-        age = (self.today - made_on).days
-        past_deadline = resolve_by is not None and resolve_by < self.today
-        settled = rng.random() < (0.85 if past_deadline else min(0.6, age / 3650 + 0.05))
+        # How it ends: old forecasts and those past their deadline are mostly settled, around
+        # the deadline (or at some earlier moment, where that would be after today). Measured
+        # from moments, not local dates, so the draws are the same in every time zone.
+        age = (self.end - created_at).days
+        deadline = created_at + dt.timedelta(days=horizon) if horizon else None
+        settled = rng.random() < (0.85 if deadline and deadline < self.end else min(0.6, age / 3650 + 0.05))
         if settled:
             if probability is not None and rng.random() < 0.8:
                 status = "confirmed" if rng.random() < probability else "refuted"
             else:
                 status = rng.choices(FINAL, weights=(35, 12, 45, 8))[0]
-            ends = min(self.now - dt.timedelta(seconds=30),
-                       dt.datetime.combine(resolve_by or made_on + dt.timedelta(days=365), dt.time(12),
-                                           tzinfo=dt.timezone.utc) + dt.timedelta(days=rng.randint(-20, 60)))
+            ends = (deadline or created_at + dt.timedelta(days=365)) + dt.timedelta(days=rng.randint(-20, 60))
+            if ends >= self.end:
+                ends = self.moment(created_at, self.end)
+            ends = max(ends, created_at + dt.timedelta(seconds=60))
         else:
             status = rng.choices(ACTIVE, weights=(55, 25, 20))[0]
-            ends = self.now - dt.timedelta(seconds=30)
-        ends = max(ends, created_at + dt.timedelta(seconds=60))
+            ends = self.end
 
-        first_probability = probability
-        first_tags = tags
-        events: list[list] = []   # [at, kind, field, old, new, from, to, note, evidence_id, cited]
+        # The plan: each command as [at, actor, command name, actions], an action being what
+        # one event will record once the state it meets is known.
+        commands: list[list] = []
+        first_probability, first_tags, update = probability, tags, None
         if probability is not None and rng.random() < 0.15:
             first_probability = rng.randint(1, 19) / 20
             if first_probability != probability:
-                events.append([self.moment(created_at, ends), "edited", "probability",
-                               encode(first_probability), encode(probability), None, None, None, None, ()])
+                update = [self.moment(created_at, ends), self.owner_or_someone(owner), "update",
+                          [("edited", "probability", probability)]]
+                commands.append(update)
         if tags and rng.random() < 0.05:
             first_tags = tags[:-1]
-            events.append([self.moment(created_at, ends), "edited", "tags", encode(first_tags), encode(tags),
-                           None, None, None, None, ()])
+            retag = ("edited", "tags", tags)
+            if update is not None and rng.random() < 0.3:
+                update[3].append(retag)  # one `update --probability P --tag T`: two events, one change
+            else:
+                commands.append([self.moment(created_at, ends), self.owner_or_someone(owner), "update", [retag]])
 
-        evidence_rows = []
-        for _ in range(self.evidence_count()):
-            self.evidence_id += 1
+        for number in range(self.evidence_count()):
             added_at = self.moment(created_at, ends)
-            observed_on = max(made_on, (added_at - dt.timedelta(days=rng.randint(0, 10))).date())
-            added_by = actor if rng.random() < 0.7 else self.choose(ACTORS, self.actor_weights)[0]
-            retracted = rng.random() < 0.03
-            retracted_at = self.moment(added_at, self.now - dt.timedelta(seconds=1)) if retracted else None
-            evidence_rows.append((self.evidence_id, forecast_id, f"Reported: {self.sentence(6, 16)}",
-                                  f"https://news.example.org/{forecast_id}/{self.evidence_id}" if rng.random() < 0.6 else None,
-                                  observed_on.isoformat(), rng.choices(STANCES, weights=(40, 30, 30))[0],
-                                  stamp(added_at), added_by,
-                                  stamp(retracted_at) if retracted else None, added_by if retracted else None,
-                                  "misreported" if retracted else None))
-            events.append([added_at, "evidence_added", None, None, None, None, None, None, self.evidence_id, ()])
-            if retracted:
-                events.append([retracted_at, "evidence_retracted", None, None, None, None, None,
-                               "misreported", self.evidence_id, ()])
+            adder = owner if rng.random() < 0.7 else self.someone()
+            commands.append([added_at, adder, "evidence add",
+                             [("evidence_added", number, f"Reported: {self.sentence(6, 16)}", rng.random() < 0.6,
+                               rng.choices(STANCES, weights=(40, 30, 30))[0], rng.randint(0, 10))]])
+            if rng.random() < 0.03:
+                retractor = adder if rng.random() < 0.6 else owner
+                commands.append([self.moment(added_at, self.end), retractor, "evidence retract",
+                                 [("evidence_retracted", number, "misreported")]])
 
         # Status moves: straight to the end, or through developing or stalled first.
         path = []
@@ -249,58 +293,109 @@ class Ledger:
             path = [status]
         elif status in FINAL:
             path = ([rng.choice(("developing", "stalled"))] if rng.random() < 0.4 else []) + [status]
-        moments = sorted(self.moment(created_at, ends) for _ in path[:-1]) + ([ends] if path else [])
-        previous = "open"
+        if status in FINAL:
+            moments = sorted(self.moment(created_at, ends) for _ in path[:-1]) + [ends]
+        else:
+            moments = [self.moment(created_at, ends) for _ in path]
         for to_status, at in zip(path, moments):
-            standing = [row[0] for row in evidence_rows if stamp(at) > row[6] and row[8] is None]
-            cited = tuple(sorted(rng.sample(standing, min(len(standing), rng.randint(1, 2))))) \
-                if standing and rng.random() < 0.3 else ()
+            citing = rng.randint(1, 2) if rng.random() < 0.3 else 0
             note = f"because {self.sentence(4, 10)}" if rng.random() < 0.5 else None
-            events.append([at, "status_changed", None, None, None, previous, to_status, note, None, cited])
-            previous = to_status
+            commands.append([at, self.owner_or_someone(owner), "update", [("status_changed", to_status, note, citing)]])
 
-        # Reviews of what is still open, and the odd snooze.
-        next_review_on = made_on + dt.timedelta(days=review_every)
-        if status in ACTIVE:
-            reviews = min(12, int(age / review_every * rng.uniform(0, 0.5)))
-            for at in sorted(self.moment(created_at, ends) for _ in range(reviews)):
-                after = at.date() + dt.timedelta(days=review_every)
-                events.append([at, "reviewed", "next_review_on", encode(next_review_on.isoformat()),
-                               encode(after.isoformat()), None, None, None, None, ()])
-                next_review_on = after
-            if rng.random() < 0.03:
-                at = self.moment(created_at, ends)
-                later = max(next_review_on, at.date()) + dt.timedelta(days=rng.randint(7, 60))
-                events.append([at, "snoozed", "next_review_on", encode(next_review_on.isoformat()),
-                               encode(later.isoformat()), None, None, "waiting for news", None, ()])
-                next_review_on = later
-        events.sort(key=lambda event: event[0])
-        deleted_at = None
+        # Reviews while it is unsettled, and the odd snooze.
+        reviews = min(12, int((ends - created_at).days / review_every * rng.uniform(0, 0.5)))
+        for _ in range(reviews):
+            commands.append([self.moment(created_at, ends), self.owner_or_someone(owner), "review", [("reviewed",)]])
+        if rng.random() < 0.03:
+            commands.append([self.moment(created_at, ends), self.owner_or_someone(owner), "snooze",
+                             [("snoozed", rng.randint(7, 60), "waiting for news")]])
         if rng.random() < 0.005:
-            deleted_at = self.moment(events[-1][0] if events else created_at, self.now - dt.timedelta(seconds=1))
-            events.append([deleted_at, "deleted", None, None, None, None, None, "entered twice", None, ()])
+            last = max((command[0] for command in commands), default=created_at)
+            commands.append([self.moment(last, self.end), self.owner_or_someone(owner), "delete",
+                             [("deleted", "entered twice")]])
+        # Stable: a command planned at the very moment of another still follows it.
+        commands.sort(key=lambda command: command[0])
 
+        # The play: each command against the forecast as it stands, as tracker would run it.
+        next_review_on = local_day(created_at) + dt.timedelta(days=review_every)
         created = {"claim": claim, "criteria": criteria, "key": key, "made_on": made_on.isoformat(),
-                   "next_review_on": (made_on + dt.timedelta(days=review_every)).isoformat(),
-                   "probability": first_probability, "resolve_by": resolve_by.isoformat() if resolve_by else None,
-                   "review_every": review_every, "status": "open", "tags": first_tags}
-        self.event_id += 1
-        out["events"].append((self.event_id, forecast_id, 1, stamp(created_at), actor, "created", None, None,
-                              encode(created), None, None, None, None))
-        for version, (at, kind, field, old, new, from_status, to_status, note, evidence_id, cited) in \
-                enumerate(events, start=2):
-            self.event_id += 1
-            who = actor if rng.random() < 0.8 else self.choose(ACTORS, self.actor_weights)[0]
-            out["events"].append((self.event_id, forecast_id, version, stamp(at), who, kind, field, old, new,
-                                  from_status, to_status, note, evidence_id))
-            out["event_citations"] += [(self.event_id, cited_id) for cited_id in cited]
-        updated_at = events[-1][0] if events else created_at
+                   "next_review_on": next_review_on.isoformat(), "probability": first_probability,
+                   "resolve_by": resolve_by.isoformat() if resolve_by else None, "review_every": review_every,
+                   "status": "open", "tags": first_tags}
+        state = {"probability": first_probability, "tags": first_tags}
+        current, deleted_at = "open", None
+        evidence: list[list] = []
+        planned: dict[int, list] = {}  # the plan's evidence numbers -> their rows
+        events_out, citations_out = out["events"], out["event_citations"]
+        version = 0
+        for at, actor, command, actions in [[created_at, owner, "add", [("created",)]], *commands]:
+            when = stamp(at)
+            events = []  # (kind, field, old, new, from, to, note, evidence_id, cited)
+            for action in actions:
+                kind = action[0]
+                if kind == "created":
+                    events.append((kind, None, None, encode(created), None, None, None, None, ()))
+                elif kind == "edited":
+                    _, name, value = action
+                    events.append((kind, name, encode(state[name]), encode(value), None, None, None, None, ()))
+                    state[name] = value
+                elif kind == "status_changed":
+                    _, to_status, note, citing = action
+                    standing = [row[0] for row in evidence if row[8] is None]
+                    cited = tuple(sorted(rng.sample(standing, min(len(standing), citing)))) \
+                        if standing and citing else ()
+                    events.append((kind, None, None, None, current, to_status, note, None, cited))
+                    current = to_status
+                elif kind == "evidence_added":
+                    _, number, summary, has_url, stance, days_before = action
+                    self.evidence_id += 1
+                    # Something that has happened, since the forecast was made.
+                    observed_on = max(made_on, local_day(at) - dt.timedelta(days=days_before))
+                    row = [self.evidence_id, forecast_id, summary,
+                           f"https://news.example.org/{forecast_id}/{self.evidence_id}" if has_url else None,
+                           observed_on.isoformat(), stance, when, actor, None, None, None]
+                    evidence.append(row)
+                    planned[number] = row
+                    events.append((kind, None, None, None, None, None, None, self.evidence_id, ()))
+                elif kind == "evidence_retracted":
+                    _, number, reason = action
+                    row = planned[number]
+                    row[8:11] = when, actor, reason
+                    events.append((kind, None, None, None, None, None, reason, row[0], ()))
+                elif kind == "deleted":
+                    events.append((kind, None, None, None, None, None, action[1], None, ()))
+                    deleted_at = when
+                elif current in FINAL:
+                    continue  # review and snooze refuse a settled forecast; none is planned, but a tie could
+                elif kind == "reviewed":
+                    after = local_day(at) + dt.timedelta(days=review_every)
+                    events.append((kind, "next_review_on", encode_day(next_review_on), encode_day(after),
+                                   None, None, None, None, ()))
+                    next_review_on = after
+                elif kind == "snoozed":
+                    _, days, note = action
+                    # `snooze` takes today or later, and a date that differs from the one set.
+                    later = max(next_review_on, local_day(at)) + dt.timedelta(days=days)
+                    events.append((kind, "next_review_on", encode_day(next_review_on), encode_day(later),
+                                   None, None, note, None, ()))
+                    next_review_on = later
+            if not events:
+                continue
+            self.change_id += 1
+            out["changes"].append((self.change_id, actor, when, command, None, None))
+            for kind, name, old, new, from_status, to_status, note, evidence_id, cited in events:
+                self.event_id += 1
+                version += 1
+                events_out.append((self.event_id, forecast_id, self.change_id, version, version - 1 or None, when,
+                                   actor, kind, name, old, new, from_status, to_status, note, evidence_id))
+                citations_out += [(self.event_id, cited_id) for cited_id in cited]
+            updated_at = when
         out["forecasts"].append((forecast_id, key, claim, criteria, source_id, made_on.isoformat(),
-                                 resolve_by.isoformat() if resolve_by else None, probability, status, review_every,
-                                 next_review_on.isoformat(), stamp(created_at), stamp(updated_at), len(events) + 1,
-                                 stamp(deleted_at) if deleted_at else None, search_text(claim, criteria, key)))
-        out["forecast_tags"] += [(forecast_id, tag) for tag in tags]
-        out["evidence"] += evidence_rows
+                                 resolve_by.isoformat() if resolve_by else None, state["probability"], current,
+                                 review_every, next_review_on.isoformat(), stamp(created_at), updated_at, version,
+                                 deleted_at, search_text(claim, criteria, key)))
+        out["forecast_tags"] += [(forecast_id, tag) for tag in state["tags"]]
+        out["evidence"] += evidence
 
 
 COLUMNS = {
@@ -310,8 +405,9 @@ COLUMNS = {
     "forecast_tags": "forecast_id, tag",
     "evidence": "id, forecast_id, summary, url, observed_on, stance, added_at, added_by, retracted_at, "
                 "retracted_by, retraction_reason",
-    "events": "id, forecast_id, version, at, actor, kind, field, old_value, new_value, from_status, to_status, "
-              "note, evidence_id",
+    "changes": "id, actor, at, command, note, undoes",
+    "events": "id, forecast_id, change_id, version, previous_version, at, actor, kind, field, old_value, new_value, "
+              "from_status, to_status, note, evidence_id",
     "event_citations": "event_id, evidence_id",
 }
 
@@ -352,7 +448,7 @@ def generate(path: Path, size: int, *, seed: int = 8, tracker: list[str] | None 
         out = {table: [] for table in COLUMNS}
         for forecast_id in range(first, min(first + CHUNK, size + 1)):
             ledger.forecast(forecast_id, out)
-        for table in ("forecasts", "forecast_tags", "evidence", "events", "event_citations"):
+        for table in ("forecasts", "forecast_tags", "evidence", "changes", "events", "event_citations"):
             insert(conn, table, out[table])
         say(f"  {min(first + CHUNK - 1, size):>9,} forecasts  ({time.perf_counter() - began:.0f} s)")
     conn.execute("COMMIT")
@@ -379,7 +475,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--size", type=int, default=100_000, help="forecasts to generate")
-    parser.add_argument("--seed", type=int, default=8, help="random seed (the same seed gives the same ledger)")
+    parser.add_argument("--seed", type=int, default=8,
+                        help="random seed (the same seed, day and time zone give the same ledger)")
     args = parser.parse_args()
     generate(args.path, args.size, seed=args.seed)
 

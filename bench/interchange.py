@@ -6,7 +6,8 @@
 Steps, each `tracker` step in its own process so its peak memory (max RSS) is its own:
 
 1. write a JSONL file of N full-fidelity forecasts, as `tracker export --format jsonl` writes them
-   (each with two tags, a source, and a `created` event; one in ten also resolved);
+   (each with two tags, a source, and a `created` event; one in ten also resolved; each event
+   with its change);
 2. baseline: a plain `sqlite3` `executemany` of the same forecast rows into an empty ledger;
 3. `tracker import` of the file into another empty ledger;
 4. the share of the import spent checking each record against the fold of its events;
@@ -37,8 +38,8 @@ def timestamp(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
-def change(change_id: int, at: dt.datetime, command: str) -> dict:
-    return {"id": change_id, "actor": "bench", "at": timestamp(at), "command": command, "note": None, "undoes": None}
+def change(number: int, at: dt.datetime, command: str) -> dict:
+    return {"id": number, "actor": "bench", "at": timestamp(at), "command": command, "note": None, "undoes": None}
 
 
 def generate(path: Path, size: int) -> list[tuple]:
@@ -47,7 +48,7 @@ def generate(path: Path, size: int) -> list[tuple]:
     sources = [{"title": f"Outlet {n} weekly", "author": f"Author {n}", "outlet": None, "url": None,
                 "published_on": None, "notes": None} for n in range(50)]
     base = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
-    rows = []
+    rows, changes = [], 0
     with open(path, "w", encoding="utf-8") as out:
         for n in range(1, size + 1):
             made_on = dt.date(2025, 1, 1) + dt.timedelta(days=n % 300)
@@ -60,21 +61,24 @@ def generate(path: Path, size: int) -> list[tuple]:
                       "made_on": made_on.isoformat(), "resolve_by": (made_on + dt.timedelta(days=365)).isoformat(),
                       "probability": probability, "status": "open", "tags": tags, "review_every": 30,
                       "next_review_on": (made_on + dt.timedelta(days=30)).isoformat()}
-            events = [{"id": 2 * n - 1, "forecast_id": n, "version": 1, "change": 2 * n - 1, "at": timestamp(created),
+            # Each event is what one command did, so each has a change of its own (`add`, then `update`).
+            changes += 1
+            events = [{"id": 2 * n - 1, "forecast_id": n, "version": 1, "change": changes, "at": timestamp(created),
                        "actor": "bench", "kind": "created", "new": dict(sorted(values.items()))}]
-            changes = [change(2 * n - 1, created, "add")]
+            made = [change(changes, created, "add")]
             updated = created
             if status != "open":
                 updated = created + dt.timedelta(days=1)
-                events.append({"id": 2 * n, "forecast_id": n, "version": 2, "change": 2 * n, "at": timestamp(updated),
+                changes += 1
+                events.append({"id": 2 * n, "forecast_id": n, "version": 2, "change": changes, "at": timestamp(updated),
                                "actor": "bench", "kind": "status_changed", "from": "open", "to": status,
                                "evidence_ids": [], "note": "settled"})
-                changes.append(change(2 * n, updated, "update"))
+                made.append(change(changes, updated, "update"))
             record = {"id": n, **{k: values[k] for k in ("key", "claim", "criteria")},
                       "source": sources[n % 50], **{k: values[k] for k in ("made_on", "resolve_by", "probability")},
                       "status": status, "tags": tags, "review_every": 30, "next_review_on": values["next_review_on"],
                       "created_at": timestamp(created), "updated_at": timestamp(updated), "version": len(events),
-                      "deleted_at": None, "evidence": [], "events": events, "changes": changes}
+                      "deleted_at": None, "evidence": [], "events": events, "changes": made}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             rows.append((n, values["key"], values["claim"], values["criteria"], n % 50 + 1, values["made_on"],
                          values["resolve_by"], probability, status, 30, values["next_review_on"],

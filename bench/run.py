@@ -140,7 +140,11 @@ def large_ledger(folder: Path, size: int) -> Path:
         building = path.with_suffix(".building")
         for leftover in folder.glob(building.name + "*"):
             leftover.unlink()
-        generate.generate(building, size, tracker=tracker_command(), say=lambda line: print(line, flush=True))
+        # In a process of its own: a child's peak memory counts what its parent held when it
+        # was started, so a ledger built here would inflate every measurement of this run.
+        done = subprocess.run([PYTHON, str(HERE / "generate.py"), str(building), "--size", str(size)])
+        if done.returncode != 0:
+            sys.exit(f"generating {building.name} failed ({done.returncode})")
         building.rename(path)
     return path
 
