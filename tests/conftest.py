@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 
 from tracker.cli.main import cli
 
-TABLES = ("sources", "forecasts", "forecast_tags", "evidence", "events", "event_citations", "alembic_version")
+TABLES = ("sources", "forecasts", "forecast_tags", "evidence", "changes", "events", "event_citations",
+          "alembic_version")
 PG_URL = os.environ.get("TRACKER_TEST_PG_URL")
 PG_SKIP = "PostgreSQL tests need TRACKER_TEST_PG_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _numbers = itertools.count()

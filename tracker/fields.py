@@ -6,5 +6,5 @@ Kept apart from the models so the CLI can offer them as choices without loading 
 
 STANCES = ("supports", "contradicts", "context")
 SORT_FIELDS = ("id", "key", "status", "made_on", "resolve_by", "next_review_on",
-               "probability", "created_at", "updated_at")
-GROUPINGS = ("source", "author", "tag")
+               "probability", "aggregate", "created_at", "updated_at")
+GROUPINGS = ("source", "author", "tag", "forecaster")

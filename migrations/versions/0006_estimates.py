@@ -20,7 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('forecasts', sa.Column('options', sa.JSON(), nullable=True))
+    op.add_column('forecasts', sa.Column('options', sa.Text(), nullable=True))
     op.add_column('forecasts', sa.Column('outcome', sa.String(length=200), nullable=True))
     op.add_column('forecasts', sa.Column('aggregate', sa.Float(), nullable=True))
     op.create_index(op.f('ix_forecasts_aggregate'), 'forecasts', ['aggregate'], unique=False)

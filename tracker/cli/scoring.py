@@ -9,7 +9,7 @@ from tracker.fields import GROUPINGS
 
 
 @click.command()
-@click.option("--by", type=click.Choice(GROUPINGS), help="One scorecard per source, author or tag.")
+@click.option("--by", type=click.Choice(GROUPINGS), help="One scorecard per source, author, tag, or forecaster (their own estimates).")
 @click.option("--since", type=DATE, help="Only forecasts resolved on or after this date.")
 @click.option("--until", type=DATE, help="Only forecasts resolved on or before this date.")
 @click.option("--time-weighted", is_flag=True,

@@ -31,6 +31,8 @@ def record_estimate(session: Session, ref: str, actor: str, value: float | dict[
     if statuses.is_final(forecast.status):
         raise Conflict(f"forecast {forecast.id} is {forecast.status}: estimates are made before a forecast "
                        "is settled. Reopen it with `tracker update --status` to estimate again.")
+    if forecast.options is None and isinstance(value, dict):
+        raise InvalidInput(f"forecast {forecast.id} is a yes/no forecast: give one probability, not OPTION=PROB.")
     try:
         value = estimate_value(value, forecast.options)
     except TimelineError as exc:

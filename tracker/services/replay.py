@@ -228,14 +228,14 @@ def start(record: dict[str, Any], event, *, strict: bool) -> ForecastState:
             record[name] = OPTIONAL_CREATED[name]
         elif strict:
             raise TimelineError(None, f"new.{name}", "is missing from the created event.")
-    if record.get("options") is not None and record["probability"] is not None:
+    if record.get("options") is not None and record.get("probability") is not None:
         raise TimelineError(None, "new.probability", "a multiple-choice forecast has no single probability.")
     record.update(created_at=event.at, updated_at=event.at, version=event.version, deleted_at=None,
                   outcome=None, aggregate=None)
     state = ForecastState(record, {}, [event], [ReviewPeriod(None, record["status"])],
-                          [(made_at(record["made_on"], event.at), record["probability"])])
+                          [(made_at(record["made_on"], event.at), record.get("probability"))])
     if record["status"] in FINAL:
-        state.resolution = Resolution(record["status"], record["probability"], event.at, tuple(state.probabilities))
+        _resolve(state, event.at)
     return state
 
 
@@ -257,7 +257,7 @@ def _set_status(state: ForecastState, status: str, at: dt.datetime) -> None:
 
 def _resolve(state: ForecastState, at: dt.datetime) -> None:
     record = state.record
-    state.resolution = Resolution(record["status"], record["probability"], at, tuple(state.probabilities),
+    state.resolution = Resolution(record["status"], record.get("probability"), at, tuple(state.probabilities),
                                   record.get("outcome"))
 
 
@@ -318,6 +318,8 @@ def restore(item: dict[str, Any]) -> None:
 def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -> None:
     """Apply one event on top of `state`, or raise TimelineError if it does not fit there."""
     record, kind, at = state.record, event.kind, event.at
+    if record.get("deleted_at") is not None and not (kind == "undone" and event.field in ("deleted", "created")):
+        raise TimelineError(None, "kind", f"a {kind} event on a deleted forecast; only undoing the deletion may follow.")
     if kind == "edited":
         name = event.field
         if name not in EDITABLE:
@@ -346,6 +348,9 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
     elif kind == "evidence_retracted":
         retract(_evidence_item(state, event.evidence_id, standing=True), event)
     elif kind in SCHEDULE_KINDS:
+        if record["status"] in FINAL:
+            raise TimelineError(None, "kind", f"a {kind} event on a settled forecast; settled forecasts are not reviewed.")
+        _check_old(state, "next_review_on", _value(event, "old"))
         record["next_review_on"] = field_value("next_review_on", _value(event, "new"))
         if kind == "reviewed":
             state.periods.append(ReviewPeriod(at, record["status"]))
@@ -376,6 +381,7 @@ def apply_undo(state: ForecastState, event) -> None:
     elif taken_back == "created":
         record["deleted_at"] = at
     elif taken_back in SCHEDULE_KINDS:
+        _check_old(state, "next_review_on", _value(event, "old"))
         record["next_review_on"] = field_value("next_review_on", _value(event, "new"))
         if taken_back == "reviewed" and len(state.periods) > 1:
             ended = state.periods.pop()

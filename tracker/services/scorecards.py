@@ -59,6 +59,13 @@ def score_ledger(session: Session, request: ScoreRequest) -> dict[str, Any] | li
         raise InvalidInput(f"cannot score by {request.by!r}; use one of {', '.join(GROUPINGS)}.")
     if request.since and request.until and request.since > request.until:
         raise InvalidInput(f"--since {request.since} is after --until {request.until}; nothing can be in between.")
+    if request.by == "forecaster":
+        from tracker.services.forecaster_scores import forecaster_scorecards
+
+        if request.since or request.until or request.time_weighted:
+            raise InvalidInput("--by forecaster scores every resolved forecast, time-averaged already; "
+                               "leave out --since, --until and --time-weighted.")
+        return forecaster_scorecards(session)
     if request.by is None and not (request.details or request.time_weighted or request.since or request.until):
         return counted_scorecard(session)
     times = request.details or request.time_weighted or request.since is not None or request.until is not None

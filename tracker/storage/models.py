@@ -1,6 +1,8 @@
 """The ledger's tables, as SQLAlchemy typed ORM classes."""
 
 import datetime as dt
+import json
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -11,7 +13,6 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    JSON,
     MetaData,
     String,
     Text,
@@ -88,6 +89,20 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.timezone.utc)
 
 
+class JSONText(TypeDecorator[Any]):
+    """A JSON value kept as text, the same on both backends and through the bulk import (whose
+    rows pass through this type's own conversion)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else json.loads(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -133,7 +148,7 @@ class Forecast(Base):
     # deferred, as only the database reads it.
     search_text: Mapped[str] = mapped_column(Text, deferred=True)
     # Multiple choice: the options' names in order, and the one it resolved to.
-    options: Mapped[list[str] | None] = mapped_column(JSON)
+    options: Mapped[list[str] | None] = mapped_column(JSONText)
     outcome: Mapped[str | None] = mapped_column(String(OPTION_LENGTH))
     # The median of the forecasters' latest estimates (binary forecasts), kept for sorting.
     aggregate: Mapped[float | None] = mapped_column(Float, index=True)

@@ -1,0 +1,258 @@
+"""Forecasting together: each person's estimates, multiple-choice questions, the team's aggregate,
+and every forecaster scored, checked against independent computations (scikit-learn, pandas)."""
+
+import datetime as dt
+import json
+import math
+import statistics
+
+import pandas as pd
+import pytest
+from sklearn.metrics import brier_score_loss
+
+from clock import clock  # noqa: F401  (fixture)
+from conftest import dump, ok, run, run_json
+from interchange_helpers import ledgers  # noqa: F401  (fixture)
+from test_bad_input import FAILURE, USAGE, assert_clean_failure
+
+
+def test_anyone_estimates_and_show_lists_each_forecaster_and_the_team(seeded):
+    ok("--as", "ana", "forecast", "1", "40%", "--note", "the hotline is back")
+    ok("--as", "ana", "forecast", "1", "0.6")
+    evidence = ok("evidence", "add", "1", "Military line used twice").stdout.strip()
+    ok("--as", "bo", "forecast", "1", "3:1", "--evidence", evidence)
+    shown = run_json("show", "1")
+    assert shown["probability"] is None  # the source's own chance stays what it stated
+    assert [(e["actor"], e["probability"]) for e in shown["estimates"]] == [("ana", 0.4), ("ana", 0.6), ("bo", 0.75)]
+    assert [(f["actor"], f["first"], f["probability"], f["count"]) for f in shown["forecasters"]] == [
+        ("ana", 0.4, 0.6, 2), ("bo", 0.75, 0.75, 1)]
+    team = shown["aggregates"]
+    assert team["forecasters"] == 2 and team["median"] == pytest.approx(0.675) and team["mean"] == pytest.approx(0.675)
+    odds = math.exp((math.log(0.6 / 0.4) + math.log(0.75 / 0.25)) / 2)
+    assert team["geometric_mean_of_odds"] == pytest.approx(odds / (1 + odds))
+    assert shown["aggregate"] == pytest.approx(0.675)
+    [cited] = [e for e in shown["events"] if e["kind"] == "estimate" and e["actor"] == "bo"]
+    assert cited["evidence_ids"] == [int(evidence)] and cited["new"] == 0.75
+    table = ok("show", "1").stdout
+    assert "ana: 40% → 60%  (2 estimates" in table and "team: median 67.5%" in table
+    assert [f["id"] for f in run_json("list", "--sort", "-aggregate")][0] == 1
+    ok("doctor")
+
+
+def test_a_multiple_choice_forecast_takes_estimates_per_option_and_resolves_to_one(ledger):
+    ok("add", "Who leads Russia at the end of 2027?", "--option", "Putin", "--option", "Medvedev",
+       "--option", "Neither")
+    ok("--as", "ana", "forecast", "1", "Putin=70%", "Medvedev=20%", "Neither=10%")
+    ok("--as", "bo", "forecast", "1", "Putin=0.5", "Medvedev=0.25", "Neither=0.25")
+    shown = run_json("show", "1")
+    assert shown["options"] == ["Putin", "Medvedev", "Neither"] and shown["aggregate"] is None
+    assert shown["aggregates"]["mean"] == pytest.approx({"Putin": 0.6, "Medvedev": 0.225, "Neither": 0.175})
+    pooled = shown["aggregates"]["geometric_mean_of_odds"]
+    assert sum(pooled.values()) == pytest.approx(1)
+    assert_clean_failure(run("update", "1", "--status", "confirmed"), FAILURE, "say which option happened")
+    assert_clean_failure(run("update", "1", "--status", "refuted"), FAILURE, "or void; not refuted")
+    assert_clean_failure(run("update", "1", "--status", "confirmed", "--outcome", "Navalny"), FAILURE,
+                         "'Navalny' is not an option")
+    ok("update", "1", "--status", "confirmed", "--outcome", "Putin")
+    assert run_json("show", "1")["outcome"] == "Putin"
+    assert "status open → confirmed (Putin)" in ok("history", "1").stdout
+    ok("undo")
+    assert (run_json("show", "1")["status"], run_json("show", "1")["outcome"]) == ("open", None)
+    ok("doctor")
+
+
+@pytest.mark.parametrize("args,message", [
+    (("1", "Putin=70%", "Medvedev=20%"), "does not give a probability for each option"),
+    (("1", "Putin=70%", "Medvedev=20%", "Neither=20%"), "sum to 1.1, not 1"),
+    (("1", "70%"), "does not give a probability for each option"),
+    (("2", "Yes=70%", "No=30%"), "a yes/no forecast: give one probability"),
+    (("2", "170%"), "outside 0..1"),
+    (("2", "fifty"), "is not a probability"),
+    (("9", "50%"), "no forecast with id or key '9'"),
+    (("1", "Putin=70%", "Putin=30%"), "given twice"),
+])
+def test_an_estimate_that_does_not_fit_is_refused_and_changes_nothing(ledger, args, message):
+    ok("add", "Who leads?", "--option", "Putin", "--option", "Medvedev", "--option", "Neither")
+    ok("add", "A yes/no forecast")
+    before = dump(ledger)
+    assert_clean_failure(run("forecast", *args), FAILURE, message)
+    assert dump(ledger) == before
+
+
+def test_options_that_do_not_make_a_question_are_refused(ledger):
+    assert_clean_failure(run("add", "One option", "--option", "Only"), FAILURE, "two or more --option")
+    assert_clean_failure(run("add", "Twice", "--option", "A", "--option", "A"), FAILURE, "given twice")
+    assert_clean_failure(run("add", "With odds", "--option", "A", "--option", "B", "--probability", "0.5"),
+                         FAILURE, "no single probability")
+    assert_clean_failure(run("forecast", "1"), USAGE, "Missing argument")
+
+
+def test_estimates_stop_at_the_resolution_and_resume_when_it_is_undone(seeded):
+    ok("forecast", "1", "55%")
+    ok("update", "1", "--status", "refuted")
+    before = dump(seeded)
+    assert_clean_failure(run("forecast", "1", "10%"), FAILURE, "forecast 1 is refuted: estimates are made before")
+    assert dump(seeded) == before
+    ok("undo")
+    ok("forecast", "1", "10%")
+    assert run_json("show", "1")["forecasters"][0]["probability"] == 0.1
+
+
+def test_an_estimate_is_undone_like_any_change(seeded):
+    ok("forecast", "1", "30%")
+    ok("forecast", "1", "70%")
+    assert "estimate 70%" in ok("undo").stderr
+    shown = run_json("show", "1")
+    assert [e["probability"] for e in shown["estimates"]] == [0.3] and shown["aggregate"] == 0.3
+    assert "estimate 70% withdrawn" in ok("history", "1").stdout
+    ok("doctor")
+
+
+def test_show_as_of_gives_the_estimates_as_they_stood(ledger, clock):
+    ok("seed")
+    ok("--as", "ana", "forecast", "1", "20%")
+    clock.go(3)
+    ok("--as", "ana", "forecast", "1", "80%")
+    ok("--as", "bo", "forecast", "1", "50%")
+    past = run_json("show", "1", "--as-of", clock.date(1))
+    assert [(f["actor"], f["probability"]) for f in past["forecasters"]] == [("ana", 0.2)]
+    assert past["aggregates"]["median"] == 0.2
+
+
+def test_estimates_and_options_round_trip_byte_identically(ledger, ledgers, tmp_path):
+    ok("seed")
+    ok("add", "Who leads?", "--option", "Putin", "--option", "Medvedev", "--option", "Neither")
+    ok("--as", "ana", "forecast", "4", "Putin=0.6", "Medvedev=0.3", "Neither=0.1", "--note", "why")
+    ok("--as", "bo", "forecast", "1", "0.35")
+    ok("update", "4", "--status", "confirmed", "--outcome", "Medvedev")
+    exported = ok("export", "--format", "json").stdout
+    path = tmp_path / "ledger.json"
+    path.write_text(exported, encoding="utf-8")
+    other = ledgers.new()
+    ok("--db", other, "import", path)
+    assert ok("--db", other, "export", "--format", "json").stdout == exported
+    ok("--db", other, "doctor")
+
+
+def test_an_import_whose_aggregate_or_outcome_is_not_its_fold_is_refused(seeded, tmp_path):
+    ok("--as", "ana", "forecast", "1", "0.35")
+    record = json.loads(ok("export", "--format", "jsonl").stdout.splitlines()[0])
+    fresh = run_json("show", "1")["id"]
+    for field, value, message in (("aggregate", 0.9, "field 'aggregate': is 0.9 but its events make it 0.35"),
+                                  ("outcome", "Yes", "field 'outcome': is \"Yes\" but its events make it null")):
+        changed = {**record, "key": "other", field: value}
+        changed["events"][0]["new"]["key"] = "other"
+        path = tmp_path / f"{field}.jsonl"
+        path.write_text(json.dumps(changed) + "\n", encoding="utf-8")
+        assert_clean_failure(run("import", path), FAILURE, message)
+    assert fresh == 1
+
+
+# Scores per forecaster, against computations that share nothing with tracker's.
+
+def build_team_ledger(clock):
+    """Three forecasters on four questions over some weeks: binary and multiple choice."""
+    ok("add", "Binary A", "--key", "a")
+    ok("add", "Binary B", "--key", "b")
+    ok("add", "Three ways", "--key", "c", "--option", "X", "--option", "Y", "--option", "Z")
+    ok("add", "Left void", "--key", "d")
+    ok("--as", "ana", "forecast", "a", "0.7")
+    ok("--as", "bo", "forecast", "a", "0.4")
+    ok("--as", "ana", "forecast", "c", "X=0.5", "Y=0.3", "Z=0.2")
+    ok("--as", "cy", "forecast", "d", "0.5")
+    clock.go(3)
+    ok("--as", "cy", "forecast", "a", "0.9")
+    ok("--as", "bo", "forecast", "b", "0.2")
+    ok("--as", "bo", "forecast", "c", "X=0.2", "Y=0.6", "Z=0.2")
+    clock.go(7)
+    ok("--as", "ana", "forecast", "a", "0.95")
+    ok("--as", "ana", "forecast", "b", "0.1")
+    ok("--as", "cy", "forecast", "c", "X=0.1", "Y=0.1", "Z=0.8")
+    clock.go(12)
+    ok("update", "a", "--status", "confirmed")
+    ok("update", "b", "--status", "refuted")
+    ok("update", "c", "--status", "confirmed", "--outcome", "Y")
+    ok("update", "d", "--status", "void")
+    clock.go(13)
+    assert_clean_failure(run("--as", "bo", "forecast", "a", "0.1"), FAILURE, "estimates are made before")
+
+
+def independent_scores(exported: dict) -> dict:
+    """Every forecaster's scores from the exported events, by a plain pandas computation."""
+    rows = []
+    for forecast in exported["forecasts"]:
+        if forecast["status"] not in ("confirmed", "refuted"):
+            continue
+        resolved = next(pd.Timestamp(e["at"]) for e in reversed(forecast["events"]) if e["kind"] == "status_changed")
+        options = forecast["options"]
+        outcome = ({o: int(o == forecast["outcome"]) for o in options} if options
+                   else {"yes": int(forecast["status"] == "confirmed")})
+        for e in forecast["events"]:
+            if e["kind"] == "estimate" and pd.Timestamp(e["at"]) < resolved:
+                value = e["new"] if options else {"yes": e["new"]}
+                rows.append({"q": forecast["id"], "who": e["actor"], "at": pd.Timestamp(e["at"]), "resolved": resolved,
+                             "brier": sum((value[o] - hit) ** 2 for o, hit in outcome.items()),
+                             "p_outcome": value[next(o for o, hit in outcome.items() if hit)] if options else
+                             (value["yes"] if outcome["yes"] else 1 - value["yes"])})
+    frame = pd.DataFrame(rows).sort_values("at")
+    final = frame.groupby(["who", "q"]).last()
+    scores = {who: {"brier": group["brier"].mean(), "log_score": group["p_outcome"].map(math.log).mean()}
+              for who, group in final.groupby(level="who")}
+    daily = []
+    for (q, who), group in frame.groupby(["q", "who"]):
+        end = group["resolved"].iloc[0].tz_convert("UTC").normalize()
+        days = pd.date_range(group["at"].min().tz_convert("UTC").normalize(), end, freq="D")
+        by_day = group.assign(day=group["at"].dt.tz_convert("UTC").dt.normalize()).groupby("day")["brier"].last()
+        series = by_day.reindex(days).ffill()
+        daily += [{"q": q, "who": who, "day": day, "brier": b} for day, b in series.items()]
+    daily = pd.DataFrame(daily)
+    for who, group in daily.groupby("who"):
+        scores[who]["brier_time_averaged"] = group.groupby("q")["brier"].mean().mean()
+        relative = []
+        for _, row in group.iterrows():
+            others = daily[(daily.q == row.q) & (daily.day == row.day) & (daily.who != who)]["brier"]
+            if len(others):
+                relative.append(row.brier - statistics.median(others))
+        scores[who]["relative_brier"] = sum(relative) / len(relative) if relative else None
+    return scores
+
+
+def test_scores_per_forecaster_match_an_independent_computation(ledger, clock):
+    build_team_ledger(clock)
+    cards = {card["group"]: card for card in run_json("score", "--by", "forecaster")}
+    expected = independent_scores(json.loads(ok("export", "--format", "json").stdout))
+    assert set(expected) == {"ana", "bo", "cy"}
+    for who, numbers in expected.items():
+        for name, value in numbers.items():
+            assert cards[who][name] == pytest.approx(value, abs=1e-12), (who, name)
+    assert cards["ana"]["scored"] == 3 and cards["cy"]["scored"] == 2  # void and unestimated questions left out
+    assert {name for name in cards if cards[name]["aggregate"]} == {"(median)", "(mean)", "(geometric mean of odds)"}
+    table = ok("score", "--by", "forecaster").stdout
+    assert table.splitlines()[0].split() == ["FORECASTER", "SCORED", "BRIER", "LOG", "TIME-AVG", "BRIER", "RELATIVE"]
+
+
+def test_binary_brier_at_resolution_is_scikit_learns(ledger, clock):
+    build_team_ledger(clock)
+    exported = json.loads(ok("export", "--format", "json").stdout)
+    cards = {card["group"]: card for card in run_json("score", "--by", "forecaster")}
+    bo_outcomes, bo_probabilities = [], []
+    for forecast in exported["forecasts"]:
+        mine = [e["new"] for e in forecast["events"] if e["kind"] == "estimate" and e["actor"] == "bo"]
+        if mine and forecast["options"] is None and forecast["status"] in ("confirmed", "refuted"):
+            bo_outcomes.append(int(forecast["status"] == "confirmed"))
+            bo_probabilities.append(mine[-1])
+    # bo's multiple-choice question counts too: add its summed Brier (0 to 2) to the binary ones.
+    binary = brier_score_loss(bo_outcomes, bo_probabilities) * len(bo_outcomes)
+    multiple = (0.2 - 0) ** 2 + (0.6 - 1) ** 2 + (0.2 - 0) ** 2
+    assert cards["bo"]["brier"] == pytest.approx((binary + multiple) / (len(bo_outcomes) + 1))
+
+
+def test_a_team_view_that_beats_its_members_shows_it(ledger, clock):
+    ok("add", "Q", "--key", "q")
+    ok("--as", "ana", "forecast", "q", "0.9")
+    ok("--as", "bo", "forecast", "q", "0.3")
+    ok("update", "q", "--status", "confirmed")
+    cards = {card["group"]: card for card in run_json("score", "--by", "forecaster")}
+    assert cards["(mean)"]["brier"] == pytest.approx(0.16)
+    assert cards["ana"]["relative_brier"] == pytest.approx(0.01 - 0.49)
+    assert_clean_failure(run("score", "--by", "forecaster", "--since", "2020-01-01"), FAILURE, "leave out --since")

@@ -1,0 +1,228 @@
+"""Scores per forecaster: how each person's estimates did, and the team's aggregates beside them.
+
+For every resolved, undeleted forecast with estimates, its events are folded (services/replay.py)
+and each forecaster's standing estimates made before the resolution are scored against what
+happened: a binary forecast confirmed (1) or refuted (0), a multiple-choice one confirmed with
+its outcome option. Partial and void forecasts are not scored.
+
+- At resolution: each forecaster's latest estimate before the resolution, by Brier score
+  ((p − o)², and for multiple choice the sum over options of (pᵢ − oᵢ)², 0 to 2, as the Good
+  Judgment Project scored) and log score (the natural log of the probability given to what
+  happened, clipped as `score` clips).
+- Time-averaged: the mean of the daily Brier score over the UTC days from the forecaster's first
+  estimate to the day of the resolution, each day scored on the latest estimate made by its end
+  (or by the resolution, on its day).
+- Relative: on each such day, the forecaster's Brier score minus the median of the other
+  forecasters' that day (those with an estimate standing), averaged over the days that had
+  others; negative is better than the crowd.
+
+The aggregates (median, mean and geometric mean of odds of the forecasters' latest estimates)
+are scored the same way, each day from the estimates standing that day, as forecasters named
+`(median)`, `(mean)` and `(geometric mean of odds)`.
+"""
+
+import datetime as dt
+import math
+import statistics
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.services.estimates import pooled_odds, pooled_options
+from tracker.services.replay import Estimate, Step, decode, fold
+from tracker.services.scoring import Calibration, ExactSum, clip
+from tracker.storage.models import Event, Forecast, scored
+
+AGGREGATES = ("(median)", "(mean)", "(geometric mean of odds)")
+DAY = dt.timedelta(days=1)
+BATCH = 2000
+
+
+@dataclass
+class Question:
+    """A resolved forecast as the forecaster scores see it."""
+
+    id: int
+    options: list[str] | None
+    outcome: dict[str, int] | int
+    resolved_at: dt.datetime
+    estimates: list[Estimate]
+
+
+def brier(value: float | dict[str, float], outcome: dict[str, int] | int) -> float:
+    if isinstance(outcome, dict):
+        return sum((value[option] - hit) ** 2 for option, hit in outcome.items())
+    return (value - outcome) ** 2
+
+
+def log_score(value: float | dict[str, float], outcome: dict[str, int] | int) -> float:
+    if isinstance(outcome, dict):
+        happened = next(option for option, hit in outcome.items() if hit)
+        return math.log(clip(value[happened]))
+    return math.log(clip(value) if outcome else 1 - clip(value))
+
+
+# The events that decide what a forecaster is scored on: estimates and their undoing, status
+# changes and outcomes (and their undoing), and the creation, which names the options.
+SCORED_EVENTS = or_(Event.kind.in_(("estimate", "status_changed", "created")),
+                    and_(Event.kind == "undone", Event.field.in_(("estimate", "status", "outcome"))))
+
+
+def questions(session: Session) -> Iterator[Question]:
+    """Every resolved, undeleted forecast with estimates, scored or not yet, in id order."""
+    with_estimates = select(Event.forecast_id).where(Event.kind == "estimate")
+    query = (select(Forecast.id, Forecast.made_on, Forecast.options, Event.kind, Event.at, Event.actor,
+                    Event.field, Event.from_status, Event.to_status, Event.old_value, Event.new_value, Event.note)
+             .join(Event, and_(Event.forecast_id == Forecast.id, SCORED_EVENTS))
+             .where(scored(), Forecast.id.in_(with_estimates)).order_by(Forecast.id, Event.id))
+    rows = session.connection().execution_options(yield_per=BATCH).execute(query)
+    for forecast_id, group in groupby(rows, key=itemgetter(0)):
+        group = list(group)
+        made_on, options = group[0][1], group[0][2]
+        steps = [step(row[3:]) for row in group]
+        state = fold({"made_on": made_on}, steps, {})
+        if state is None or state.resolution is None:
+            continue
+        resolution = state.resolution
+        if options:
+            if resolution.status != "confirmed" or resolution.outcome_option is None:
+                continue
+            outcome: dict[str, int] | int = {o: int(o == resolution.outcome_option) for o in options}
+        elif resolution.status in ("confirmed", "refuted"):
+            outcome = int(resolution.status == "confirmed")
+        else:
+            continue
+        yield Question(forecast_id, options, outcome, resolution.resolved_at, state.estimates)
+
+
+def step(row: tuple) -> Step:
+    kind, at, actor, name, from_status, to_status, old, new, note = row
+    if kind == "created":
+        # Only what this fold needs of the created event: the options and the first status.
+        initial = decode(new)
+        new = {key: initial.get(key) for key in ("options", "status")}
+        return Step(kind, at, actor, 0, new={k: v for k, v in new.items() if v is not None})
+    return Step(kind, at, actor, 0, name, decode(old), decode(new), from_status, to_status, None, note)
+
+
+@dataclass
+class Card:
+    """One forecaster's scores in the making."""
+
+    questions: int = 0
+    brier: ExactSum = field(default_factory=ExactSum)
+    log: ExactSum = field(default_factory=ExactSum)
+    daily_brier: ExactSum = field(default_factory=ExactSum)
+    days: int = 0
+    relative: ExactSum = field(default_factory=ExactSum)
+    relative_days: int = 0
+    time_averaged: ExactSum = field(default_factory=ExactSum)
+    calibration: Calibration = field(default_factory=Calibration)
+
+    def finish(self, name: str) -> dict[str, Any]:
+        n = self.questions
+        return {
+            "group": name,
+            "aggregate": name in AGGREGATES,
+            "scored": n,
+            "brier": self.brier.total() / n if n else None,
+            "log_score": self.log.total() / n if n else None,
+            "brier_time_averaged": self.time_averaged.total() / n if n else None,
+            "relative_brier": self.relative.total() / self.relative_days if self.relative_days else None,
+            "relative_days": self.relative_days,
+            "calibration": self.calibration.table(),
+        }
+
+
+def forecaster_scorecards(session: Session) -> list[dict[str, Any]]:
+    """One scorecard per forecaster, then one per aggregate, each with its `group` name."""
+    cards: dict[str, Card] = {}
+    for question in questions(session):
+        score_question(question, cards)
+    people = sorted((name for name in cards if name not in AGGREGATES), key=lambda name: (name.casefold(), name))
+    return [cards[name].finish(name) for name in people + [name for name in AGGREGATES if name in cards]]
+
+
+def timelines(question: Question) -> dict[str, list[tuple[dt.date, float | dict[str, float]]]]:
+    """Each forecaster's estimates made before the resolution, as (UTC day, value) in order."""
+    made: dict[str, list[tuple[dt.date, Any]]] = {}
+    for estimate in question.estimates:
+        if estimate.at < question.resolved_at:
+            made.setdefault(estimate.actor, []).append((estimate.at.astimezone(dt.timezone.utc).date(), estimate.value))
+    return made
+
+
+def daily_values(made: list[tuple[dt.date, Any]], days: list[dt.date]) -> list[Any]:
+    """The value standing at the end of each day (None before the first), for days in order."""
+    values, n, current = [], 0, None
+    for day in days:
+        while n < len(made) and made[n][0] <= day:
+            current = made[n][1]
+            n += 1
+        values.append(current)
+    return values
+
+
+def score_question(question: Question, cards: dict[str, Card]) -> None:
+    made = timelines(question)
+    if not made:
+        return
+    last_day = question.resolved_at.astimezone(dt.timezone.utc).date()
+    # The days on which any standing estimate changes, and the day of the resolution; between
+    # two of them every forecaster's standing estimate is the same, so each stretch is scored once.
+    starts = sorted({day for estimates in made.values() for day, _ in estimates} | {last_day})
+    lengths = [((starts[n + 1] - day).days if n + 1 < len(starts) else 1) for n, day in enumerate(starts)]
+    standing = {name: daily_values(estimates, starts) for name, estimates in made.items()}
+    aggregate_values = aggregate_series(question, standing, len(starts))
+    series = {**standing, **aggregate_values}
+    daily = {name: [None if v is None else brier(v, question.outcome) for v in values]
+             for name, values in series.items()}
+    for name, values in series.items():
+        card = cards.setdefault(name, Card())
+        final = values[-1]
+        card.questions += 1
+        card.brier.add(brier(final, question.outcome))
+        card.log.add(log_score(final, question.outcome))
+        if question.options is None:
+            card.calibration.add(final, question.outcome)
+        total, days = ExactSum(), 0
+        for score, length in zip(daily[name], lengths):
+            if score is not None:
+                total.add(score, length)
+                days += length
+        card.time_averaged.add(total.total() / days)
+        for n, (score, length) in enumerate(zip(daily[name], lengths)):
+            others = [daily[other][n] for other in standing if other != name and daily[other][n] is not None]
+            if score is not None and others:
+                card.relative.add(score - statistics.median(others), length)
+                card.relative_days += length
+
+
+def aggregate_series(question: Question, standing: dict[str, list[Any]], count: int) -> dict[str, list[Any]]:
+    """Each aggregate's value on each stretch, from the estimates standing then."""
+    series: dict[str, list[Any]] = {name: [] for name in AGGREGATES}
+    for n in range(count):
+        values = [values[n] for values in standing.values() if values[n] is not None]
+        for name in AGGREGATES:
+            series[name].append(aggregate(name, values, question.options) if values else None)
+    return series
+
+
+def aggregate(name: str, values: list[Any], options: list[str] | None) -> Any:
+    if options is None:
+        if name == "(median)":
+            return statistics.median(values)
+        if name == "(mean)":
+            return statistics.fmean(values)
+        return pooled_odds(values)
+    if name == "(geometric mean of odds)":
+        return pooled_options(values, options)
+    pick = statistics.median if name == "(median)" else statistics.fmean
+    combined = {o: pick(v[o] for v in values) for o in options}
+    total = sum(combined.values())
+    return {o: p / total for o, p in combined.items()}
