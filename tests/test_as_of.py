@@ -1,5 +1,6 @@
 """`--as-of DATE`: the ledger as it stood at the end of a day, rebuilt from the timeline."""
 
+import datetime as dt
 import itertools
 
 from hypothesis import HealthCheck, given, settings
@@ -150,3 +151,12 @@ def test_list_by_actor_as_of_counts_only_changes_made_by_then(seeded):
     ok("--as", "zoe", "update", "2", "--status", "developing")
     assert [f["id"] for f in run_json("list", "--by-actor", "zoe", "--as-of", "today")] == [2]
     assert run_json("list", "--by-actor", "nobody", "--as-of", "today") == []
+
+
+def test_a_page_of_the_past_is_the_first_matches_in_id_order(ledger):
+    for n in range(7):
+        ok("add", f"Forecast {n}", "--tag", "odd" if n % 2 else "even")
+    today = dt.date.today().isoformat()
+    assert [f["id"] for f in run_json("list", "--as-of", today, "--tag", "odd", "--limit", "2")] == [2, 4]
+    assert [f["id"] for f in run_json("list", "--as-of", today, "--sort", "-id", "--limit", "2")] == [7, 6]
+    assert [f["id"] for f in run_json("list", "--as-of", today, "--limit", "0")] == []

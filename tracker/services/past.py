@@ -6,6 +6,7 @@ status and retraction is the one in force at the end of that day, local time.
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from tracker.services.replay import ForecastState, end_of_day, load_states
 from tracker.storage import folding
 from tracker.storage.models import Forecast
 
+BATCH = 500
 # The filters `list --as-of` applies to the past state; any other filter is refused with it.
 PAST_FILTERS = ("statuses", "tags", "source", "search", "final", "deleted", "actor", "due", "overdue", "sort",
                 "limit")
@@ -59,11 +61,32 @@ def list_as_of(session: Session, filters: ForecastFilter, day: dt.date) -> list[
     for name in (f.name for f in dataclasses.fields(ForecastFilter)):
         if name not in PAST_FILTERS and getattr(filters, name) != getattr(defaults, name):
             raise InvalidInput(f"--{name.replace('_', '-')} cannot be combined with --as-of.")
-    forecasts = list(session.scalars(select(Forecast).order_by(Forecast.id)))
-    records = [state.record for state in load_states(session, forecasts, until=end_of_day(day))
-               if not filters.actor or any(event.actor == filters.actor for event in state.events)]
-    records = sort([r for r in records if matches(r, filters, day)], filters.sort)
+    records: list[dict[str, Any]] = []
+    by_id = filters.sort.lstrip("-") == "id"
+    for batch in forecasts_in_batches(session, descending=filters.sort.startswith("-") and by_id):
+        records += [state.record for state in load_states(session, batch, until=end_of_day(day))
+                    if (not filters.actor or any(event.actor == filters.actor for event in state.events))
+                    and matches(state.record, filters, day)]
+        # In id order the page is complete once it is full: the rest of the ledger is not read.
+        if by_id and filters.limit is not None and len(records) >= filters.limit:
+            break
+    records = sort(records, filters.sort)
     return records if filters.limit is None else records[:filters.limit]
+
+
+def forecasts_in_batches(session: Session, *, descending: bool) -> Iterator[list[Forecast]]:
+    """Every forecast in id order, a batch at a time, so that memory holds one batch."""
+    last = None
+    while True:
+        query = select(Forecast).order_by(Forecast.id.desc() if descending else Forecast.id).limit(BATCH)
+        if last is not None:
+            query = query.where(Forecast.id < last if descending else Forecast.id > last)
+        batch = list(session.scalars(query))
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].id
+        session.expunge_all()
 
 
 def contains(values: list[str | None], text: str) -> bool:
