@@ -256,3 +256,12 @@ def test_a_team_view_that_beats_its_members_shows_it(ledger, clock):
     assert cards["(mean)"]["brier"] == pytest.approx(0.16)
     assert cards["ana"]["relative_brier"] == pytest.approx(0.01 - 0.49)
     assert_clean_failure(run("score", "--by", "forecaster", "--since", "2020-01-01"), FAILURE, "leave out --since")
+
+
+def test_the_report_scores_every_forecaster(ledger, clock, tmp_path):
+    build_team_ledger(clock)
+    markdown = ok("export", "--format", "markdown").stdout
+    assert "### By forecaster (their own estimates)" in markdown
+    assert any(line.startswith("| ana | 3 |") for line in markdown.splitlines())
+    ok("report", "-o", tmp_path / "report.html")
+    assert "By forecaster (their own estimates)" in (tmp_path / "report.html").read_text(encoding="utf-8")

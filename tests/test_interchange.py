@@ -5,6 +5,8 @@ import datetime as dt
 import io
 import json
 
+import pytest
+
 from conftest import dump, ok, run, run_json
 from interchange_helpers import ledgers  # noqa: F401  (a fixture)
 
@@ -332,3 +334,19 @@ def test_every_o_option_writes_through_a_symbolic_link(seeded, tmp_path):
         link.symlink_to(target)
         ok(*args, "-o", link)
         assert link.is_symlink() and target.read_text() != "old"
+
+
+@pytest.mark.parametrize("deleted", [False, True], ids=["standing", "deleted"])
+def test_importing_its_own_export_with_two_alike_pieces_of_evidence_changes_nothing(tmp_path, deleted):
+    """Each piece of evidence is matched once, so an export imported into its own ledger changes nothing."""
+    ok("add", "Talks resume by June", "--key", "talks")
+    ok("evidence", "add", "talks", "Talks resumed")
+    ok("evidence", "add", "talks", "Talks resumed")
+    ok("evidence", "retract", "2", "--reason", "misreported")
+    if deleted:
+        ok("delete", "talks", "--reason", "entered twice")
+    before = run_json("show", "talks")
+    ok("export", "-o", tmp_path / "ledger.json")
+    imported = run("import", tmp_path / "ledger.json")
+    assert imported.exit_code == 0 and "0 added, 0 updated, 1 unchanged" in imported.stderr
+    assert run_json("show", "talks") == before

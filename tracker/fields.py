@@ -7,4 +7,6 @@ Kept apart from the models so the CLI can offer them as choices without loading 
 STANCES = ("supports", "contradicts", "context")
 SORT_FIELDS = ("id", "key", "status", "made_on", "resolve_by", "next_review_on",
                "probability", "aggregate", "created_at", "updated_at")
-GROUPINGS = ("source", "author", "tag", "forecaster")
+# What the scorecards of resolved forecasts group by; `forecaster` scores people's estimates instead.
+FORECAST_GROUPINGS = ("source", "author", "tag")
+GROUPINGS = (*FORECAST_GROUPINGS, "forecaster")

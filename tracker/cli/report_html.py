@@ -8,7 +8,7 @@ import html
 from typing import Any
 
 from tracker.cli import report_text as words
-from tracker.cli.score_tables import calibration_cells, group_cells
+from tracker.cli.score_tables import calibration_cells, forecaster_cells, group_cells
 from tracker.statuses import STATUSES
 
 STATUS_COLOURS = {
@@ -114,7 +114,7 @@ def report_html(content: dict[str, Any]) -> str:
         "</header>",
         overview_section(stats),
         calibration_section(card),
-        scorecards_section(content["scorecards"]),
+        scorecards_section(content["scorecards"], content.get("forecasters") or []),
         forecasts_section(content["forecasts"]),
     ]
     return "\n".join([
@@ -253,8 +253,14 @@ def calibration_chart(bins: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def scorecards_section(groupings: dict[str, list[dict[str, Any]]]) -> str:
+def scorecards_section(groupings: dict[str, list[dict[str, Any]]], forecasters: list[dict[str, Any]]) -> str:
     parts = ['<section id="scorecards">', "<h2>Scorecards</h2>"]
+    if forecasters:
+        rows = "".join(table_row(forecaster_cells(card), wrap_name=True) for card in forecasters)
+        parts.append("<h3>By forecaster (their own estimates)</h3>")
+        parts.append('<div class="scroll"><table><thead><tr><th>forecaster</th><th class="num">scored</th>'
+                     '<th class="num">Brier</th><th class="num">log</th><th class="num">time-averaged Brier</th>'
+                     f'<th class="num">relative Brier</th></tr></thead><tbody>{rows}</tbody></table></div>')
     if not any(groupings.values()):
         parts.append('<p class="muted">No resolved forecasts yet.</p>')
     for by, cards in groupings.items():

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from tracker.cli import report_text as words
-from tracker.cli.score_tables import calibration_cells, group_cells
+from tracker.cli.score_tables import calibration_cells, forecaster_cells, group_cells
 from tracker.statuses import FINAL, STATUSES
 
 # The characters that can start Markdown or HTML markup inside a line (text never starts a
@@ -101,6 +101,10 @@ def summary_markdown(content: dict[str, Any]) -> str:
     parts += [groups_markdown(by, cards) for by, cards in groupings.items() if cards]
     if not any(groupings.values()):
         parts += ["No resolved forecasts yet.", ""]
+    if content.get("forecasters"):
+        rows = [[md(cell) for cell in forecaster_cells(card)] for card in content["forecasters"]]
+        parts += ["### By forecaster (their own estimates)", "",
+                  table(["forecaster", "scored", "Brier", "log", "time-averaged Brier", "relative Brier"], rows), ""]
     parts += ["## Forecasts", ""]
     return "\n".join(parts)
 

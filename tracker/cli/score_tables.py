@@ -79,12 +79,16 @@ def score_text(data: dict[str, Any] | list[dict[str, Any]]) -> str:
     return scorecards_text(data) if isinstance(data, list) else scorecard_text(data)
 
 
+def forecaster_cells(card: dict[str, Any]) -> tuple:
+    """One forecaster's (or aggregate's) scores on one line."""
+    return (card["group"], card["scored"], number(card["brier"], 4), number(card["log_score"], 4),
+            number(card["brier_time_averaged"], 4), number(card["relative_brier"], 4))
+
+
 def forecasters_text(cards: list[dict[str, Any]]) -> str:
     """`tracker score --by forecaster`: one line per person, then the team's aggregates."""
     headers = ("FORECASTER", "SCORED", "BRIER", "LOG", "TIME-AVG BRIER", "RELATIVE")
-    rows = [(c["group"], c["scored"], number(c["brier"], 4), number(c["log_score"], 4),
-             number(c["brier_time_averaged"], 4), number(c["relative_brier"], 4)) for c in cards]
-    return (render_table(headers, rows) + "\n\nBrier at resolution (multiple choice: summed over options, 0 to 2); "
+    return (render_table(headers, [forecaster_cells(card) for card in cards]) + "\n\nBrier at resolution (multiple choice: summed over options, 0 to 2); "
             "time-averaged over the days from the first estimate; relative: minus the median of the others "
             "each day, below 0 beats the crowd.")
 

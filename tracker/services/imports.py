@@ -215,26 +215,40 @@ def update_from_object(session: Session, actor: str, forecast: Forecast, item: F
 
 
 def _evidence_changes(session: Session, forecast: Forecast, item: ForecastObject):
-    """The object's evidence the forecast lacks, and the retractions it has that the forecast lacks."""
+    """The object's evidence the forecast lacks, and the retractions it has that the forecast lacks.
+
+    Each piece of the object is matched to one piece of the forecast's, never two to the same:
+    by id when it carries the forecast's own, else by what it says (an unknown observed date
+    matches any), preferring a piece retracted or standing as it is.
+    """
     if not item.evidence:
         return [], []
-    held = session.scalars(select(Evidence).where(Evidence.forecast_id == forecast.id).order_by(Evidence.id)).all()
-    by_identity = {}
-    for row in held:
-        by_identity.setdefault((row.summary, row.url, row.observed_on, row.stance), row)
+    held = {row.id: row for row in
+            session.scalars(select(Evidence).where(Evidence.forecast_id == forecast.id).order_by(Evidence.id))}
     new, retractions = [], []
     for evidence in item.evidence:
-        identity = evidence.identity()
-        if evidence.observed_on is None:
-            match = next((row for key, row in by_identity.items()
-                          if (key[0], key[1], key[3]) == (identity[0], identity[1], identity[3])), None)
-        else:
-            match = by_identity.get(identity)
+        match = _matching_evidence(held, evidence)
         if match is None:
             new.append(evidence)
-        elif evidence.retracted and match.retracted_at is None:
+            continue
+        del held[match.id]
+        if evidence.retracted and match.retracted_at is None:
             retractions.append((match.id, evidence.retraction_reason))
     return new, retractions
+
+
+def _matching_evidence(held: dict[int, Evidence], evidence) -> Evidence | None:
+    summary, url, observed_on, stance = evidence.identity()
+
+    def alike(row: Evidence) -> bool:
+        return (row.summary, row.url, row.stance) == (summary, url, stance) and \
+            (observed_on is None or row.observed_on == observed_on)
+
+    if evidence.id in held and alike(held[evidence.id]):
+        return held[evidence.id]
+    candidates = [row for row in held.values() if alike(row)]
+    same_state = [row for row in candidates if (row.retracted_at is not None) == evidence.retracted]
+    return (same_state or candidates or [None])[0]
 
 
 def _json_text(value: Any) -> str:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from tracker import dates
 from tracker.services.records import event_record, evidence_record, forecast_record
 from tracker.services.scorecards import ScoreRequest, Scorecards, resolved_forecasts, scored_forecast
-from tracker.fields import GROUPINGS
+from tracker.fields import FORECAST_GROUPINGS
+from tracker.services.forecaster_scores import forecaster_scorecards
 from tracker.services.stats import LIVE, ledger_stats
 from tracker.storage.models import Event, Evidence, Forecast
 
@@ -22,7 +23,7 @@ def report_summary(session: Session) -> dict[str, Any]:
     each, have no calibration table, so thousands of sources or authors cost little.
     """
     overall = Scorecards(ScoreRequest(details=False))
-    groups = {by: Scorecards(ScoreRequest(by=by, details=False, calibration=False)) for by in GROUPINGS}
+    groups = {by: Scorecards(ScoreRequest(by=by, details=False, calibration=False)) for by in FORECAST_GROUPINGS}
     for item in resolved_forecasts(session):
         for cards in (overall, *groups.values()):
             cards.add(item)
@@ -31,6 +32,7 @@ def report_summary(session: Session) -> dict[str, Any]:
         "stats": ledger_stats(session),
         "scorecard": overall.finish(),
         "scorecards": {by: cards.finish() for by, cards in groups.items()},
+        "forecasters": [{k: v for k, v in card.items() if k != "calibration"} for card in forecaster_scorecards(session)],
     }
 
 
