@@ -152,42 +152,48 @@ def is_stdout(path: Path | str | None) -> bool:
 
 
 @contextmanager
-def output_stream(path: Path | str | None) -> Iterator[TextIO]:
+def output_stream(path: Path | str | None, *, ledger: Path | None) -> Iterator[TextIO]:
     """Where `-o` sends a command's output: standard output for none or `-`; otherwise the file,
-    written whole or not at all (a half-written file never replaces a good one).
+    written whole or not at all, and never one of the files of `ledger` (the SQLite file the
+    command reads, None for a server): that is refused before anything is written.
 
-    A regular file is replaced at once by a complete copy; anything else that exists there (a
-    symbolic link, a device such as /dev/stdout, a pipe) is written through, not replaced.
+    The output fills a temporary file beside the file and is renamed into place once complete,
+    so a failure leaves the old file as it was. Through a symbolic link the file it points to
+    is replaced and the link stays; a new file is readable by its owner only. A device or a
+    pipe (/dev/stdout, a named pipe) is written through.
     """
     if is_stdout(path):
         yield sys.stdout
         return
-    import tempfile
+    import stat
+
+    from tracker.storage.files import refuse_ledger_file, written_whole
 
     path = Path(path)
+    if ledger is not None:
+        refuse_ledger_file(path, ledger)
     try:
-        if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise InvalidInput(cannot_write(path, exc)) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InvalidInput(f"cannot write {path}: it is a folder; choose another -o path.")
+    folder = Path(os.path.realpath(path)).parent
+    if mode is None and not folder.is_dir():
+        raise InvalidInput(f"cannot write {path}: {folder} is not an existing folder; choose another -o path.")
+    try:
+        if mode is not None and not stat.S_ISREG(mode):
             with open(path, "w", encoding="utf-8", newline="") as stream:
                 yield stream
             return
-        folder = path.parent
-        if not folder.is_dir():
-            raise InvalidInput(f"cannot write {path}: {folder} is not an existing folder; choose another -o path.")
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; choose another -o path.") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        with written_whole(path, replace=True) as temporary, \
+                open(temporary, "w", encoding="utf-8", newline="") as stream:
             yield stream
-        os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, path)
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; choose another -o path.") from None
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+        raise InvalidInput(cannot_write(path, exc)) from None
 
 
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def cannot_write(path: Path, exc: OSError) -> str:
+    return f"cannot write {path}: {exc.strerror or exc}; choose another -o path."
