@@ -52,18 +52,24 @@ def same_file(first: Path, second: Path) -> bool:
     return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)
 
 
-def refuse_ledger_file(destination: Path, ledger: Path, *, backups: bool = True) -> None:
-    """Raise InvalidInput, touching nothing, if writing `destination` would write a file of the
-    ledger at `ledger` (with `backups`, the copies kept beside it count too)."""
+def ledger_part(name: Path, ledger: Path, *, backups: bool = True) -> str | None:
+    """What of the ledger at `ledger` the file `name` reaches, in words; None if nothing."""
     for part in ledger_files(ledger, backups=backups):
-        if same_file(destination, part):
+        if same_file(name, part):
             if part.name.endswith(".bak"):
-                what = f"a backup of the ledger ({part})"
-            elif part.name.endswith(COMPANION_SUFFIXES):
-                what = f"part of the ledger ({part})"
-            else:
-                what = f"the ledger {part}"
-            raise InvalidInput(f"{destination} is {what}; writing there would destroy it. Choose another file.")
+                return f"a backup of the ledger ({part})"
+            if part.name.endswith(COMPANION_SUFFIXES):
+                return f"part of the ledger ({part})"
+            return f"the ledger {part}"
+    return None
+
+
+def refuse_ledger_file(destination: Path, ledger: Path) -> None:
+    """Raise InvalidInput, touching nothing, if writing `destination` would write a file of the
+    ledger at `ledger` or one of the backups kept beside it."""
+    what = ledger_part(destination, ledger)
+    if what is not None:
+        raise InvalidInput(f"{destination} is {what}; writing there would destroy it. Choose another file.")
 
 
 def cannot_write(path: Path) -> bool:
@@ -120,6 +126,18 @@ def written_whole(path: Path, *, replace: bool) -> Iterator[Path]:
         sync_folder(target.parent)
     finally:
         for leftover in [temporary, *companions(temporary)]:
+            leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def scratch_file(folder: Path) -> Iterator[Path]:
+    """A private temporary file in `folder`, removed afterwards with whatever SQLite kept beside it."""
+    handle, name = tempfile.mkstemp(dir=folder, prefix=".tracker-", suffix=".tmp")
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        for leftover in [Path(name), *companions(Path(name))]:
             leftover.unlink(missing_ok=True)
 
 
