@@ -7,6 +7,7 @@ too, so what only rendering needs (json, csv, shutil) is imported when rendering
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,25 @@ from tracker.errors import InvalidInput
 from tracker.formulas import neutralise
 
 FORMATS = ("table", "json", "jsonl", "csv")
+
+# What a terminal acts on instead of showing: the C0 controls but the line break (ESC starts the
+# sequences that move the cursor or retitle the window, CR returns over what was written), DEL,
+# the C1 controls, and the bidirectional overrides and isolates that reorder the text after them.
+_UNSHOWABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\t": "\\t", "\r": "\\r"}
+
+
+def visible(text: str) -> str:
+    """Text that is safe to print on a terminal: each control character but the line break is
+    shown as an escape, `\\r`, `\\t`, `\\x1b`, `\\u202e`, so that nothing held in the ledger can
+    move the cursor, restyle or retitle the terminal, overwrite a line or reorder it."""
+    return _UNSHOWABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def format_option(command=None, *, extra: tuple[str, ...] = ()):
@@ -107,7 +127,7 @@ def emit(data: dict[str, Any] | list[dict[str, Any]], fmt: str, table: Callable[
     else:
         text = table(data)
         if text:
-            click.echo(text)
+            click.echo(visible(text))
 
 
 def local_time(value: dt.datetime | None) -> str:
@@ -130,7 +150,8 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Aligned columns; on a terminal the last column is cut to fit its width."""
     import shutil
 
-    cells = [[plain(value).replace("\n", " ") for value in row] for row in rows]
+    # Escaped before measuring, so that the columns line up with what is shown.
+    cells = [[visible(plain(value).replace("\n", " ")) for value in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
     limit = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     lines = []
@@ -144,7 +165,7 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def message(text: str) -> None:
     """Tell the user what happened, on stderr, so that stdout stays data."""
-    click.echo(text, err=True)
+    click.echo(visible(text), err=True)
 
 
 def is_stdout(path: Path | str | None) -> bool:
