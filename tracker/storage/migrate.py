@@ -92,8 +92,9 @@ def upgrade_keeping_a_copy(engine: Engine) -> Path | None:
         revision = MigrationContext.configure(config.attributes["connection"]).get_current_revision()
         if revision == schema.HEAD:
             return
-        kept.append(backup_path(path, revision or ""))
-        backup_sqlite(path, kept[0])
+        copy = backup_path(path, revision or "")
+        backup_sqlite(path, copy)
+        kept.append(copy)  # only once it is ours: a name someone else took is never removed
         command.upgrade(config, "head")
 
     try:
