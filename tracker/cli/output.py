@@ -104,10 +104,23 @@ def write_csv_rows(columns: Sequence[str], rows: Iterable[dict[str, Any]], strea
     """The one CSV writer: a header, then one line a row, written as the rows come."""
     import csv
 
-    writer = csv.writer(stream, lineterminator="\n")
+    # The csv module quotes a cell holding any character of the line terminator, and no other
+    # line break: with "\n" alone, a lone "\r" in a cell would go unquoted and split the row for
+    # every reader. So rows are made with "\r\n" and written with "\n".
+    writer = csv.writer(_EndingInNewline(stream), lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([csv_cell(row.get(name)) for name in columns])
+
+
+class _EndingInNewline:
+    """A stream that writes each row the csv module hands it with "\n" in place of its "\r\n"."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.write_to = stream.write
+
+    def write(self, row: str) -> int:
+        return self.write_to(row[:-2] + "\n")
 
 
 def is_nested(value: Any) -> bool:
