@@ -44,6 +44,15 @@ class Ledger:
     def database(self) -> str:
         return self.target or default_database()
 
+    def sqlite_file(self) -> Path | None:
+        """The ledger's SQLite file, whose files no output may overwrite; None for a server."""
+        from tracker.storage.database import database_url
+
+        url = database_url(self.database())
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
     @contextmanager
     def session(self, *, write: bool) -> Iterator["Session"]:
         """The command's single transaction; it commits only if the block succeeds."""

@@ -6,14 +6,22 @@ Written with the standard library; the tests read it back with a full iCalendar 
 import datetime as dt
 from typing import Any
 
+from tracker.cli.output import visible
+
 PRODUCT = "-//tracker//forecast reviews//EN"
 MAX_OCTETS = 75  # a content line longer than this is folded (RFC 5545 section 3.1)
 
 
 def escape(text: str) -> str:
-    """A TEXT value: backslash, semicolon, comma and newline escaped (RFC 5545 section 3.3.11)."""
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    """A TEXT value (RFC 5545 section 3.3.11): backslash, semicolon, comma and line breaks escaped.
+
+    TEXT may hold no control character but the tab (written as a space): a lone carriage
+    return is a line break like any other (left raw it would end the content line, and what
+    follows could pose as a property of its own), and the rest are shown as escapes, as on
+    the terminal.
+    """
+    text = visible(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def fold(line: str) -> list[str]:

@@ -15,7 +15,7 @@ import click
 
 from tracker.cli import tables
 from tracker.cli.context import Ledger
-from tracker.cli.output import message
+from tracker.cli.output import message, visible
 from tracker.cli.params import DATE
 from tracker.errors import TrackerError
 from tracker.fields import STANCES
@@ -72,7 +72,7 @@ def describe(entry: dict[str, Any], left: int) -> str:
     deadline = tables.plain(entry["resolve_by"]) + (" (passed)" if entry["deadline_passed"] else "")
     lines = [
         "",
-        click.style(f"Forecast {entry['id']}  {entry['key']}", bold=True) + f"   ({left} due)",
+        click.style(visible(f"Forecast {entry['id']}  {entry['key']}"), bold=True) + f"   ({left} due)",
         tables.field_line("Claim", entry["claim"]),
         tables.field_line("Criteria", entry["criteria"] or "-"),
         tables.field_line("Status", f"{entry['status']}    Probability: {as_percent(entry['probability'])}"

@@ -40,7 +40,7 @@ def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
     # Markdown is for reading, like the report it reproduces: deleted forecasts stay out.
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, since=since,
                              deleted=False if fmt == "markdown" else None)
-    with ledger.session(write=False) as session, output_stream(output) as stream:
+    with ledger.session(write=False) as session, output_stream(output, ledger=ledger.sqlite_file()) as stream:
         start_snapshot(session)
         write = WRITERS.get(fmt) or markdown_writer(session)
         total = count_exported(session, filters) if sys.stderr.isatty() else 0

@@ -8,6 +8,7 @@ import click
 from tracker import __version__
 from tracker.actors import clean_actor
 from tracker.cli.context import Ledger, login_name
+from tracker.cli.output import visible
 from tracker.errors import TrackerError
 from tracker.limits import ACTOR_LENGTH
 
@@ -48,13 +49,27 @@ class TrackerGroup(click.Group):
         module_name, attribute = SUBCOMMANDS[name].split(":")
         return getattr(importlib.import_module(module_name), attribute)
 
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            raise shown_safely(exc)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
             if ctx.params.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(visible(str(exc))) from exc
+        except click.ClickException as exc:
+            raise shown_safely(exc)
+
+
+def shown_safely(exc: click.ClickException) -> click.ClickException:
+    """The error with the user's text in it (a value, an option, a name) safe for a terminal."""
+    exc.message = visible(exc.message)
+    return exc
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,6 +7,7 @@ too, so what only rendering needs (json, csv, shutil) is imported when rendering
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,25 @@ from tracker.errors import InvalidInput
 from tracker.formulas import neutralise
 
 FORMATS = ("table", "json", "jsonl", "csv")
+
+# What a terminal acts on instead of showing: the C0 controls but the line break (ESC starts the
+# sequences that move the cursor or retitle the window, CR returns over what was written), DEL,
+# the C1 controls, and the bidirectional overrides and isolates that reorder the text after them.
+_UNSHOWABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\t": "\\t", "\r": "\\r"}
+
+
+def visible(text: str) -> str:
+    """Text that is safe to print on a terminal: each control character but the line break is
+    shown as an escape, `\\r`, `\\t`, `\\x1b`, `\\u202e`, so that nothing held in the ledger can
+    move the cursor, restyle or retitle the terminal, overwrite a line or reorder it."""
+    return _UNSHOWABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def format_option(command=None, *, extra: tuple[str, ...] = ()):
@@ -84,10 +104,23 @@ def write_csv_rows(columns: Sequence[str], rows: Iterable[dict[str, Any]], strea
     """The one CSV writer: a header, then one line a row, written as the rows come."""
     import csv
 
-    writer = csv.writer(stream, lineterminator="\n")
+    # The csv module quotes a cell holding any character of the line terminator, and no other
+    # line break: with "\n" alone, a lone "\r" in a cell would go unquoted and split the row for
+    # every reader. So rows are made with "\r\n" and written with "\n".
+    writer = csv.writer(_EndingInNewline(stream), lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([csv_cell(row.get(name)) for name in columns])
+
+
+class _EndingInNewline:
+    """A stream that writes each row the csv module hands it with "\n" in place of its "\r\n"."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.write_to = stream.write
+
+    def write(self, row: str) -> int:
+        return self.write_to(row[:-2] + "\n")
 
 
 def is_nested(value: Any) -> bool:
@@ -107,7 +140,7 @@ def emit(data: dict[str, Any] | list[dict[str, Any]], fmt: str, table: Callable[
     else:
         text = table(data)
         if text:
-            click.echo(text)
+            click.echo(visible(text))
 
 
 def local_time(value: dt.datetime | None) -> str:
@@ -130,7 +163,8 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Aligned columns; on a terminal the last column is cut to fit its width."""
     import shutil
 
-    cells = [[plain(value).replace("\n", " ") for value in row] for row in rows]
+    # Escaped before measuring, so that the columns line up with what is shown.
+    cells = [[visible(plain(value).replace("\n", " ")) for value in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
     limit = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     lines = []
@@ -144,7 +178,7 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def message(text: str) -> None:
     """Tell the user what happened, on stderr, so that stdout stays data."""
-    click.echo(text, err=True)
+    click.echo(visible(text), err=True)
 
 
 def is_stdout(path: Path | str | None) -> bool:
@@ -152,42 +186,48 @@ def is_stdout(path: Path | str | None) -> bool:
 
 
 @contextmanager
-def output_stream(path: Path | str | None) -> Iterator[TextIO]:
+def output_stream(path: Path | str | None, *, ledger: Path | None) -> Iterator[TextIO]:
     """Where `-o` sends a command's output: standard output for none or `-`; otherwise the file,
-    written whole or not at all (a half-written file never replaces a good one).
+    written whole or not at all, and never one of the files of `ledger` (the SQLite file the
+    command reads, None for a server): that is refused before anything is written.
 
-    A regular file is replaced at once by a complete copy; anything else that exists there (a
-    symbolic link, a device such as /dev/stdout, a pipe) is written through, not replaced.
+    The output fills a temporary file beside the file and is renamed into place once complete,
+    so a failure leaves the old file as it was. Through a symbolic link the file it points to
+    is replaced and the link stays; a new file is readable by its owner only. A device or a
+    pipe (/dev/stdout, a named pipe) is written through.
     """
     if is_stdout(path):
         yield sys.stdout
         return
-    import tempfile
+    import stat
+
+    from tracker.storage.files import refuse_ledger_file, written_whole
 
     path = Path(path)
+    if ledger is not None:
+        refuse_ledger_file(path, ledger)
     try:
-        if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise InvalidInput(cannot_write(path, exc)) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InvalidInput(f"cannot write {path}: it is a folder; choose another -o path.")
+    folder = Path(os.path.realpath(path)).parent
+    if mode is None and not folder.is_dir():
+        raise InvalidInput(f"cannot write {path}: {folder} is not an existing folder; choose another -o path.")
+    try:
+        if mode is not None and not stat.S_ISREG(mode):
             with open(path, "w", encoding="utf-8", newline="") as stream:
                 yield stream
             return
-        folder = path.parent
-        if not folder.is_dir():
-            raise InvalidInput(f"cannot write {path}: {folder} is not an existing folder; choose another -o path.")
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; choose another -o path.") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        with written_whole(path, replace=True) as temporary, \
+                open(temporary, "w", encoding="utf-8", newline="") as stream:
             yield stream
-        os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, path)
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; choose another -o path.") from None
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+        raise InvalidInput(cannot_write(path, exc)) from None
 
 
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def cannot_write(path: Path, exc: OSError) -> str:
+    return f"cannot write {path}: {exc.strerror or exc}; choose another -o path."

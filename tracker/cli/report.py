@@ -40,7 +40,7 @@ def report(ledger: Ledger, output, fmt):
         from tracker.cli.report_html import report_html as render
     else:
         from tracker.cli.report_markdown import report_markdown as render
-    with output_stream(output) as stream:
+    with output_stream(output, ledger=ledger.sqlite_file()) as stream:
         stream.write(render(content))
     if is_stdout(output):
         return

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from tracker.cli import report_text as words
+from tracker.cli.output import visible
 from tracker.cli.score_tables import calibration_cells, forecaster_cells, group_cells
 from tracker.statuses import FINAL, STATUSES
 
@@ -23,9 +24,21 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
 URL_SAFE = ":/?#@!$&'*+,;=%~.-_"
 
 
+# GitHub turns bare addresses into links: after `scheme:` followed by `//`, after `www.`, and
+# around an `@` (e-mail addresses, and @mentions). An escaped `:` or `.` shows as itself but
+# ends the match; an `@` can only be kept apart from what follows by an invisible joiner.
+_BARE_LINKS = re.compile(r"(:)(?=//)|(?i:(?<=www)(\.))|(@)")
+
+
+def _unlinked(match: re.Match) -> str:
+    return "@\u200d" if match.group(3) else "\\" + match.group()
+
+
 def md(value: Any) -> str:
-    """User text as one line of Markdown that shows exactly that text."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    """User text as one line of Markdown that shows that text (line breaks and tabs as spaces,
+    other control characters as on the terminal) and never becomes markup, HTML or a link."""
+    text = _SPECIAL.sub(r"\\\1", visible(" ".join(str(value).split())))
+    return _BARE_LINKS.sub(_unlinked, text)
 
 
 def md_link(text: str, url: str | None) -> str:

@@ -78,7 +78,7 @@ def write_calendar(ledger: Ledger, output: Path | None) -> None:
     with ledger.session(write=False) as session:
         forecasts = calendar_entries(session)
     text = calendar(forecasts, today=dates.today(), now=dates.utc_now())
-    with output_stream(output) as stream:
+    with output_stream(output, ledger=ledger.sqlite_file()) as stream:
         stream.write(text)
     if is_stdout(output):
         return

@@ -5,7 +5,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.output import local_time, plain, render_table
+from tracker.cli.output import local_time, plain, render_table, visible
 from tracker.probability import as_percent
 from tracker.statuses import is_final
 
@@ -192,7 +192,7 @@ def describe_source(source: dict[str, Any]) -> str:
 
 def field_line(label: str, value: str) -> str:
     prefix = f"{label + ':':<10} "
-    return click.wrap_text(value, width=88, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+    return click.wrap_text(visible(value), width=88, initial_indent=prefix, subsequent_indent=" " * len(prefix))
 
 
 def indent(text: str) -> str:

@@ -1,16 +1,27 @@
-"""Backups and restores of SQLite ledgers, through SQLite's online backup API."""
+"""Backups and restores of SQLite ledgers, through SQLite's online backup API.
+
+A backup is one self-contained file (rollback journal mode, so nothing of it lives in a -wal
+beside it), readable by its owner only, and appears under its name only once complete and
+checked: a full disk or a failure leaves nothing behind.
+"""
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from tracker.errors import Conflict, InvalidInput, NotFound, SchemaError, StorageError
 from tracker.storage import schema
-from tracker.storage.database import create_private_file, display_url
+from tracker.storage.database import busy_timeout_seconds, create_private_file, display_url
+from tracker.storage import files
+from tracker.storage.files import ledger_part, refuse_ledger_file, scratch_file, written_whole
+
+Checked = TypeVar("Checked")
 
 
 def backup_path(path: Path, label: str) -> Path:
@@ -23,14 +34,37 @@ def backup_path(path: Path, label: str) -> Path:
     return candidate
 
 
-def backup_sqlite(source: Path, destination: Path) -> None:
-    """Copy a SQLite ledger with the online backup API: consistent even while others write."""
+def backup_sqlite(source: Path, destination: Path,
+                  check: Callable[[Path], Checked] | None = None) -> Checked | None:
+    """Copy the SQLite ledger at `source` to the new file `destination` with the online backup
+    API, consistent even while others write; `check`, if given, inspects the copy before it takes
+    its name, and what it returns is returned. Nothing is left at `destination` on failure."""
     try:
-        create_private_file(destination)
-        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(destination)) as dst:
-            src.backup(dst)
+        with written_whole(destination, replace=False) as temporary:
+            with closing(connect_to_read(source)) as src, closing(sqlite3.connect(temporary)) as dst:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            return check(temporary) if check else None
     except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+            raise StorageError(f"the disk holding {destination} is full; nothing was written there. "
+                               "Free some space and try again.") from exc
         raise StorageError(f"could not copy {source} to {destination}: {exc}") from exc
+    except OSError as exc:
+        raise write_failed(destination, exc) from exc
+
+
+def connect_to_read(path: Path) -> sqlite3.Connection:
+    """A connection to read the database at `path` that leaves nothing beside it that could stop
+    a later writer (see `read_only_uri`)."""
+    if files.cannot_write(path):
+        return sqlite3.connect(files.read_only_uri(path), uri=True)
+    return sqlite3.connect(path, timeout=busy_timeout_seconds())
+
+
+def write_failed(path: Path, exc: OSError) -> StorageError:
+    return StorageError(f"cannot write {path}: {exc.strerror or exc}; nothing was written. "
+                        "Choose another file or folder.")
 
 
 def pg_dump_command(url: URL, destination: str) -> str:
@@ -52,24 +86,27 @@ def backup_ledger(engine: Engine, destination: Path) -> dict[str, int]:
     source = Path(engine.url.database)
     if not source.is_file():
         raise NotFound(f"no ledger at {source} to back up.")
-    if destination.exists():
-        raise Conflict(f"{destination} already exists; choose a new file name for the backup.")
-    if not destination.parent.is_dir():
-        raise StorageError(f"the folder {destination.parent} does not exist.")
-    backup_sqlite(source, destination)
+    refuse_ledger_file(destination, source)
     try:
-        return inspect_backup(destination)
-    except StorageError:
-        destination.unlink(missing_ok=True)
-        raise
+        if destination.exists():
+            raise Conflict(f"{destination} already exists; choose a new file name for the backup.")
+        folder = destination.resolve().parent
+        if not folder.is_dir():
+            raise StorageError(f"the folder {folder} does not exist.")
+    except OSError as exc:
+        raise write_failed(destination, exc) from exc
+    return backup_sqlite(source, destination, check=inspect_backup)
 
 
 def inspect_backup(path: Path) -> dict[str, int | str]:
     """Check that a file is a sound tracker ledger this version can use; say what it holds."""
-    if not path.is_file():
-        raise InvalidInput(f"{path} is not a file.")
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        if not path.is_file():
+            raise InvalidInput(f"{path} is not a file.")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        with closing(connect_to_read(path)) as conn:
             verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
             if verdict != "ok":
                 raise StorageError(f"{path} is damaged ({verdict}).")
@@ -87,13 +124,51 @@ def inspect_backup(path: Path) -> dict[str, int | str]:
 def restore_ledger(engine: Engine, backup: Path, *, replace: bool) -> dict:
     """Replace the ledger's content with a checked backup, keeping the replaced one beside it."""
     target = require_sqlite(engine, "Restoring", "pg_restore")
+    itself = ledger_part(backup, target, backups=False)
+    if itself is not None:
+        raise InvalidInput(f"{backup} is {itself}, not a backup of it; name a backup file to restore.")
     held = inspect_backup(backup)
     replaced = None
-    if target.exists() and target.stat().st_size > 0:
-        if not replace:
-            raise Conflict(f"restoring would replace the ledger at {display_url(engine.url)}; "
-                           "add --yes to replace it (a copy of it is kept beside it).")
-        replaced = backup_path(target, "before-restore")
-        backup_sqlite(target, replaced)
-    backup_sqlite(backup, target)
+    try:
+        if target.exists() and target.stat().st_size > 0:
+            if not replace:
+                raise Conflict(f"restoring would replace the ledger at {display_url(engine.url)}; "
+                               "add --yes to replace it (a copy of it is kept beside it).")
+            replaced = backup_path(target, "before-restore")
+            backup_sqlite(target, replaced)
+    except OSError as exc:
+        raise write_failed(target, exc) from exc
+    try:
+        copy_into(backup, target)
+    except BaseException:
+        # The ledger is as it was: the copy kept of it would only be clutter.
+        if replaced is not None:
+            replaced.unlink(missing_ok=True)
+        raise
     return {**held, "replaced_copy": str(replaced) if replaced else None}
+
+
+def copy_into(source: Path, target: Path) -> None:
+    """Make the SQLite database at `target` hold what `source` holds, in one transaction of the
+    target's: other processes see the old ledger or the new one, never a mix."""
+    try:
+        create_private_file(target)
+        with closing(connect_to_read(source)) as src, \
+                closing(sqlite3.connect(target, timeout=busy_timeout_seconds())) as dst:
+            page_size = dst.execute("PRAGMA page_size").fetchone()[0]
+            in_wal = dst.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            if in_wal and src.execute("PRAGMA page_size").fetchone()[0] != page_size:
+                # The backup API cannot change the page size of a database in WAL mode; a copy
+                # of the backup rebuilt with the ledger's page size can be restored.
+                with scratch_file(target.resolve().parent) as scratch, closing(sqlite3.connect(scratch)) as same:
+                    src.backup(same)
+                    same.execute("PRAGMA journal_mode = DELETE")
+                    same.execute(f"PRAGMA page_size = {int(page_size)}")
+                    same.execute("VACUUM")
+                    same.backup(dst)
+            else:
+                src.backup(dst)
+    except sqlite3.Error as exc:
+        raise StorageError(f"could not copy {source} to {target}: {exc}") from exc
+    except OSError as exc:
+        raise write_failed(target, exc) from exc

@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from tracker.errors import SchemaError, StorageError, TrackerError
-from tracker.storage import schema
+from tracker.storage import files, schema
 from tracker.storage.failures import database_failure
 
 DEFAULT_BUSY_TIMEOUT_SECONDS = 60
@@ -71,9 +71,11 @@ def busy_timeout_seconds() -> float:
 
 
 def create_private_file(path: Path) -> None:
-    """Create an empty file only its owner can read: ledgers hold people's judgements."""
+    """Create an empty file only its owner can read: ledgers hold people's judgements. Through a
+    symbolic link, the file it points to (O_EXCL alone would refuse a dangling link, and SQLite
+    would then create the file with the default mode)."""
     try:
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        os.close(os.open(os.path.realpath(path), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
         pass
 
@@ -92,10 +94,15 @@ def _configure_sqlite(engine: Engine, *, write: bool) -> None:
     begin = "BEGIN IMMEDIATE" if write else "BEGIN"
 
     @event.listens_for(engine, "do_connect")
-    def create_file_privately(_dialect, _record, _args, _kwargs):
+    def create_file_privately(_dialect, _record, args, kwargs):
         if engine.url.database and engine.url.database != ":memory:":
+            path = Path(engine.url.database)
+            if not write and files.cannot_write(path):
+                args[:] = [files.read_only_uri(path)]
+                kwargs["uri"] = True
+                return
             try:
-                create_private_file(Path(engine.url.database))
+                create_private_file(path)
             except OSError:
                 pass  # SQLite's own open reports the reason in its words
 
@@ -172,23 +179,25 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
         state = "is empty" if revision is None else f"is at schema revision {revision or 'base'}"
         raise SchemaError(f"{where} {state}, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first.")
     from tracker.storage import migrate
-    from tracker.storage.backup import backup_path, backup_sqlite
 
     if revision is None:
         migrate.upgrade(engine)
         return
-    backup = backup_path(Path(engine.url.database), revision)
-    backup_sqlite(Path(engine.url.database), backup)
-    migrate.upgrade(engine)
-    notify(f"Upgraded {where} to schema {schema.HEAD}; the previous file is kept at {backup}.")
+    backup = migrate.upgrade_keeping_a_copy(engine)
+    if backup is not None:
+        notify(f"Upgraded {where} to schema {schema.HEAD}; the previous file is kept at {backup}.")
 
 
 def open_database(target: str, *, write: bool, notify: Callable[[str], None]) -> Engine:
     """An engine on a ledger whose schema is at head, creating a new SQLite file if needed."""
     url = database_url(target)
     engine = create_ledger_engine(url, write=write)
-    with translate_errors(url):
-        ensure_schema(engine, notify)
+    try:
+        with translate_errors(url):
+            ensure_schema(engine, notify)
+    except BaseException:
+        engine.dispose()  # no connection left holding the file open
+        raise
     return engine
 
 

@@ -77,6 +77,35 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     _run(engine, lambda config: command.upgrade(config, revision))
 
 
+def upgrade_keeping_a_copy(engine: Engine) -> Path | None:
+    """Upgrade a SQLite ledger to head after writing a copy of it beside it; return the copy, or
+    None when another process upgraded it meanwhile and there was nothing to do.
+
+    Many processes can find the same old ledger at once; each waits for the write lock, and
+    only the first to hold it sees the old revision, copies and upgrades. If the upgrade fails
+    the ledger is left as it was, and so the copy is removed.
+    """
+    path = Path(engine.url.database)
+    kept: list[Path] = []
+
+    def copy_then_upgrade(config: Config) -> None:
+        revision = MigrationContext.configure(config.attributes["connection"]).get_current_revision()
+        if revision == schema.HEAD:
+            return
+        copy = backup_path(path, revision or "")
+        backup_sqlite(path, copy)
+        kept.append(copy)  # only once it is ours: a name someone else took is never removed
+        command.upgrade(config, "head")
+
+    try:
+        _run(engine, copy_then_upgrade)
+    except BaseException:
+        for copy in kept:
+            copy.unlink(missing_ok=True)
+        raise
+    return kept[0] if kept else None
+
+
 def downgrade(engine: Engine, revision: str) -> None:
     _run(engine, lambda config: command.downgrade(config, revision))
 
