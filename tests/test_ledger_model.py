@@ -234,8 +234,11 @@ class LedgerModel:
         self.record(actor, "add", [Event(forecast.id, "created", actor)])
 
     def plan_update(self, forecast_id: int, actor: str, edits: dict[str, Any], add_tags: tuple[str, ...],
-                    remove_tags: tuple[str, ...], status: str | None, note: str | None) -> list[Event]:
+                    remove_tags: tuple[str, ...], status: str | None, note: str | None,
+                    expected_version: int | None) -> list[Event]:
         forecast = self.live(forecast_id)
+        if expected_version is not None and expected_version != forecast.version:
+            raise Refused()  # written against a version that is no longer current
         events = []
         for name, value in edits.items():
             if name in ("claim", "criteria"):
@@ -605,9 +608,11 @@ class LedgerMachine(RuleBasedStateMachine):
           add_tags=st.lists(st.sampled_from(TAGS), max_size=2, unique=True),
           remove_tags=st.lists(st.sampled_from(TAGS), max_size=2, unique=True),
           status=st.none() | st.sampled_from(STATUSES),
-          note_when=st.sampled_from(["needed", "always", "never"]))
-    def update(self, actor, pick, edits, add_tags, remove_tags, status, note_when):
+          note_when=st.sampled_from(["needed", "always", "never"]),
+          expect=st.sampled_from([None, None, None, "current", "stale"]))
+    def update(self, actor, pick, edits, add_tags, remove_tags, status, note_when, expect):
         forecast_id = self.forecast_id(pick)
+        forecast = self.model.forecasts.get(forecast_id)
         remove_tags = [tag for tag in remove_tags if tag not in add_tags]  # both at once: left open
         today = self.today()
         args, values = ["update", forecast_id], {}
@@ -624,17 +629,23 @@ class LedgerMachine(RuleBasedStateMachine):
         args += [part for tag in remove_tags for part in ("--untag", tag)]
         note = None
         if status is not None:
-            forecast = self.model.forecasts.get(forecast_id)
             leaving_final = forecast is not None and forecast.status in FINAL and status != forecast.status
             if note_when == "always" or (note_when == "needed" and leaving_final):
                 note = NOTES[len(args) % len(NOTES)]
             args += ["--status", status] + (["--note", note] if note else [])
+        changing = len(args) > 2
+        expected_version = None
+        if expect is not None:
+            # The version the model holds, or one it no longer is (or is not yet).
+            version = forecast.version if forecast else 1
+            expected_version = version if expect == "current" else version - 1 if version > 1 else version + 1
+            args += ["--expect-version", expected_version]
 
         def plan():
-            if len(args) == 2:
+            if not changing:
                 raise Refused(2)  # nothing to change: a usage error
             return self.model.plan_update(forecast_id, actor, values, tuple(add_tags), tuple(remove_tags),
-                                          status, note)
+                                          status, note, expected_version)
 
         _, events, verdict = self.attempt(actor, args, plan)
         if verdict is None:
@@ -702,11 +713,11 @@ class LedgerMachine(RuleBasedStateMachine):
             assert sorted(repr((event["forecast_id"], described(event))) for event in taken_back["events"]) == \
                 sorted(repr((event.forecast_id, event.described())) for event in change.events)
 
-    @rule(actor=actors)
-    def import_own_export(self, actor):
+    @rule(actor=actors, fmt=st.sampled_from(["json", "jsonl", "csv"]))
+    def import_own_export(self, actor, fmt):
         """Importing what the ledger exported finds every forecast as it is: nothing changes."""
-        path = self.folder / f"own-{self.checked}.json"
-        exported = self.run(actor, "export", "--format", "json", "-o", path)
+        path = self.folder / f"own-{self.checked}.{fmt}"
+        exported = self.run(actor, "export", "-o", path)
         self.check_outcome(exported, None, "export")
         imported = self.run(actor, "import", path)
         self.check_outcome(imported, None, "import")
