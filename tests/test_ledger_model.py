@@ -63,9 +63,11 @@ ACTORS = ("ana", "bob", "cy")
 MAX_FORECASTS = 3
 # Each way of writing a chance, with the number it means.
 PROBABILITIES = {"0.25": 0.25, "70%": 0.7, "3:1": 0.75, "1 in 5": 0.2, "0": 0.0, "100%": 1.0, "0.9": 0.9}
+# Texts with padding to strip, other scripts, and the characters a spreadsheet would run
+# (which CSV must quote and import must unquote).
 CLAIMS = ("Rates fall by June", "  Turnout passes 60%  ", "Цены на нефть вырастут", "日本の金利が上がる",
-          "A ceasefire holds")
-CRITERIA = ("Official figures say so", "", "  Два источника подтверждают  ")
+          "-5% growth, \"at least\"")
+CRITERIA = ("Official figures say so", "", "  Два источника подтверждают  ", "=SUM(A1) > 0\n@ the close")
 TAGS = ("economy", "politics", "q1")
 NOTES = ("the talks moved", "Вновь открыто", "second look")
 
@@ -582,13 +584,14 @@ class LedgerMachine(RuleBasedStateMachine):
         key = taken[0] if reuse_key and taken else f"forecast-{next(self.keys)}"
         today = self.today()
         resolve_by = None if resolve_in is None else today + dt.timedelta(days=resolve_in)
-        args = ["add", claim, "--key", key]
+        args = ["add", "--key", key]
         for name, value in (("--probability", probability), ("--resolve-by", resolve_by),
                             ("--review-every", review_every), ("--criteria", criteria)):
             if value is not None:
                 args += [name, value]
         for tag in tags:
             args += ["--tag", tag]
+        args += ["--", claim]  # a claim may begin with "-"
         result, _, verdict = self.attempt(actor, args, lambda: self.model.check_add(key, resolve_by, today))
         if verdict is None:
             forecast_id = int(result.stdout.strip())
