@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -26,6 +27,13 @@ TABLES = ("sources", "forecasts", "forecast_tags", "evidence", "changes", "event
 PG_URL = os.environ.get("TRACKER_TEST_PG_URL")
 PG_SKIP = "PostgreSQL tests need TRACKER_TEST_PG_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _numbers = itertools.count()
+
+# Property tests: where CI is set, a bounded number of examples each and no deadline (a shared
+# runner's pauses are not slowness); elsewhere Hypothesis's defaults. Tests that set their own
+# counts keep them.
+settings.register_profile("ci", max_examples=50, deadline=None, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def pytest_report_header(config):
