@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
+from tracker import dates
 from tracker.errors import SchemaError, StorageError, TrackerError
 from tracker.storage import schema
 from tracker.storage.failures import database_failure
@@ -62,6 +63,30 @@ def display_url(url: URL) -> str:
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
     return url.render_as_string(hide_password=True)
+
+
+def tools_url(url: URL) -> str:
+    """A server's URL as PostgreSQL's own tools (pg_dump, psql) take it: no driver name, and no
+    password, which they ask for or read from ~/.pgpass or PGPASSWORD."""
+    # URL.set() leaves a field alone when given None, so the URL is made afresh.
+    plain = URL.create(url.get_backend_name(), username=url.username, host=url.host, port=url.port,
+                       database=url.database, query=url.query)
+    return plain.render_as_string(hide_password=False)
+
+
+def _quoted(text: str) -> str:
+    """Text as one shell word, always in single quotes so that a URL reads the same in every command."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def pg_dump_command(url: URL) -> str:
+    """The command that writes a backup of a PostgreSQL ledger into a dated file here."""
+    return f"pg_dump --format=custom --file=tracker-{dates.today():%Y%m%d}.dump {_quoted(tools_url(url))}"
+
+
+def pg_restore_command(url: URL) -> str:
+    """The command that puts a backup written by `pg_dump_command` back, FILE standing for it."""
+    return f"pg_restore --clean --if-exists --no-owner --dbname={_quoted(tools_url(url))} FILE"
 
 
 def create_ledger_engine(url: URL, *, write: bool) -> Engine:
@@ -223,8 +248,7 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
             f"(head {schema.HEAD}); upgrade tracker itself before using this ledger."
         )
     if engine.url.get_backend_name() != "sqlite":
-        state = "is empty" if revision is None else f"is at schema revision {revision or 'base'}"
-        raise SchemaError(f"{where} {state}, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first.")
+        raise SchemaError(_server_behind_head(engine.url, revision))
     from tracker.storage import migrate
     from tracker.storage.backup import backup_path, backup_sqlite
 
@@ -235,6 +259,20 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
     backup_sqlite(Path(engine.url.database), backup)
     migrate.upgrade(engine)
     notify(f"Upgraded {where} to schema {schema.HEAD}; the previous file is kept at {backup}.")
+
+
+def _server_behind_head(url: URL, revision: str | None) -> str:
+    where = display_url(url)
+    if revision is None:
+        return f"{where} is empty, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first."
+    if revision == "":
+        # A stamp of base is what a downgrade to base leaves: upgrading would quietly turn the
+        # team's ledger into an empty one, so say what happened and how to get it back.
+        return (f"{where} was downgraded to base: its tables were dropped, and the team's forecasts with them. "
+                f"To bring them back, restore the backup taken before: `{pg_restore_command(url)}`; "
+                f"to start an empty ledger instead, run `{UPGRADE_COMMAND}`.")
+    return (f"{where} is at schema revision {revision}, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first, "
+            "which brings the schema up to date and keeps every forecast.")
 
 
 def open_database(target: str, *, write: bool, notify: Callable[[str], None]) -> Engine:
