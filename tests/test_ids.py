@@ -1,4 +1,4 @@
-"""Ids are 64-bit on both backends, and imports cannot use them up."""
+"""Ids are 64-bit on both backends, imports cannot use them up, and a dry run takes none."""
 
 import json
 import re
@@ -129,6 +129,22 @@ def test_imports_of_records_with_high_ids_cannot_use_up_the_ids(seeded, tmp_path
             assert last < 2**40 and most - last > 2**62, table
     assert int(ok("add", "one more").stdout) == highest(seeded, "forecasts")
     ok("doctor")
+
+
+@postgres_only
+def test_a_dry_run_import_takes_no_ids(seeded, tmp_path):
+    ok("evidence", "add", "1", "hotline used")
+    record = exported_record("restored/again")
+    record["id"] = 40
+    bare = {"claim": "a bare claim", "status": "confirmed", "source": {"title": "a source never seen"},
+            "evidence": [{"summary": "it happened"}]}
+    (tmp_path / "file.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(bare) + "\n")
+    before, positions = dump(seeded), sequences(seeded.target)
+    result = ok("import", tmp_path / "file.jsonl", "--dry-run")
+    assert "would add 2" in result.stderr
+    assert dump(seeded) == before
+    assert sequences(seeded.target) == positions
+    assert int(ok("add", "next").stdout) == 4
 
 
 @postgres_only

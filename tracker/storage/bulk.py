@@ -76,6 +76,43 @@ def sync_id_sequences(connection: Connection, tables: Sequence[Table]) -> None:
 
 
 @contextmanager
+def id_sequences_kept(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+    """Put PostgreSQL's id sequences of `tables` back where they were once the block is done,
+    for work that will be rolled back (a dry run). Elsewhere this does nothing: SQLite numbers
+    rows from the ids in the table, which a rollback restores.
+
+    A rollback does not undo nextval or setval, so without this a dry run would use up ids.
+    The tables are first locked against other writers, as the import itself locks them, so no
+    one else takes an id from these sequences before this transaction ends: setting them back
+    cannot give out an id twice.
+    """
+    if session.connection().dialect.name != "postgresql":
+        yield
+        return
+    prepare_bulk_writes(session, tables)
+    positions = []
+    for table in tables:
+        sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name})
+        last_value, is_called = session.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+        positions.append((sequence, last_value, is_called))
+    try:
+        yield
+    finally:
+        if session.in_transaction() and not _aborted(session):
+            for sequence, last_value, is_called in positions:
+                session.execute(text("SELECT setval(:sequence, :last_value, :is_called)"),
+                                {"sequence": sequence, "last_value": last_value, "is_called": is_called})
+
+
+def _aborted(session: Session) -> bool:
+    """Whether PostgreSQL refuses further statements in this transaction (one has failed)."""
+    import psycopg.pq
+
+    connection = session.connection().connection.dbapi_connection
+    return connection.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+
+
+@contextmanager
 def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[None]:
     """Into an empty SQLite ledger, insert without the tables' secondary indexes and build
     them once at the end: a sorted build is much faster than millions of random inserts.
