@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 
 SQLITE_CACHE_KB = 128 * 1024
+# Set in session.info once this transaction keeps other writers out (storage/locks.py reads it).
+WRITERS_EXCLUDED = "other_writers_excluded"
 
 
 class BulkInsert:
@@ -61,6 +63,7 @@ def prepare_bulk_writes(session: Session, tables: Sequence[Table]) -> None:
     if dialect == "postgresql":
         names = ", ".join(table.name for table in tables)
         session.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
+        session.info[WRITERS_EXCLUDED] = True
     elif dialect == "sqlite":
         session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}"))
 
