@@ -4,7 +4,7 @@ import subprocess
 import sys
 from collections import Counter
 
-from conftest import run_json
+from conftest import dump, run_json
 
 WRITERS = 8
 ROUNDS = 5
@@ -50,3 +50,28 @@ def test_concurrent_writers_all_succeed_and_every_change_is_in_the_timeline(seed
             assert before["to"] == after["from"], "a status change based on a stale status"
         if changes:
             assert changes[-1]["to"] == forecast["status"]
+
+
+def at_once(*commands: list[str]) -> list[tuple[int, str]]:
+    """Start every command as its own tracker process at the same moment; their exit codes and stderr."""
+    processes = [subprocess.Popen([sys.executable, "-m", "tracker", *command], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for command in commands]
+    return [(p.wait(timeout=300), p.stderr.read()) for p in processes]
+
+
+def test_concurrent_adds_of_one_claim_all_succeed_with_distinct_keys(ledger):
+    results = at_once(*[["--as", f"w{n}", "add", "The same claim, said eight times"] for n in range(WRITERS)])
+    assert all(code == 0 for code, _ in results), results
+    keys = sorted(forecast["key"] for forecast in run_json("list"))
+    stem = "the-same-claim-said-eight-times"
+    assert keys == sorted([stem] + [f"{stem}-{n}" for n in range(2, WRITERS + 1)])
+
+
+def test_concurrent_seeds_all_succeed_and_leave_one_copy(ledger):
+    results = at_once(*[["--as", f"w{n}", "seed"] for n in range(WRITERS)])
+    assert all(code == 0 for code, _ in results), results
+    forecasts = run_json("list")
+    assert sorted(f["key"] for f in forecasts) == sorted(
+        ["anchorage-2025/channels", "anchorage-2025/technical-agreements", "anchorage-2025/deterrence-talks"])
+    assert len(dump(ledger)["sources"]) == 1
+    assert len({event["change"] for f in forecasts for event in run_json("show", str(f["id"]))["events"]}) == 1

@@ -1,6 +1,10 @@
 """`tracker doctor` passes a sound ledger and names what is wrong with a tampered one."""
 
+import json
 import sqlite3
+import subprocess
+import sys
+import time
 from contextlib import closing
 
 import pytest
@@ -95,3 +99,61 @@ def test_doctor_reads_and_never_writes(ledger):
     before = dump(ledger)
     ok("doctor")
     assert dump(ledger) == before
+
+
+WRITER = """
+import os, random, sys
+from tracker.cli.main import cli
+
+number, forecasts, stop = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rng, done = random.Random(number), 0
+sys.stdout = open(os.devnull, "w")
+while not os.path.exists(stop):
+    forecast = str(rng.randint(1, forecasts))
+    if done % 2:
+        args = ["evidence", "add", forecast, f"writer {number}, note {done}"]
+    else:
+        args = ["update", forecast, "--probability", f"{rng.randint(1, 99)}%", "--tag", f"t{done % 3}"]
+    cli.main(["--as", f"writer{number}", *args], standalone_mode=False)
+    done += 1
+print(done, file=sys.stderr)
+"""
+
+
+def test_doctor_raises_no_false_alarm_while_others_write(seeded, tmp_path):
+    """Doctor reads forecasts, then their events, then their evidence: each must be read as of
+    the same moment, or a change committed in between looks like a timeline that does not
+    explain its forecast."""
+    forecasts = 300
+    (tmp_path / "more.jsonl").write_text("".join(json.dumps({"claim": f"claim {n}"}) + "\n"
+                                                 for n in range(forecasts - 3)))
+    ok("import", tmp_path / "more.jsonl")
+    stop = tmp_path / "stop"
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(n), str(forecasts), str(stop)],
+                                stderr=subprocess.PIPE, text=True) for n in range(3)]
+    try:
+        time.sleep(2)  # let them get going
+        reports = [run("doctor", "--format", "json") for _ in range(6)]
+    finally:
+        stop.touch()
+        outcomes = [(writer.wait(timeout=120), writer.stderr.read()) for writer in writers]
+    assert all(code == 0 and int(err.split()[-1]) > 0 for code, err in outcomes), outcomes
+    for report in reports:
+        problems = [problem for check in report.json() for problem in check["problems"]]
+        assert report.exit_code == 0 and problems == [], problems
+    ok("doctor")
+
+
+@pytest.mark.postgres_only
+def test_the_snapshot_doctor_reads_takes_no_writes(seeded):
+    from tracker.errors import StorageError
+    from tracker.storage.database import open_database, read_one_snapshot, transaction
+
+    engine = open_database(seeded.target, write=False, notify=print)
+    try:
+        with pytest.raises(StorageError, match="takes no writes"):
+            with transaction(engine) as session:
+                read_one_snapshot(session)
+                session.execute(text("UPDATE forecasts SET claim = 'changed' WHERE id = 1"))
+    finally:
+        engine.dispose()

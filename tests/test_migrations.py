@@ -181,3 +181,11 @@ def test_a_ledger_from_before_search_is_indexed_when_upgraded(seeded):
     assert [f["id"] for f in run_json("list", "--search", "arms control")] == [3]
     assert run_json("list", "--search", "mutual deterrence return") == []
     assert migrate.schema_differences(engine_for(seeded.path)) == []
+
+
+def test_every_revision_says_what_its_downgrade_drops():
+    """A PostgreSQL downgrade asks for --yes where it would drop what people entered; each
+    revision must say whether its downgrade does (None: only what the upgrade rebuilds)."""
+    for script in migrate.script_directory().walk_revisions("base", "heads"):
+        assert hasattr(script.module, "drops_on_downgrade"), script.revision
+        assert script.module.drops_on_downgrade is None or script.module.drops_on_downgrade.strip()

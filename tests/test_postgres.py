@@ -48,7 +48,7 @@ def test_an_empty_database_is_refused_until_db_upgrade(empty_database):
 
 @postgres_only
 def test_a_database_behind_head_is_refused_and_not_touched(seeded):
-    ok("db", "downgrade", "base")
+    ok("db", "downgrade", "base", "--yes")
     before = dump(seeded)
     result = run("list")
     assert result.exit_code == 1 and "tracker db upgrade" in result.stderr
@@ -60,7 +60,7 @@ def test_upgrade_downgrade_round_trip_and_models_match(ledger):
     engine = create_ledger_engine(database_url(ledger.target), write=False)
     try:
         ok("db", "check")
-        ok("db", "downgrade", "base")
+        ok("db", "downgrade", "base", "--yes")
         assert inspect(engine).get_table_names() == ["alembic_version"]
         ok("db", "upgrade")
         assert migrate.current_revision(engine) == schema.HEAD
@@ -246,7 +246,7 @@ def test_a_wrong_password_is_named_but_never_shown(password_server):
 
 @postgres_only
 def test_search_survives_a_downgrade_and_upgrade_on_postgresql(seeded):
-    ok("db", "downgrade", "0001_initial")
+    ok("db", "downgrade", "0001_initial", "--yes")
     ok("db", "upgrade")
     ok("db", "check")
     assert [f["id"] for f in run_json("list", "--search", "DETERRENCE")] == [3]

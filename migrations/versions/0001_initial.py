@@ -11,6 +11,8 @@ revision = '0001_initial'
 down_revision = None
 branch_labels = None
 depends_on = None
+# What downgrading past this revision drops of what people entered (storage/migrate.py).
+drops_on_downgrade = "every table, and so every forecast with its evidence and timeline"
 
 
 def upgrade() -> None:

@@ -22,6 +22,8 @@ revision = '0002_search'
 down_revision = '0001_initial'
 branch_labels = None
 depends_on = None
+# Only indexes and search tables, which the upgrade builds again from the forecasts.
+drops_on_downgrade = None
 
 SEARCHED = "claim, criteria, key"
 FTS_TRIGGERS = {

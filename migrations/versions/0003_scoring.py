@@ -17,6 +17,8 @@ revision = '0003_scoring'
 down_revision = '0002_search'
 branch_labels = None
 depends_on = None
+# Only indexes, which the upgrade builds again.
+drops_on_downgrade = None
 
 SCORED = "deleted_at IS NULL AND status IN ('confirmed', 'partial', 'refuted', 'void')"
 REVISES_SCORE = "kind IN ('edited', 'undone') AND field IN ('probability', 'status')"

@@ -25,6 +25,8 @@ revision = '0004_changes'
 down_revision = '0003_scoring'
 branch_labels = None
 depends_on = None
+# What downgrading past this revision drops of what people entered (storage/migrate.py).
+drops_on_downgrade = "the record of changes, who ran which command when, that undo needs"
 
 STATUSES = "('open', 'developing', 'stalled', 'confirmed', 'partial', 'refuted', 'void')"
 KINDS = ("('created', 'edited', 'status_changed', 'evidence_added', 'evidence_retracted', 'reviewed', "

@@ -26,6 +26,8 @@ revision = '0005_search_fold'
 down_revision = '0004_changes'
 branch_labels = None
 depends_on = None
+# Only the folded search text, which the upgrade folds again from the forecasts.
+drops_on_downgrade = None
 
 BATCH = 5000
 

@@ -17,6 +17,8 @@ revision = '0006_estimates'
 down_revision = '0005_search_fold'
 branch_labels = None
 depends_on = None
+# What downgrading past this revision drops of what people entered (storage/migrate.py).
+drops_on_downgrade = "the options and outcomes of multiple-choice forecasts"
 
 
 def upgrade() -> None:

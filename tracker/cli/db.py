@@ -29,12 +29,15 @@ def upgrade(ledger: Ledger, revision):
 
 @db.command()
 @click.argument("revision")
+@click.option("--yes", is_flag=True,
+              help="On PostgreSQL, downgrade even where that drops data (take a backup with pg_dump first).")
 @pass_ledger
-def downgrade(ledger: Ledger, revision):
+def downgrade(ledger: Ledger, revision, yes):
     """Downgrade the schema to REVISION (`base` removes every table); SQLite files are backed up first."""
     from tracker.storage import migrate
 
     with ledger.engine(write=True) as engine:
+        migrate.refuse_downgrade_that_drops_data(engine, revision, confirmed=yes)
         backup = migrate.backup_before_downgrade(engine, revision)
         migrate.downgrade(engine, revision)
         after = migrate.current_revision(engine)

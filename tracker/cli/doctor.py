@@ -25,8 +25,12 @@ def report_table(results) -> str:
 def doctor(ledger: Ledger, fmt):
     """Check the ledger: integrity, foreign keys, schema, and that every timeline explains its forecast."""
     from tracker.services.doctor import examine
+    from tracker.storage.database import read_one_snapshot
 
     with ledger.session(write=False) as session:
+        # Forecasts, their events and their evidence are read in separate queries: all must
+        # see the same moment, or a change committed in between would look like damage.
+        read_one_snapshot(session)
         results = examine(session)
     emit(results, fmt, report_table)
     failed = [result["check"] for result in results if not result["ok"]]

@@ -1,6 +1,7 @@
 """`tracker export` and `tracker import`: the ledger to and from JSON, JSONL, CSV and Markdown."""
 
 import sys
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -80,14 +81,16 @@ class _DryRun(Exception):
 @pass_ledger
 def import_(ledger: Ledger, file, fmt, origin, dry_run):
     """Add or update forecasts from a file; all or nothing, matched by key."""
-    from tracker.services.imports import import_file
+    from tracker.services.imports import TABLES, import_file
     from tracker.services.readers import ImportFile, choose_format
+    from tracker.storage.bulk import id_sequences_kept
 
     source = ImportFile(file, choose_format(file, fmt, origin), origin)
     try:
         with ledger.session(write=True) as session:
-            with progress_bar(source.size() if sys.stderr.isatty() else 0, "Importing",
-                              worth_showing=WORTH_SHOWING_BYTES) as advance_to:
+            with id_sequences_kept(session, TABLES) if dry_run else nullcontext(), \
+                    progress_bar(source.size() if sys.stderr.isatty() else 0, "Importing",
+                                 worth_showing=WORTH_SHOWING_BYTES) as advance_to:
                 counts = import_file(session, ledger.actor, source, progress=advance_to)
             if dry_run:
                 raise _DryRun

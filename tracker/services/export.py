@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from tracker.services.forecasts import ForecastFilter, filtered_query
 from tracker.services.records import CITING_KINDS, change_record, event_row_record, evidence_record, forecast_row_record
 from tracker.services.report import scores_by_forecast
+from tracker.storage.database import read_one_snapshot
 from tracker.storage.models import Change, Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 500
@@ -23,11 +24,8 @@ BATCH = 500
 
 def start_snapshot(session: Session) -> None:
     """Make every later query of this transaction see the ledger as it is now, however many
-    batches the export takes. SQLite's read transaction does that already; PostgreSQL's
-    default isolation gives each query its own snapshot, so ask for REPEATABLE READ. Must
-    come before the transaction's first query."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    batches the export takes. Must come before the transaction's first query."""
+    read_one_snapshot(session)
 
 
 def count_exported(session: Session, filters: ForecastFilter) -> int:

@@ -15,6 +15,7 @@ from tracker.limits import KEY_LENGTH, OPTION_LENGTH, TAG_LENGTH
 from tracker.services.records import change_record, event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
+from tracker.storage.locks import lock_key
 from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTag, Source
 
 DEFAULT_REVIEW_EVERY = 30
@@ -99,10 +100,17 @@ def generate_key(session: Session, claim: str) -> str:
     if stem.isdigit():
         stem = f"f-{stem}"
     candidate, n = stem, 1
-    while session.scalar(select(Forecast.id).where(Forecast.key == candidate)) is not None:
+    while _key_taken(session, candidate):
         n += 1
         candidate = f"{stem}-{n}"
     return candidate
+
+
+def _key_taken(session: Session, key: str) -> bool:
+    """Whether a forecast has `key`. Locked first, and held until the command ends, so that
+    two commands adding the same key take turns: the second then finds it taken."""
+    lock_key(session, key)
+    return session.scalar(select(Forecast.id).where(Forecast.key == key)) is not None
 
 
 def find_forecast(session: Session, ref: str, *, for_update: bool = False) -> Forecast:
@@ -148,9 +156,12 @@ def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
                     note: str | None = None) -> Forecast:
     """Add a forecast and its `created` event, which holds the values it started with."""
     claim = clean_text(draft.claim, "claim", required=True)
-    key = clean_key(draft.key) if draft.key else generate_key(session, claim)
-    if session.scalar(select(Forecast.id).where(Forecast.key == key)) is not None:
-        raise Conflict(f"key {key!r} is taken; choose another --key or update that forecast.")
+    if draft.key:
+        key = clean_key(draft.key)
+        if _key_taken(session, key):
+            raise Conflict(f"key {key!r} is taken; choose another --key or update that forecast.")
+    else:
+        key = generate_key(session, claim)
     today = dates.today()
     made_on = draft.made_on or today
     if made_on > today:

@@ -304,7 +304,9 @@ class ChangeIds:
     seed), so the same file id must get the same ledger id every time it is met.
 
     Kept ids are remembered in a bitmap, the few renumbered ones in a dict, so memory stays
-    small when a whole ledger is restored into an empty one.
+    small when a whole ledger is restored into an empty one. The bitmap counts from the pool's
+    floor, as kept ids all lie in the window above it: counted from 0, a ledger whose ids had
+    grown into the billions would need a bitmap of hundreds of megabytes for one change.
     """
 
     def __init__(self, pool: IdPool) -> None:
@@ -313,7 +315,8 @@ class ChangeIds:
         self.renumbered: dict[int, int] = {}
 
     def _was_kept(self, n: int) -> bool:
-        return n >> 3 < len(self.kept) and bool(self.kept[n >> 3] & (1 << (n & 7)))
+        offset = n - self.pool.floor
+        return 0 < offset and offset >> 3 < len(self.kept) and bool(self.kept[offset >> 3] & (1 << (offset & 7)))
 
     def of(self, file_id: int) -> tuple[int, bool]:
         """The ledger id for a file's change id, and whether this is the first time it is met."""
@@ -323,9 +326,10 @@ class ChangeIds:
             return file_id, False
         (new_id,) = self.pool.claim([file_id])
         if new_id == file_id:
-            if file_id >> 3 >= len(self.kept):
-                self.kept.extend(bytes(max(file_id >> 3, 2 * len(self.kept)) + 1 - len(self.kept)))
-            self.kept[file_id >> 3] |= 1 << (file_id & 7)
+            offset = file_id - self.pool.floor
+            if offset >> 3 >= len(self.kept):
+                self.kept.extend(bytes(max(offset >> 3, 2 * len(self.kept)) + 1 - len(self.kept)))
+            self.kept[offset >> 3] |= 1 << (offset & 7)
         else:
             self.renumbered[file_id] = new_id
         return new_id, True

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import NotFound
 from tracker.services.imports import create_from_object
 from tracker.services.objects import read_forecast_object
+from tracker.storage.locks import lock_key
 from tracker.storage.models import Forecast
 
 
@@ -48,6 +49,8 @@ def load_sets(session: Session, actor: str, names: tuple[str, ...]) -> dict[str,
     for name in dict.fromkeys(names or sets):
         for number, data in enumerate(sets[name]["forecasts"], start=1):
             item = read_forecast_object(f"seed set {name}, forecast {number}", data)
+            # Another seed running at once waits here until this one commits, then skips.
+            lock_key(session, item.key)
             if session.scalar(select(Forecast.id).where(Forecast.key == item.key)) is not None:
                 skipped += 1
                 continue

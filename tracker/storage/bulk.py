@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 
 SQLITE_CACHE_KB = 128 * 1024
+# Set in session.info once this transaction keeps other writers out (storage/locks.py reads it).
+WRITERS_EXCLUDED = "other_writers_excluded"
 
 
 class BulkInsert:
@@ -61,6 +63,7 @@ def prepare_bulk_writes(session: Session, tables: Sequence[Table]) -> None:
     if dialect == "postgresql":
         names = ", ".join(table.name for table in tables)
         session.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
+        session.info[WRITERS_EXCLUDED] = True
     elif dialect == "sqlite":
         session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}"))
 
@@ -73,6 +76,43 @@ def sync_id_sequences(connection: Connection, tables: Sequence[Table]) -> None:
         connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), max(id)) FROM {table.name} "
             "HAVING max(id) IS NOT NULL"))
+
+
+@contextmanager
+def id_sequences_kept(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+    """Put PostgreSQL's id sequences of `tables` back where they were once the block is done,
+    for work that will be rolled back (a dry run). Elsewhere this does nothing: SQLite numbers
+    rows from the ids in the table, which a rollback restores.
+
+    A rollback does not undo nextval or setval, so without this a dry run would use up ids.
+    The tables are first locked against other writers, as the import itself locks them, so no
+    one else takes an id from these sequences before this transaction ends: setting them back
+    cannot give out an id twice.
+    """
+    if session.connection().dialect.name != "postgresql":
+        yield
+        return
+    prepare_bulk_writes(session, tables)
+    positions = []
+    for table in tables:
+        sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name})
+        last_value, is_called = session.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+        positions.append((sequence, last_value, is_called))
+    try:
+        yield
+    finally:
+        if session.in_transaction() and not _aborted(session):
+            for sequence, last_value, is_called in positions:
+                session.execute(text("SELECT setval(:sequence, :last_value, :is_called)"),
+                                {"sequence": sequence, "last_value": last_value, "is_called": is_called})
+
+
+def _aborted(session: Session) -> bool:
+    """Whether PostgreSQL refuses further statements in this transaction (one has failed)."""
+    import psycopg.pq
+
+    connection = session.connection().connection.dbapi_connection
+    return connection.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
 
 
 @contextmanager

@@ -4,7 +4,9 @@ Every command goes through `open_database` then `transaction`. The schema check 
 query against `schema.HEAD`; Alembic is imported only when the schema must change.
 """
 
+import math
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,11 +16,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
+from tracker import dates
 from tracker.errors import SchemaError, StorageError, TrackerError
 from tracker.storage import files, schema
 from tracker.storage.failures import database_failure
 
 DEFAULT_BUSY_TIMEOUT_SECONDS = 60
+# A day: longer waits are a mistake, and PostgreSQL's lock_timeout holds at most about 24 days.
+LONGEST_BUSY_TIMEOUT_SECONDS = 86_400
 UPGRADE_COMMAND = "tracker db upgrade"
 
 
@@ -33,10 +38,24 @@ def database_url(target: str) -> URL:
         url = make_url(target)
     except ArgumentError:
         raise StorageError(
-            f"{target!r} is neither a file path nor a database URL such as "
+            f"{_password_hidden(target)!r} is neither a file path nor a database URL such as "
             "postgresql+psycopg://user@host/dbname."
         ) from None
+    except ValueError:
+        # SQLAlchemy reads the port with int() and lets its complaint through.
+        raise StorageError(
+            f"the port in {_password_hidden(target)!r} is not a number; give one from 1 to 65535, "
+            "as in postgresql+psycopg://user@host:5432/dbname, or leave it out for 5432."
+        ) from None
+    if url.port is not None and not 0 < url.port < 65536:
+        raise StorageError(f"the port in {display_url(url)!r} is {url.port}; give one from 1 to 65535, "
+                           "or leave it out for 5432.")
     return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url
+
+
+def _password_hidden(target: str) -> str:
+    """A URL that could not be parsed, as it may be shown: `user:***@` for any `user:password@`."""
+    return re.sub(r"(://[^/@:]*:)[^@]*@", r"\1***@", target)
 
 
 def display_url(url: URL) -> str:
@@ -46,6 +65,30 @@ def display_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def tools_url(url: URL) -> str:
+    """A server's URL as PostgreSQL's own tools (pg_dump, psql) take it: no driver name, and no
+    password, which they ask for or read from ~/.pgpass or PGPASSWORD."""
+    # URL.set() leaves a field alone when given None, so the URL is made afresh.
+    plain = URL.create(url.get_backend_name(), username=url.username, host=url.host, port=url.port,
+                       database=url.database, query=url.query)
+    return plain.render_as_string(hide_password=False)
+
+
+def _quoted(text: str) -> str:
+    """Text as one shell word, always in single quotes so that a URL reads the same in every command."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def pg_dump_command(url: URL) -> str:
+    """The command that writes a backup of a PostgreSQL ledger into a dated file here."""
+    return f"pg_dump --format=custom --file=tracker-{dates.today():%Y%m%d}.dump {_quoted(tools_url(url))}"
+
+
+def pg_restore_command(url: URL) -> str:
+    """The command that puts a backup written by `pg_dump_command` back, FILE standing for it."""
+    return f"pg_restore --clean --if-exists --no-owner --dbname={_quoted(tools_url(url))} FILE"
+
+
 def create_ledger_engine(url: URL, *, write: bool) -> Engine:
     """An engine for one command; `write` makes SQLite take the write lock at BEGIN."""
     if url.get_backend_name() == "sqlite":
@@ -53,21 +96,38 @@ def create_ledger_engine(url: URL, *, write: bool) -> Engine:
         engine = create_engine(url, connect_args={"timeout": busy_timeout_seconds()})
         _configure_sqlite(engine, write=write)
         return engine
+    timeout = busy_timeout_seconds()
+    connect_args = {}
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        # libpq's connect_timeout bounds the whole handshake, so a server (or a proxy) that takes
+        # the connection and then says nothing fails too. A URL may set its own.
+        connect_args["connect_timeout"] = connect_timeout_of(url)
     try:
-        return create_engine(url)
+        engine = create_engine(url, connect_args=connect_args)
     except (NoSuchModuleError, ModuleNotFoundError):
         raise StorageError(
             f"no driver for {url.drivername}: install it with "
             "pip install 'tracker[postgres]' (psycopg 3), and use postgresql+psycopg:// URLs."
         ) from None
+    if engine.dialect.name == "postgresql":
+        _configure_postgresql(engine, timeout)
+    return engine
 
 
 def busy_timeout_seconds() -> float:
-    """How long a SQLite writer waits for another to finish: TRACKER_BUSY_TIMEOUT, else 60 s."""
+    """How long a command waits for what others hold: SQLite's write lock, PostgreSQL's locks,
+    and a PostgreSQL server's answer when connecting. TRACKER_BUSY_TIMEOUT, else 60 s."""
+    given = os.environ.get("TRACKER_BUSY_TIMEOUT")
+    if given is None:
+        return DEFAULT_BUSY_TIMEOUT_SECONDS
     try:
-        return max(0.0, float(os.environ.get("TRACKER_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT_SECONDS)))
+        seconds = float(given)
     except ValueError:
-        raise StorageError("TRACKER_BUSY_TIMEOUT must be a number of seconds.") from None
+        seconds = math.nan
+    if not 0 <= seconds <= LONGEST_BUSY_TIMEOUT_SECONDS:  # also refuses nan and infinities
+        raise StorageError(f"TRACKER_BUSY_TIMEOUT is {given[:40]!r}; it must be a number of seconds from 0 to "
+                           f"{LONGEST_BUSY_TIMEOUT_SECONDS} (default {DEFAULT_BUSY_TIMEOUT_SECONDS}).")
+    return seconds
 
 
 def create_private_file(path: Path) -> None:
@@ -122,6 +182,25 @@ def _configure_sqlite(engine: Engine, *, write: bool) -> None:
         connection.exec_driver_sql(begin)
 
 
+def connect_timeout_of(url: URL) -> str | int:
+    """How long libpq waits for a server to answer: the URL's connect_timeout, else the busy
+    timeout in libpq's terms (whole seconds, at least 2; it reads 0 as "wait for ever")."""
+    return url.query.get("connect_timeout") or max(2, math.ceil(busy_timeout_seconds()))
+
+
+def _configure_postgresql(engine: Engine, timeout: float) -> None:
+    # Waiting for a lock another session holds is bounded by lock_timeout; PostgreSQL reads 0
+    # as "wait for ever", so 1 ms is as close to "do not wait" as it goes. It is set for each
+    # transaction (SET LOCAL), so a pooler that passes connections between clients carries
+    # nothing over. No statement_timeout: a long export, import or doctor on a large ledger
+    # is work, not a hang, and must not be cut off part way.
+    lock_timeout_ms = max(1, round(timeout * 1000))
+
+    @event.listens_for(engine, "begin")
+    def bound_lock_waits(connection):
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_timeout_ms}")
+
+
 @contextmanager
 def translate_errors(url: URL) -> Iterator[None]:
     """Turn driver errors into TrackerErrors, chosen by the driver's error code (storage/failures.py),
@@ -138,8 +217,8 @@ def classify_database_error(exc: DBAPIError, url: URL) -> TrackerError:
     where = display_url(url)
     if backend == "postgresql":
         where = f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}, database {url.database!r}"
-    return database_failure(exc, url, where=where,
-                            busy_timeout=busy_timeout_seconds() if backend == "sqlite" else 0.0)
+    return database_failure(exc, url, where=where, busy_timeout=busy_timeout_seconds(),
+                            connect_timeout=connect_timeout_of(url) if backend == "postgresql" else 0)
 
 
 def read_revision(engine: Engine) -> str | None:
@@ -176,8 +255,7 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
             f"(head {schema.HEAD}); upgrade tracker itself before using this ledger."
         )
     if engine.url.get_backend_name() != "sqlite":
-        state = "is empty" if revision is None else f"is at schema revision {revision or 'base'}"
-        raise SchemaError(f"{where} {state}, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first.")
+        raise SchemaError(_server_behind_head(engine.url, revision))
     from tracker.storage import migrate
 
     if revision is None:
@@ -186,6 +264,20 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
     backup = migrate.upgrade_keeping_a_copy(engine)
     if backup is not None:
         notify(f"Upgraded {where} to schema {schema.HEAD}; the previous file is kept at {backup}.")
+
+
+def _server_behind_head(url: URL, revision: str | None) -> str:
+    where = display_url(url)
+    if revision is None:
+        return f"{where} is empty, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first."
+    if revision == "":
+        # A stamp of base is what a downgrade to base leaves: upgrading would quietly turn the
+        # team's ledger into an empty one, so say what happened and how to get it back.
+        return (f"{where} was downgraded to base: its tables were dropped, and the team's forecasts with them. "
+                f"To bring them back, restore the backup taken before: `{pg_restore_command(url)}`; "
+                f"to start an empty ledger instead, run `{UPGRADE_COMMAND}`.")
+    return (f"{where} is at schema revision {revision}, behind {schema.HEAD}; run `{UPGRADE_COMMAND}` first, "
+            "which brings the schema up to date and keeps every forecast.")
 
 
 def open_database(target: str, *, write: bool, notify: Callable[[str], None]) -> Engine:
@@ -207,3 +299,13 @@ def transaction(engine: Engine) -> Iterator[Session]:
     with translate_errors(engine.url):
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+
+def read_one_snapshot(session: Session) -> None:
+    """Make every later query of this transaction see the ledger as it was at its first query,
+    and refuse any write: for commands that read much in many queries (export, doctor) while
+    others write. SQLite's read transaction already keeps one snapshot; PostgreSQL's default
+    isolation gives each query its own, so ask for REPEATABLE READ. Must come before the
+    transaction's first query."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})

@@ -6,6 +6,7 @@ message texts are not, so nothing here reads a message to decide anything. A mes
 quoted, as the driver's own detail, after the code has chosen what to say.
 """
 
+import sys
 from dataclasses import dataclass
 
 from sqlalchemy.engine import URL
@@ -20,7 +21,7 @@ class Meaning:
 
     The message may name `{where}` (the database, never with its password), `{detail}` (the
     driver's one-line account), `{rule}` (the constraint broken, where the driver names it) and
-    `{timeout}` (SQLite's busy timeout in seconds).
+    `{timeout}` (TRACKER_BUSY_TIMEOUT in seconds) and `{connect_timeout}` (PostgreSQL's, whole seconds).
     """
 
     error: type[TrackerError]
@@ -96,8 +97,10 @@ MEANINGS: dict[str, Meaning] = {
                                "written; try again."),
     "40P01": Meaning(Conflict, "{where}: this command and another were each waiting for the other (a deadlock); "
                                "nothing was written; try again."),
-    "55P03": Meaning(StorageError, "{where}: rows this command needs stayed locked by another session; nothing "
-                                   "was changed; try again when it has finished."),
+    # lock_timeout, which tracker sets from TRACKER_BUSY_TIMEOUT (storage/database.py).
+    "55P03": Meaning(StorageError, "{where}: what this command needs stayed locked by another session for over "
+                                   "{timeout:g} s; nothing was changed; try again when it has finished "
+                                   "(TRACKER_BUSY_TIMEOUT sets how long to wait)."),
     "57014": Meaning(StorageError, "{where}: the server cancelled the command ({detail}); nothing was changed."),
     "57P01": Meaning(StorageError, _LOST),
     "57P02": Meaning(StorageError, _LOST),
@@ -119,19 +122,31 @@ MEANINGS: dict[str, Meaning] = {
                                    "administrator for the privileges tracker needs."),
 }
 
+# libpq's connect_timeout ran out: the server took the connection, or never did, and did not answer.
+_NO_ANSWER = Meaning(StorageError, "{where} did not answer within {connect_timeout} s; is the server up and "
+                                   "reachable? (TRACKER_BUSY_TIMEOUT sets how long to wait.)")
+
 _UNKNOWN = {"sqlite": Meaning(StorageError, "database error in {where}: {detail}"),
             "postgresql": Meaning(StorageError, "{where}: {detail}")}
 _UNKNOWN_ELSEWHERE = Meaning(StorageError, "database error in {where}: {detail}")
 
 
-def database_failure(exc: DBAPIError, url: URL, *, where: str, busy_timeout: float) -> TrackerError:
+def database_failure(exc: DBAPIError, url: URL, *, where: str, busy_timeout: float,
+                     connect_timeout: int | str = 0) -> TrackerError:
     """The TrackerError a driver error stands for, its message naming `where`."""
     backend = url.get_backend_name()
-    code = driver_code(exc, backend)
-    meaning = meaning_of(code, backend)
+    meaning = _NO_ANSWER if _connect_timed_out(exc.orig) else meaning_of(driver_code(exc, backend), backend)
     detail = _first_line(exc.orig) or _first_line(exc)
     return meaning.error(meaning.message.format(where=where, detail=detail, rule=_rule(exc.orig, detail),
-                                                timeout=busy_timeout))
+                                                timeout=busy_timeout, connect_timeout=connect_timeout))
+
+
+def _connect_timed_out(orig: BaseException | None) -> bool:
+    """libpq gives no SQLSTATE when its connect_timeout runs out; psycopg tells it by the
+    error's class, its documented contract, rather than by the message."""
+    errors = sys.modules.get("psycopg.errors")
+    timeout = getattr(errors, "ConnectionTimeout", None)
+    return timeout is not None and isinstance(orig, timeout)
 
 
 def driver_code(exc: DBAPIError, backend: str) -> str | None:

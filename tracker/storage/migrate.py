@@ -1,5 +1,6 @@
 """Schema changes through Alembic. Imported only when the schema must change or be inspected."""
 
+import shlex
 from importlib.resources import files
 from pathlib import Path
 
@@ -8,13 +9,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, event, text
 
 from tracker.errors import InvalidInput, NotFound, SchemaError
 from tracker.storage import schema, search
 from tracker.storage.backup import backup_path, backup_sqlite
-from tracker.storage.database import UPGRADE_COMMAND, create_ledger_engine
+from tracker.storage.database import UPGRADE_COMMAND, create_ledger_engine, display_url, pg_dump_command
 from tracker.storage.models import Base
 
 # Any constant will do: it only has to be the same for every tracker process.
@@ -138,6 +140,35 @@ def check(engine: Engine) -> None:
     if differences:
         listed = "; ".join(str(d) for d in differences[:5])
         raise SchemaError(f"schema differs from the models in {len(differences)} ways: {listed}")
+
+
+def dropped_by_downgrade(engine: Engine, revision: str) -> list[str]:
+    """What a downgrade to `revision` would drop of what people entered, one entry for each
+    revision undone that drops some (its `drops_on_downgrade`); empty when it drops only what
+    the upgrade builds again (indexes, folded search text)."""
+    current = current_revision(engine)
+    try:
+        undone = list(script_directory().iterate_revisions(current, revision, select_for_downgrade=True))
+    except RevisionError as exc:
+        raise InvalidInput(f"{exc}; known revisions: base, {', '.join(schema.REVISIONS)}.") from None
+    if undone and undone[-1].down_revision is None:
+        return [undone[-1].module.drops_on_downgrade]  # every table: that says all there is to say
+    return [script.module.drops_on_downgrade for script in undone if script.module.drops_on_downgrade]
+
+
+def refuse_downgrade_that_drops_data(engine: Engine, revision: str, *, confirmed: bool) -> None:
+    """A PostgreSQL ledger is the team's, and has no copy written beside it as a SQLite file has:
+    a downgrade that would drop what people entered needs `confirmed`, and the refusal names
+    the pg_dump command that takes a backup first."""
+    if engine.url.get_backend_name() == "sqlite" or confirmed:
+        return
+    dropped = dropped_by_downgrade(engine, revision)
+    if not dropped:
+        return
+    raise InvalidInput(f"downgrading {display_url(engine.url)} to {revision} would drop the team's data "
+                       f"({'; '.join(dropped)}). "
+                       f"Take a backup first, `{pg_dump_command(engine.url)}`, then run "
+                       f"`tracker db downgrade {shlex.quote(revision)} --yes`.")
 
 
 def backup_before_downgrade(engine: Engine, revision: str) -> Path | None:

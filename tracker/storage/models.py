@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -59,6 +60,12 @@ NAMING_CONVENTION = {
 }
 
 
+# Ids and the columns that point at them are 64-bit: PostgreSQL's INTEGER stops at 2^31 - 1,
+# which a busy team ledger, or imports that keep high ids (services/imports.py IdPool), can reach.
+# SQLite's INTEGER PRIMARY KEY is already the 64-bit rowid, and only that spelling makes it so.
+ID = BigInteger().with_variant(Integer, "sqlite")
+
+
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -110,7 +117,7 @@ class Base(DeclarativeBase):
 class Source(Base):
     __tablename__ = "sources"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
     outlet: Mapped[str | None] = mapped_column(Text)
@@ -128,11 +135,11 @@ SCORED = f"deleted_at IS NULL AND {_one_of('status', FINAL)}"
 class Forecast(Base):
     __tablename__ = "forecasts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
     claim: Mapped[str] = mapped_column(Text)
     criteria: Mapped[str | None] = mapped_column(Text)
-    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ID, ForeignKey("sources.id"), index=True)
     # Every field `list --sort` offers has an index, so a sorted page is read, not sorted.
     made_on: Mapped[dt.date] = mapped_column(Date, index=True)
     resolve_by: Mapped[dt.date | None] = mapped_column(Date, index=True)
@@ -203,7 +210,7 @@ class ForecastTag(Base):
     __tablename__ = "forecast_tags"
 
     forecast_id: Mapped[int] = mapped_column(
-        ForeignKey("forecasts.id", ondelete="CASCADE"), primary_key=True
+        ID, ForeignKey("forecasts.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(TAG_LENGTH), primary_key=True)
 
@@ -213,8 +220,8 @@ class ForecastTag(Base):
 class Evidence(Base):
     __tablename__ = "evidence"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    forecast_id: Mapped[int] = mapped_column(ForeignKey("forecasts.id"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    forecast_id: Mapped[int] = mapped_column(ID, ForeignKey("forecasts.id"))
     summary: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     observed_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -246,12 +253,12 @@ class Change(Base):
 
     __tablename__ = "changes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
     actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     command: Mapped[str] = mapped_column(String(COMMAND_LENGTH))
     note: Mapped[str | None] = mapped_column(Text)
-    undoes: Mapped[int | None] = mapped_column(ForeignKey("changes.id"), unique=True)
+    undoes: Mapped[int | None] = mapped_column(ID, ForeignKey("changes.id"), unique=True)
 
     __table_args__ = (
         Index(None, "actor", "id"),
@@ -269,9 +276,9 @@ class Event(Base):
 
     __tablename__ = "events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    forecast_id: Mapped[int] = mapped_column(ForeignKey("forecasts.id"))
-    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    forecast_id: Mapped[int] = mapped_column(ID, ForeignKey("forecasts.id"))
+    change_id: Mapped[int] = mapped_column(ID, ForeignKey("changes.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     previous_version: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -283,7 +290,7 @@ class Event(Base):
     from_status: Mapped[str | None] = mapped_column(String(STATUS_LENGTH))
     to_status: Mapped[str | None] = mapped_column(String(STATUS_LENGTH))
     note: Mapped[str | None] = mapped_column(Text)
-    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    evidence_id: Mapped[int | None] = mapped_column(ID, ForeignKey("evidence.id"))
 
     cited: Mapped[list["EventCitation"]] = relationship(
         order_by="EventCitation.evidence_id", lazy="selectin"
@@ -318,8 +325,8 @@ class EventCitation(Base):
 
     __tablename__ = "event_citations"
 
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
-    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ID, ForeignKey("events.id"), primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ID, ForeignKey("evidence.id"), primary_key=True)
 
 
 def literally_one_of(column, values: tuple[str, ...]):

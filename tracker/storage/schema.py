@@ -4,5 +4,6 @@
 chain in migrations/versions, so the check at start-up is one query against a constant.
 """
 
-REVISIONS = ("0001_initial", "0002_search", "0003_scoring", "0004_changes", "0005_search_fold", "0006_estimates")
+REVISIONS = ("0001_initial", "0002_search", "0003_scoring", "0004_changes", "0005_search_fold", "0006_estimates",
+             "0007_big_ids")
 HEAD = REVISIONS[-1]
