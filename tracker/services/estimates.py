@@ -60,14 +60,14 @@ def estimate_record(estimate: Estimate) -> dict[str, Any]:
 def estimate_view(state: ForecastState) -> dict[str, Any]:
     """What `show` adds to a forecast: every standing estimate, each forecaster's latest, and
     the team's aggregates."""
-    return {"estimates": [estimate_record(estimate) for estimate in state.estimates],
+    return {"estimates": [estimate_record(estimate) for estimate in state.in_time_order()],
             "forecasters": forecasters(state), "aggregates": aggregates(state)}
 
 
 def forecasters(state: ForecastState) -> list[dict[str, Any]]:
     """Each forecaster's latest estimate, with their first and how many they made, by name."""
     made: dict[str, list[Estimate]] = {}
-    for estimate in state.estimates:
+    for estimate in state.in_time_order():
         made.setdefault(estimate.actor, []).append(estimate)
     return [{**estimate_record(mine[-1]), "first": estimate_record(mine[0])["probabilities" if isinstance(
         mine[0].value, dict) else "probability"], "count": len(mine)} for _, mine in sorted(made.items())]

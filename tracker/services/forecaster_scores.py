@@ -51,7 +51,7 @@ class Question:
     options: list[str] | None
     outcome: dict[str, int] | int
     resolved_at: dt.datetime
-    estimates: list[Estimate]
+    estimates: list[Estimate]  # in the order made
 
 
 def brier(value: float | dict[str, float], outcome: dict[str, int] | int) -> float:
@@ -97,7 +97,7 @@ def questions(session: Session) -> Iterator[Question]:
             outcome = int(resolution.status == "confirmed")
         else:
             continue
-        yield Question(forecast_id, options, outcome, resolution.resolved_at, state.estimates)
+        yield Question(forecast_id, options, outcome, resolution.resolved_at, state.in_time_order())
 
 
 def step(row: tuple) -> Step:

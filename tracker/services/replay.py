@@ -192,16 +192,23 @@ class ForecastState:
     periods: list[ReviewPeriod]
     probabilities: list[tuple[dt.datetime | None, float | None]]
     resolution: Resolution | None = None
-    # Every standing estimate, oldest first (an undone one is taken out).
+    # Every standing estimate in the order recorded (an undone one is taken out). An import
+    # may record an estimate after later ones (see `in_time_order`), so the order recorded
+    # is not always the order made.
     estimates: list[Estimate] = field(default_factory=list)
 
     @property
     def last_review(self) -> ReviewPeriod:
         return self.periods[-1]
 
+    def in_time_order(self) -> list[Estimate]:
+        """The standing estimates by the moment each was made; those of one moment in the order
+        recorded (a person may make several in one second)."""
+        return sorted(self.estimates, key=lambda estimate: estimate.at)
+
     def latest_estimates(self) -> dict[str, Estimate]:
-        """Each forecaster's latest standing estimate."""
-        return {estimate.actor: estimate for estimate in self.estimates}
+        """Each forecaster's latest standing estimate: the last one made, not the last recorded."""
+        return {estimate.actor: estimate for estimate in self.in_time_order()}
 
     def _refresh_aggregate(self) -> None:
         binary = self.record.get("options") is None
@@ -387,9 +394,10 @@ def apply_undo(state: ForecastState, event) -> None:
             ended = state.periods.pop()
             state.last_review.evidence_added += ended.evidence_added
     elif taken_back == "estimate":
-        mine = [n for n, estimate in enumerate(state.estimates) if estimate.actor == event.actor]
+        estimator = estimator_of(event)
+        mine = [n for n, estimate in enumerate(state.estimates) if estimate.actor == estimator]
         if not mine:
-            raise TimelineError(None, "field", f"takes back an estimate, but {event.actor} has none standing.")
+            raise TimelineError(None, "field", f"takes back an estimate, but {estimator} has none standing.")
         state.estimates.pop(mine[-1])
         state._refresh_aggregate()
     elif taken_back == "outcome":
@@ -402,6 +410,15 @@ def apply_undo(state: ForecastState, event) -> None:
         _set(state, taken_back, field_value(taken_back, _value(event, "new")), at)
     else:
         raise TimelineError(None, "field", f"{taken_back!r} is not something an undo can take back.")
+
+
+def estimator_of(undone) -> str:
+    """Whose estimate an `undone` event takes back: the one its `new` names (an import records
+    other people's estimates, and its undo takes them back), else the undoer's own."""
+    named = _value(undone, "new")
+    if isinstance(named, dict) and isinstance(named.get("actor"), str):
+        return named["actor"]
+    return undone.actor
 
 
 def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[str, Any]], *,
