@@ -284,7 +284,9 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
             _valid_tags.update(tags)
     values["tags"] = tags
     made_on, resolve_by = values.get("made_on"), values.get("resolve_by")
-    if made_on and resolve_by and resolve_by < made_on:
+    # A bare object is entered now, and is refused what `add` refuses; one with its own timeline
+    # is history, and real history has deadlines set before the question (PredictionBook's do).
+    if made_on and resolve_by and resolve_by < made_on and not values.get("events"):
         _fail(where, "resolve_by", f"{resolve_by} is before made_on {made_on}.")
     if values.get("source") is not None:
         values["source"] = {name: getattr(shape.source, name) for name in SOURCE_FIELDS}
