@@ -24,7 +24,7 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -65,9 +65,18 @@ class ImportCounts:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    # What an import of another tracker's files read, and what it found odd but kept.
+    notes: list[str] = field(default_factory=list)
+    left_deleted: int = 0
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def summary(self) -> list[str]:
+        """The lines the import's summary adds to its counts."""
+        deleted = [f"{self.left_deleted} deleted in this ledger left as "
+                   f"{'it is' if self.left_deleted == 1 else 'they are'}."] if self.left_deleted else []
+        return self.notes + deleted
 
 
 def import_file(session: Session, actor: str, file: ImportFile, *,
@@ -81,7 +90,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     later: list[int] = []  # numbers of the objects the second pass applies
     number = 0
     with indexes_set_aside(session, BULK_TABLES), _collector_paused():
-        for batch in _batches(file.records(progress)):
+        for batch in _batches(file.records(progress, actor=actor)):
             objects = []
             for where, data in batch:
                 item = forecast_object(where, data)
@@ -102,8 +111,11 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
                 number += 1
             restorer.flush()
     sync_id_sequences(session.connection(), TABLES)
+    notes = file.notes  # the first reading's: the second reads only to apply what is left
     if later:
         _apply_later(session, actor, file, later, counts)
+    if notes is not None:
+        counts.notes = notes.lines()
     return counts
 
 
@@ -146,7 +158,7 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
     now = dates.utc_now()
     wanted = iter(numbers)
     next_wanted = next(wanted)
-    for number, (where, data) in enumerate(file.records()):
+    for number, (where, data) in enumerate(file.records(actor=actor)):
         if number != next_wanted:
             continue
         item = forecast_object(where, data)
@@ -156,13 +168,30 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
         if forecast is None:
             _report(where, create_from_object, session, actor, item, note)
             counts.added += 1
-        elif _report(where, update_from_object, session, actor, forecast, item, now, note):
+        elif file.origin is not None and forecast.deleted_at is not None:
+            # Deleted here by choice: another tracker's later export does not bring it back,
+            # nor stop the rest of the import.
+            counts.left_deleted += 1
+            counts.unchanged += 1
+        elif _report(where, _update, session, actor, forecast, item, now, note, file.origin is not None):
             counts.updated += 1
         else:
             counts.unchanged += 1
         next_wanted = next(wanted, None)
         if next_wanted is None:
             return
+
+
+def _update(session: Session, actor: str, forecast: Forecast, item: ForecastObject, at: dt.datetime,
+            note: str, foreign: bool) -> bool:
+    """Bring the forecast up to date with the object: as a file of tracker's own says it is, or,
+    for another tracker's question, by adding what its later export has that the ledger lacks."""
+    if not foreign:
+        return update_from_object(session, actor, forecast, item, at, note)
+    from tracker.services.foreign.merge import merge_question
+
+    new_evidence, _ = _evidence_changes(session, forecast, item)
+    return merge_question(session, actor, forecast, item, at, note, new_evidence)
 
 
 def create_from_object(session: Session, actor: str, item: ForecastObject, note: str) -> Forecast:
