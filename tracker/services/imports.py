@@ -365,6 +365,7 @@ class Restorer:
 
     # The columns each row tuple fills, parents before children.
     COLUMNS = {
+        "sources": ("id",) + SOURCE_FIELDS,
         "forecasts": ("id", "key", "claim", "criteria", "source_id", "made_on", "resolve_by", "probability",
                       "status", "review_every", "next_review_on", "created_at", "updated_at", "version",
                       "deleted_at", "search_text", "options", "outcome", "aggregate"),
@@ -385,7 +386,8 @@ class Restorer:
         self.evidence_ids = IdPool(highest_id(session, Evidence.__table__))
         self.event_ids = IdPool(highest_id(session, Event.__table__))
         self.change_ids = ChangeIds(IdPool(highest_id(session, Change.__table__)))
-        self.sources: dict[tuple, int] = {}
+        self.sources: dict[tuple, int] | None = None  # read on first need
+        self.source_ids = IdPool(highest_id(session, Source.__table__))
         self.writers = {name: BulkInsert(session, Forecast.metadata.tables[name], columns)
                         for name, columns in self.COLUMNS.items()}
         self.rows: dict[str, list[tuple]] = {name: [] for name in self.COLUMNS}
@@ -445,17 +447,19 @@ class Restorer:
         if source is None:
             return None
         identity = tuple(source[name] for name in SOURCE_FIELDS)
-        if identity not in self.sources:
-            query = select(Source.id).where(*(getattr(Source, name).is_not_distinct_from(source[name])
-                                              for name in SOURCE_FIELDS)).order_by(Source.id).limit(1)
-            found = self.session.scalar(query)
-            if found is None:
-                row = Source(**source)
-                self.session.add(row)
-                self.session.flush()
-                found = row.id
+        if self.sources is None:
+            # Every source the ledger has, read once (the first of equal ones, as a lookup would
+            # find): another tracker's questions name a source for each of thousands of creators.
+            self.sources = {}
+            for row in self.session.execute(select(Source.id, *(getattr(Source, name) for name in SOURCE_FIELDS))
+                                            .order_by(Source.id.desc())):
+                self.sources[tuple(row[1:])] = row[0]
+        found = self.sources.get(identity)
+        if found is None:
+            (found,) = self.source_ids.claim([None])
+            self.rows["sources"].append((found, *identity))
             self.sources[identity] = found
-        return self.sources[identity]
+        return found
 
     def flush(self) -> None:
         """Write what has gathered, parents before children."""

@@ -242,6 +242,16 @@ def read_forecast_object(where: str, data: Any) -> ForecastObject:
     return _checked(where, shape, screen=True)
 
 
+def _unstorable(shape: _Shape) -> bool:
+    """Whether any text in a decoded object may hold what no database stores: one pass of the
+    JSON encoder (C) over the object, so that `_strings`, which names the field, walks only an
+    object that does. A NUL is encoded as an escape; a lone surrogate cannot be encoded."""
+    try:
+        return b"\\u0000" in msgspec.json.encode(shape)
+    except (UnicodeEncodeError, TypeError):
+        return True
+
+
 def _strings(value: Any) -> list[tuple[str, str]]:
     """Every text in a decoded object, with the field it sits in."""
     found = []
@@ -263,7 +273,7 @@ def _strings(value: Any) -> list[tuple[str, str]]:
 
 def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     """The ledger's own rules, on top of the types msgspec has checked."""
-    if screen:
+    if screen and _unstorable(shape):
         # NUL, and lone surrogates from Python values, pass msgspec; no database stores them.
         for name, text in _strings(shape):
             if _UNSTORABLE.search(text):

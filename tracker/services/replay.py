@@ -15,11 +15,11 @@ rows of the ledger (through `step_of`), the objects of an import file and the fe
 """
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import msgspec
 from msgspec import UNSET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,7 +79,7 @@ def step_of(event: Event) -> Step:
 
 
 def decode(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else msgspec.json.decode(text)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -196,6 +196,8 @@ class ForecastState:
     # may record an estimate after later ones (see `in_time_order`), so the order recorded
     # is not always the order made.
     estimates: list[Estimate] = field(default_factory=list)
+    # Each forecaster's latest standing estimate, kept as estimates come (see `add_estimate`).
+    latest: dict[str, Estimate] = field(default_factory=dict)
 
     @property
     def last_review(self) -> ReviewPeriod:
@@ -208,11 +210,22 @@ class ForecastState:
 
     def latest_estimates(self) -> dict[str, Estimate]:
         """Each forecaster's latest standing estimate: the last one made, not the last recorded."""
-        return {estimate.actor: estimate for estimate in self.in_time_order()}
+        return self.latest
 
-    def _refresh_aggregate(self) -> None:
+    def add_estimate(self, estimate: Estimate) -> None:
+        self.estimates.append(estimate)
+        held = self.latest.get(estimate.actor)
+        if held is None or estimate.at >= held.at:
+            self.latest[estimate.actor] = estimate
+
+    def take_back_estimate(self, position: int) -> None:
+        self.estimates.pop(position)
+        self.latest = {estimate.actor: estimate for estimate in self.in_time_order()}
+
+    def refresh_aggregate(self) -> None:
+        """The record's aggregate from the estimates standing; the fold calls it once, at its end."""
         binary = self.record.get("options") is None
-        values = [e.value for e in self.latest_estimates().values()] if binary else []
+        values = [e.value for e in self.latest.values()] if binary else []
         self.record["aggregate"] = median(values)
 
 
@@ -342,9 +355,8 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
         _set_status(state, field_value("status", event.to_status), at)
         _set_outcome(state, _value(event, "new"), at)
     elif kind == "estimate":
-        state.estimates.append(Estimate(event.actor, at, estimate_value(_value(event, "new"), record.get("options")),
-                                        event.note))
-        state._refresh_aggregate()
+        state.add_estimate(Estimate(event.actor, at, estimate_value(_value(event, "new"), record.get("options")),
+                                    event.note))
     elif kind == "evidence_added":
         if event.evidence_id in state.evidence or event.evidence_id not in evidence:
             raise TimelineError(None, "evidence_id", f"adds evidence {event.evidence_id!r}, which is "
@@ -398,8 +410,7 @@ def apply_undo(state: ForecastState, event) -> None:
         mine = [n for n, estimate in enumerate(state.estimates) if estimate.actor == estimator]
         if not mine:
             raise TimelineError(None, "field", f"takes back an estimate, but {estimator} has none standing.")
-        state.estimates.pop(mine[-1])
-        state._refresh_aggregate()
+        state.take_back_estimate(mine[-1])
     elif taken_back == "outcome":
         _check_old(state, "outcome", _value(event, "old"))
         record["outcome"] = _value(event, "new")
@@ -449,6 +460,8 @@ def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[s
             if exc.position is None:
                 exc.position = position
             raise
+    if state is not None:
+        state.refresh_aggregate()
     return state
 
 

@@ -10,6 +10,7 @@ the zone of the servers that wrote them. Missing values come as an empty cell, `
 import datetime as dt
 import math
 import re
+from functools import lru_cache
 
 from tracker.errors import InvalidInput
 from tracker.services.foreign.questions import utc
@@ -28,7 +29,19 @@ def moment(text: str | None, where: str, name: str) -> dt.datetime | None:
     """The UTC moment a cell gives, None when it gives none."""
     if missing(text):
         return None
-    value = text.strip()
+    found = _parsed(text.strip())
+    if found is None:
+        raise InvalidInput(f"{where}, field {name!r}: {text!r} is not a date and time such as 2024-03-05 14:02:07.")
+    return found
+
+
+# A question's moments repeat on every one of its rows: each text is read once.
+@lru_cache(maxsize=1 << 16)
+def _parsed(value: str) -> dt.datetime | None:
+    try:
+        return utc(dt.datetime.fromisoformat(value))
+    except ValueError:
+        pass  # Fatebook's unpadded seconds, a US date: read below
     try:
         if found := _ISO.match(value):
             year, month, day, hour, minute, second, fraction, zone = found.groups()
@@ -46,7 +59,7 @@ def moment(text: str | None, where: str, name: str) -> dt.datetime | None:
             return utc(dt.datetime(year, int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)))
     except (ValueError, OverflowError):
         pass
-    raise InvalidInput(f"{where}, field {name!r}: {text!r} is not a date and time such as 2024-03-05 14:02:07.")
+    return None
 
 
 def day(text: str | None, where: str, name: str) -> dt.date | None:
