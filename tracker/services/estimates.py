@@ -9,6 +9,7 @@ estimates stand, who holds which view, and what the aggregate is.
 
 import math
 import statistics
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -101,9 +102,15 @@ def aggregates(state: ForecastState, extremize: float | None = None) -> dict[str
 
 def pooled_odds(values: list[float], power: float = 1.0) -> float:
     """The geometric mean of the odds p/(1−p), raised to `power`, as a probability."""
-    clipped = [min(max(p, ODDS_CLIP), 1 - ODDS_CLIP) for p in values]
-    log_odds = power * statistics.fmean(math.log(p / (1 - p)) for p in clipped)
+    log_odds = power * statistics.fmean(map(clipped_log_odds, values))
     return 1 / (1 + math.exp(-log_odds))
+
+
+@lru_cache(maxsize=1 << 14)
+def clipped_log_odds(p: float) -> float:
+    """log(p/(1−p)) of p held ODDS_CLIP in from 0 and 1; probabilities repeat, so each is worked once."""
+    p = min(max(p, ODDS_CLIP), 1 - ODDS_CLIP)
+    return math.log(p / (1 - p))
 
 
 def pooled_options(values: list[dict[str, float]], options: list[str], power: float = 1.0) -> dict[str, float]:
