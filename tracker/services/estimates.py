@@ -102,7 +102,8 @@ def aggregates(state: ForecastState, extremize: float | None = None) -> dict[str
 
 def pooled_odds(values: list[float], power: float = 1.0) -> float:
     """The geometric mean of the odds p/(1−p), raised to `power`, as a probability."""
-    log_odds = power * statistics.fmean(map(clipped_log_odds, values))
+    logs = [clipped_log_odds(p) for p in values]
+    log_odds = power * (math.fsum(logs) / len(logs))  # statistics.fmean's own arithmetic
     return 1 / (1 + math.exp(-log_odds))
 
 

@@ -215,52 +215,79 @@ def score_question(question: Question, cards: dict[str, Card]) -> None:
     # them with one's own left out (the same numbers statistics.median gives for the others).
     crowds = [sorted(score for scores in (daily[name] for name in standing) if (score := scores[n]) is not None)
               for n in range(len(starts))]
+    # Names whose days score alike are worked out once: with one forecaster the median and the
+    # mean are that forecaster's estimates, with two the median is the mean.
+    worked: dict[tuple, Worked] = {}
     for name, scores in daily.items():
+        person = name in standing
+        final = (standing.get(name) or aggregate_values[name])[-1]
+        key = (tuple(scores), person, final) if binary else None
+        result = worked.get(key) if binary else None
+        if result is None:
+            result = work(scores, lengths, crowds, person)
+            result.log = log_score(final, outcome)
+            if binary:
+                worked[key] = result
         card = cards.get(name)
         if card is None:
             card = cards[name] = Card()
-        final = (standing.get(name) or aggregate_values[name])[-1]
         card.questions += 1
         card.brier.add(scores[-1])
-        card.log.add(log_score(final, outcome))
+        card.log.add(result.log)
         if binary:
             card.calibration[final, outcome] += 1
-        person = name in standing
-        # The sums are exact, so equal terms in a row are added at once: the result is the same.
-        runs: list[tuple[float, int]] = []
-        current, run, days = None, 0, 0
-        difference, difference_run, relative_days = None, 0, 0
-        for score, length, crowd in zip(scores, lengths, crowds):
-            if score is None:
-                continue
-            days += length
-            if score == current:
-                run += length
-            else:
-                if current is not None:
-                    runs.append((current, run))
-                current, run = score, length
-            others = median_without(crowd, score) if person else median_of(crowd)
-            if others is not None:
-                relative_days += length
-                if score - others == difference:
-                    difference_run += length
-                else:
-                    if difference is not None:
-                        card.relative.add(difference, difference_run)
-                    difference, difference_run = score - others, length
-        if difference is not None:
-            card.relative.add(difference, difference_run)
-        card.relative_days += relative_days
-        if not runs:
-            # One score throughout: its exact sum over the days, rounded once, is the product.
-            card.time_averaged.add(current * run / days)
+        card.time_averaged.add(result.time_averaged)
+        for difference, days in result.relative:
+            card.relative.add(difference, days)
+        card.relative_days += result.relative_days
+
+
+@dataclass
+class Worked:
+    """What one forecaster's days on one question add to their card."""
+
+    time_averaged: float
+    relative: list[tuple[float, int]]  # (score − the others' median, days), equal ones in a row together
+    relative_days: int
+    log: float = 0.0
+
+
+def work(scores: list[float | None], lengths: list[int], crowds: list[list[float]], person: bool) -> Worked:
+    """The time-averaged and relative Brier terms of one forecaster's (or aggregate's) daily scores.
+    The sums are exact, so equal terms in a row are added at once: the result is the same."""
+    runs: list[tuple[float, int]] = []
+    relative: list[tuple[float, int]] = []
+    current, run, days = None, 0, 0
+    difference, difference_run, relative_days = None, 0, 0
+    for score, length, crowd in zip(scores, lengths, crowds):
+        if score is None:
+            continue
+        days += length
+        if score == current:
+            run += length
         else:
-            total = ExactSum()
-            for term in runs:
-                total.add(*term)
-            total.add(current, run)
-            card.time_averaged.add(total.total() / days)
+            if current is not None:
+                runs.append((current, run))
+            current, run = score, length
+        others = median_without(crowd, score) if person else median_of(crowd)
+        if others is not None:
+            relative_days += length
+            if score - others == difference:
+                difference_run += length
+            else:
+                if difference is not None:
+                    relative.append((difference, difference_run))
+                difference, difference_run = score - others, length
+    if difference is not None:
+        relative.append((difference, difference_run))
+    if not runs:
+        # One score throughout: its exact sum over the days, rounded once, is the product.
+        return Worked(current * run / days, relative, relative_days)
+    total = ExactSum()
+    for term in runs:
+        total.add(*term)
+    total.add(current, run)
+    return Worked(total.total() / days, relative, relative_days)
 
 
 def median_of(ordered: list[float]) -> float | None:
@@ -275,15 +302,14 @@ def median_of(ordered: list[float]) -> float | None:
 def median_without(ordered: list[float], value: float) -> float | None:
     """The median of a sorted list with one occurrence of `value` left out, None when nothing is left."""
     n = len(ordered) - 1
-    if not n:
-        return None
-    skip = bisect_left(ordered, value)
-
-    def at(position: int) -> float:
-        return ordered[position if position < skip else position + 1]
-
+    if n < 2:
+        return None if not n else ordered[1] if ordered[0] == value else ordered[0]
+    skip = bisect_left(ordered, value)  # positions from here on read one further along
     middle = n // 2
-    return at(middle) if n % 2 else (at(middle - 1) + at(middle)) / 2
+    if n % 2:
+        return ordered[middle if middle < skip else middle + 1]
+    low = middle - 1
+    return (ordered[low if low < skip else low + 1] + ordered[middle if middle < skip else middle + 1]) / 2
 
 
 def aggregate_series(question: Question, standing: dict[str, list[Any]], count: int) -> dict[str, list[Any]]:
@@ -297,7 +323,7 @@ def aggregate_series(question: Question, standing: dict[str, list[Any]], count: 
                 series[name].append(None)
         elif question.options is None:  # the common case, without a call per aggregate
             median.append(median_of(sorted(values)))
-            mean.append(statistics.fmean(values))
+            mean.append(math.fsum(values) / len(values))  # statistics.fmean's own arithmetic
             pooled.append(pooled_odds(values))
         else:
             for name in AGGREGATES:
