@@ -159,10 +159,14 @@ class Estimate(NamedTuple):
 def estimate_value(value: Any, options: list[str] | None) -> float | dict[str, float]:
     """An estimate's value checked against the forecast: a probability, or one per option
     summing to 1; TimelineError saying what is wrong otherwise."""
+    if options is None:
+        if type(value) is float and 0 <= value <= 1:  # nearly every one: what field_value would return
+            return value
+        if value is None:
+            raise TimelineError(None, "new", "an estimate needs a probability.")
+        return field_value("probability", value)
     if value is None:
         raise TimelineError(None, "new", "an estimate needs a probability.")
-    if options is None:
-        return field_value("probability", value)
     if not isinstance(value, dict) or set(value) != set(options):
         raise TimelineError(None, "new", f"{value!r} does not give a probability for each option: "
                                          f"{', '.join(options)}.")
@@ -382,7 +386,8 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
     else:
         raise TimelineError(None, "kind", f"{kind!r} is not an event kind; kinds: {', '.join(KINDS)}.")
     state.events.append(event)
-    record.update(version=event.version, updated_at=at)
+    record["version"] = event.version
+    record["updated_at"] = at
 
 
 def apply_undo(state: ForecastState, event) -> None:
