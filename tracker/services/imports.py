@@ -7,14 +7,16 @@ Two kinds of object arrive:
   bulk path. Its ids are kept where they are free in this ledger; where any is taken, the
   forecast, its evidence or its events get the next free ids, and the events that name
   evidence are rewritten to the new evidence ids.
-- any other object whose key is new (a bare object, a CSV row, another tracker's question) is
-  created by the importing user now, and resolved, given evidence or deleted as it says, each
-  change an event noting the file it came from.
+- any other object whose key is new (a bare object, a CSV row) is created by the importing
+  user now, and resolved, given evidence or deleted as it says, each change an event noting
+  the file it came from.
 
 An object whose key is already in the ledger updates that forecast: each field it carries
 that differs becomes an `edited` or `status_changed` event by the importing user, noting the
 file; evidence it has that the forecast lacks is added, retractions and deletion are applied.
-An object equal to the forecast changes nothing.
+An object equal to the forecast changes nothing. Another tracker's question (services/foreign/,
+always a full-fidelity object) merges instead: what its later export adds is appended
+(foreign/merge.py), and a forecast deleted here is left alone.
 
 The first pass reads and checks the whole file and restores new full-fidelity objects in
 bulk; the second re-reads the file and applies the rest through the ordinary services.
