@@ -257,3 +257,69 @@ def test_the_command_line_offers_every_reader():
     from tracker.services.readers import ORIGIN_FORMATS
 
     assert ORIGINS == tuple(ORIGIN_FORMATS)
+
+
+IQISA_HEADER = ("question_id,user_id,team_id,probability,answer_option,timestamp,outcome,open_time,close_time,"
+                "resolve_time,time_open,n_opts,options,q_status,q_type\n")
+PB_OPTIONS = '"(0) No, (1) Yes, (-1) Ambiguous, (None) Still open"'
+GJP_IFPS = ("ifp_id,q_type,q_text,q_desc,q_status,date_start,date_suspend,date_to_close,date_closed,outcome,"
+            "short_title,days_open,n_opts,options\n"
+            '9001-0,0,Will the canal reopen by May?,Per the port authority.,closed,3/1/12,NULL,5/1/12,5/2/12,a,'
+            'canal,61,2,"(a) Yes, (b) No"\n'
+            '9002-0,0,Who wins the mayoral race?,,closed,3/1/12,NULL,6/1/12,6/3/12,z,mayor,92,3,'
+            '"(a) Ortiz, (b) Lee, (c) Someone else"\n'
+            '9003-0,0,Will the strike end in March?,,voided,3/1/12,NULL,3/31/12,NA,,strike,NA,2,"(a) Yes, (b) No"\n')
+GJP_FORECASTS = ("ifp_id,ctt,cond,training,team,user_id,forecast_id,fcast_type,answer_option,value,fcast_date,"
+                 "expertise,q_status,viewtime,year,timestamp\n"
+                 "9001-0,1a,1,a,NA,11,-1,0,a,0.7,2012-03-02,2,closed,NA,1,2012-03-02 10:00:00\n"
+                 "9001-0,1a,1,a,NA,11,-1,0,b,0.3,2012-03-02,2,closed,NA,1,2012-03-02 10:00:00\n"
+                 "9002-0,1a,1,a,NA,11,-2,0,a,0.5,2012-03-02,2,closed,NA,1,2012-03-02 10:05:00\n"
+                 "9002-0,1a,1,a,NA,11,-2,0,b,0.3,2012-03-02,2,closed,NA,1,2012-03-02 10:05:00\n"
+                 "9002-0,1a,1,a,NA,11,-2,0,c,0.2,2012-03-02,2,closed,NA,1,2012-03-02 10:05:00\n"
+                 "9004-0,1a,1,a,NA,11,-3,0,a,0.5,2012-03-02,2,closed,NA,1,2012-03-02 10:06:00\n")
+
+
+def test_a_small_iqisa_file_of_predictionbook_data(ledger, tmp_path):
+    path = tmp_path / "public.csv"
+    path.write_text(IQISA_HEADER
+                    + f"7,ada,0.0,0.9,1,2012-01-01 10:00:01+00:00,1.0,2012-01-01 10:00:00+00:00,"
+                      f"2011-12-31 00:00:00+00:00,2012-02-01 00:00:00+00:00,-1 days,2.0,{PB_OPTIONS},resolved,0.0\n"
+                    + f"7,Bo Jo,0.0,0.0,1,2012-01-05 10:00:00+00:00,1.0,2012-01-01 10:00:00+00:00,"
+                      f"2011-12-31 00:00:00+00:00,2012-02-01 00:00:00+00:00,-1 days,2.0,{PB_OPTIONS},resolved,0.0\n",
+                    encoding="utf-8")
+    result = ok("import", "--from", "iqisa", path)
+    assert "2 estimates by 2 people." in result.stderr and "1 deadline before creation kept" in result.stderr
+    shown = run_json("show", "predictionbook/7")
+    assert kinds(shown) == [("created", "predictionbook:ada"), ("estimate", "predictionbook:ada"),
+                            ("estimate", "predictionbook:Bo Jo"), ("status_changed", "tester")]
+    assert (shown["status"], shown["probability"], shown["claim"]) == ("confirmed", 0.9,
+                                                                        "PredictionBook prediction 7 (no title)")
+    assert {"flag:no-title", "flag:deadline-before-creation", "predictionbook"} == set(shown["tags"])
+
+
+def test_small_gjp_files_yes_no_multiple_choice_and_voided(ledger, tmp_path):
+    (tmp_path / "ifps.csv").write_text(GJP_IFPS, encoding="utf-8")
+    (tmp_path / "fcasts.csv").write_text(GJP_FORECASTS, encoding="utf-8")
+    result = ok("import", "--from", "gjp", tmp_path / "fcasts.csv", "--questions", tmp_path / "ifps.csv")
+    assert "3 added" in result.stderr and "2 estimates by 1 person." in result.stderr
+    assert "1 forecast on a question the questions file does not have skipped." in result.stderr
+    canal = run_json("show", "gjp/9001-0")
+    assert (canal["options"], canal["status"], canal["criteria"]) == (None, "confirmed", "Per the port authority.")
+    assert estimates(canal) == [("gjp:11", "2012-03-02T10:00:00", 0.7)]
+    assert canal["events"][-1]["at"].startswith("2012-05-02T00:00:00")
+    mayor = run_json("show", "gjp/9002-0")  # resolved to a letter it does not have: void, flagged
+    assert mayor["options"] == ["Ortiz", "Lee", "Someone else"] and mayor["status"] == "void"
+    assert "flag:odd-resolution" in mayor["tags"]
+    assert estimates(mayor) == [("gjp:11", "2012-03-02T10:05:00", {"Ortiz": 0.5, "Lee": 0.3, "Someone else": 0.2})]
+    strike = run_json("show", "gjp/9003-0")
+    assert strike["status"] == "void" and strike["events"][-1]["at"].startswith("2012-03-31")
+    assert kinds(strike)[0] == ("created", "gjp")
+
+
+def test_a_damaged_gjp_file_is_refused_naming_its_line(seeded, tmp_path):
+    (tmp_path / "ifps.csv").write_text(GJP_IFPS, encoding="utf-8")
+    (tmp_path / "fcasts.csv").write_text(GJP_FORECASTS.replace(",0.7,", ",lots,"), encoding="utf-8")
+    before = dump(seeded)
+    assert_clean_failure(run("import", "--from", "gjp", tmp_path / "fcasts.csv", "--questions", tmp_path / "ifps.csv"),
+                         1, "fcasts.csv line 2, field 'value': 'lots' is not a number")
+    assert dump(seeded) == before

@@ -39,6 +39,7 @@ PREDICTIONBOOK_OPTIONS = "(0) No, (1) Yes, (-1) Ambiguous, (None) Still open"
 PREDICTIONBOOK_OUTCOMES = {1.0: "confirmed", 0.0: "refuted", -1.0: "void"}
 # The question's columns, in a questions file and repeated on each forecast.
 QUESTION_COLUMNS = ("q_title", "q_status", "open_time", "close_time", "resolve_time", "outcome", "options", "q_desc")
+SOURCE_TITLES = {"iqisa": "iqisa", "gjp": "Good Judgment Project"}
 _OPTION = re.compile(r"(?:^|,\s*)\(([A-Za-z0-9]+)\)\s*")
 
 
@@ -160,13 +161,16 @@ def lettered_question(number: str, found: Gathered, notes: Notes, *, dataset: st
     names = option_names(pairs)
     binary = yes_no(names) and len(names) == 2
     by_letter = dict(zip(letters, names))
-    created_at = moment(facts.get("open_time") or facts.get("date_start"), where, "open_time")
+    # The GJP's own files name the columns iqisa renames.
+    opened, deadline = ("open_time", "close_time") if "open_time" in facts else ("date_start", "date_to_close")
+    created_at = moment(facts.get(opened), where, opened)
     grouped: dict[Any, tuple[str, Any, dict[str, float]]] = {}
     for row_where, row in found.rows:
+        given = "probability" if "probability" in row else "value"
         at = moment(row.get("timestamp"), row_where, "timestamp")
-        value = probability(row.get("probability", row.get("value")), row_where, "probability")
+        value = probability(row.get(given), row_where, given)
         if at is None or value is None:
-            raise InvalidInput(f"{row_where}, field {'timestamp' if at is None else 'probability'!r}: is empty.")
+            raise InvalidInput(f"{row_where}, field {'timestamp' if at is None else given!r}: is empty.")
         letter = (row.get("answer_option") or "").strip()
         if letter not in by_letter:
             raise InvalidInput(f"{row_where}, field 'answer_option': {letter!r} is not one of the question's "
@@ -176,10 +180,10 @@ def lettered_question(number: str, found: Gathered, notes: Notes, *, dataset: st
         grouped.setdefault(group, (user, at, {}))[2][by_letter[letter]] = value
     question = Question(
         where=where, key=f"{dataset}/{number}", claim=facts.get("q_title") or facts.get("q_text"),
-        placeholder=f"{dataset} question {number} (no title)", created_at=created_at or _first(grouped, where),
+        placeholder=f"{dataset} question {number} (no title)", created_at=created_at or first_forecast(grouped, where),
         creator=dataset, unknown_creator=dataset, source={"title": SOURCE_TITLES[dataset], "author": None},
         criteria=(facts.get("q_desc") or "").strip() or None,
-        resolve_by=day(facts.get("close_time") or facts.get("date_to_close"), where, "close_time"),
+        resolve_by=day(facts.get(deadline), where, deadline),
         options=None if binary else names, tags=[dataset])
     yes = next((name for name in names if name.casefold() == "yes"), None)
     for user, at, values in grouped.values():
@@ -192,10 +196,8 @@ def lettered_question(number: str, found: Gathered, notes: Notes, *, dataset: st
     return question
 
 
-SOURCE_TITLES = {"iqisa": "iqisa", "gjp": "Good Judgment Project"}
-
-
-def _first(grouped: dict, where: str):
+def first_forecast(grouped: dict, where: str):
+    """When a question with no opening time began: at its first forecast."""
     moments = [at for _, at, _ in grouped.values()]
     if not moments:
         raise InvalidInput(f"{where}, field 'open_time': is empty, and no forecast says when the question began.")
