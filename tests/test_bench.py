@@ -130,3 +130,20 @@ def test_the_same_seed_and_day_give_the_same_ledger(tmp_path):
     for table in generate.COLUMNS:
         rows = [query(tmp_path / name, f"SELECT * FROM {table} ORDER BY 1, 2") for name in ("one.db", "two.db")]
         assert rows[0] == rows[1] and rows[0], table
+
+
+@pytest.mark.sqlite_only
+def test_the_foreign_benchmark_imports_and_scores_a_predictionbook_sized_file(tmp_path):
+    """Run at a tiny scale: the file it writes is read as iqisa's, and both commands run."""
+    done = subprocess.run([sys.executable, str(BENCH / "foreign.py"), "--scale", "0.002", "--keep", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode in (0, 1), done.stderr
+    for row in ("tracker import --from iqisa", "tracker score --by forecaster", "measurements meet their targets"):
+        assert row in done.stdout
+    sample = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "forecasting"
+    for generated, real in (("public.csv", "predictionbook-public.sample.csv"),
+                            ("questions.csv", "predictionbook-questions.sample.csv")):
+        if (sample / real).exists():  # the same columns as the data it stands for
+            assert (tmp_path / generated).read_text().splitlines()[0] == (sample / real).read_text().splitlines()[0]
+    assert doctor_problems(tmp_path / "ledger.db") == {}
+    assert query(tmp_path / "ledger.db", "SELECT count(*) FROM events WHERE kind = 'estimate'") == [(127,)]

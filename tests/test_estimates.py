@@ -108,6 +108,32 @@ def test_an_estimate_is_undone_like_any_change(seeded):
     ok("doctor")
 
 
+def test_a_latest_estimate_is_the_last_made_not_the_last_recorded(ledger, ledgers, clock, tmp_path):
+    """An import may record an estimate after ones made later (a re-import of another tracker's
+    export appends what it lacked): who holds which view goes by when each was made."""
+    ok("add", "Q", "--key", "q")
+    ok("--as", "ana", "forecast", "q", "20%")
+    clock.go(2)
+    ok("--as", "ana", "forecast", "q", "70%")
+    ok("--as", "bo", "forecast", "q", "40%")
+    ok("update", "q", "--status", "confirmed")
+    record = json.loads(ok("export", "--format", "jsonl").stdout)
+    first, second = [event for event in record["events"] if event["actor"] == "ana"]
+    first["at"], second["at"] = second["at"], first["at"]  # ana's 70% now made before her 20%
+    record["aggregate"] = statistics.median([0.2, 0.4])
+    path = tmp_path / "swapped.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    other = ledgers.new()
+    ok("--db", other, "import", path)
+    shown = run_json("--db", other, "show", "q")
+    assert [(e["actor"], e["probability"]) for e in shown["estimates"]] == [("ana", 0.7), ("ana", 0.2), ("bo", 0.4)]
+    ana = next(f for f in shown["forecasters"] if f["actor"] == "ana")
+    assert (ana["probability"], ana["first"]) == (0.2, 0.7)
+    cards = {card["group"]: card for card in run_json("--db", other, "score", "--by", "forecaster")}
+    assert cards["ana"]["brier"] == pytest.approx((0.2 - 1) ** 2)
+    ok("--db", other, "doctor")
+
+
 def test_show_as_of_gives_the_estimates_as_they_stood(ledger, clock):
     ok("seed")
     ok("--as", "ana", "forecast", "1", "20%")

@@ -139,3 +139,14 @@ def test_a_bad_record_late_in_a_large_file_undoes_the_whole_import(seeded, tmp_p
 
 def test_export_to_a_missing_folder(seeded, tmp_path):
     assert_clean_failure(run("export", "-o", tmp_path / "no" / "x.json"), FAILURE, "is not an existing folder")
+
+
+def test_a_timeline_may_hold_a_deadline_before_its_creation(ledger, tmp_path):
+    """What a bare object may not say (it is entered now, as `add` would be), history may:
+    another tracker's question whose deadline was set before it was asked, exported and restored."""
+    event = {**FULL_EVENT, "new": {**FULL_EVENT["new"], "resolve_by": "2025-12-01"}}
+    path = tmp_path / "history.jsonl"
+    path.write_bytes(lines({**FULL, "resolve_by": "2025-12-01", "events": [event]}))
+    assert "1 added" in ok("import", path).stderr
+    path.write_bytes(lines({"claim": "Bare", "key": "bare", "made_on": "2026-01-01", "resolve_by": "2025-12-01"}))
+    assert_clean_failure(run("import", path), FAILURE, "field 'resolve_by': 2025-12-01 is before made_on")

@@ -239,7 +239,7 @@ def test_a_ledger_from_before_changes_gets_them_by_actor_and_moment(seeded):
     """0004_changes groups each forecast's events by actor and moment, on both backends."""
     ok("update", "1", "--claim", "Reworded", "--probability", "0.6")
     ok("--as", "bob", "evidence", "add", "1", "Something happened")
-    ok("db", "downgrade", "0003_scoring")
+    ok("db", "downgrade", "0003_scoring", "--yes")
     ok("db", "upgrade")
     events = run_json("history", "1")
     assert [e["change"] for e in events[1:]] == [events[1]["change"]] * 2 + [events[3]["change"]]

@@ -15,7 +15,9 @@ from tracker.statuses import STATUSES
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown")
 IMPORT_FORMATS = ("json", "jsonl", "csv")
-ORIGINS = ("fatebook", "predictionbook")
+# Kept here as well as in services/readers.py so that `--help` needs no service module;
+# a test keeps the two the same.
+ORIGINS = ("fatebook", "predictionbook", "iqisa", "gjp")
 
 
 @click.command()
@@ -76,16 +78,21 @@ class _DryRun(Exception):
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS),
               help="File format [default: from the file name].")
 @click.option("--from", "origin", type=click.Choice(ORIGINS),
-              help="The file is another tracker's export: Fatebook's CSV or PredictionBook's JSON.")
+              help="The file is another tracker's data: Fatebook's CSV export, PredictionBook's API JSON, "
+                   "a forecasts file in iqisa's layout, or the Good Judgment Project's survey forecasts.")
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --from iqisa or gjp: the questions file (titles, options, outcomes).")
 @click.option("--dry-run", is_flag=True, help="Report what would be added and updated; write nothing.")
 @pass_ledger
-def import_(ledger: Ledger, file, fmt, origin, dry_run):
+def import_(ledger: Ledger, file, fmt, origin, questions, dry_run):
     """Add or update forecasts from a file; all or nothing, matched by key."""
     from tracker.services.imports import TABLES, import_file
-    from tracker.services.readers import ImportFile, choose_format
+    from tracker.services.readers import ImportFile, check_questions_file, choose_format
     from tracker.storage.bulk import id_sequences_kept
 
-    source = ImportFile(file, choose_format(file, fmt, origin), origin)
+    check_questions_file(origin, questions)
+    source = ImportFile(file, choose_format(file, fmt, origin), origin,
+                        questions=None if questions is None else ImportFile(questions, "csv", origin))
     try:
         with ledger.session(write=True) as session:
             with id_sequences_kept(session, TABLES) if dry_run else nullcontext(), \
@@ -97,5 +104,7 @@ def import_(ledger: Ledger, file, fmt, origin, dry_run):
     except _DryRun:
         message(f"Dry run, nothing written: {file.name} would add {counts.added}, update {counts.updated} "
                 f"and leave {counts.unchanged} unchanged.")
-        return
-    message(f"Imported {file.name}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged.")
+    else:
+        message(f"Imported {file.name}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged.")
+    for line in counts.summary():
+        message(f"  {line}")

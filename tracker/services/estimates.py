@@ -9,6 +9,7 @@ estimates stand, who holds which view, and what the aggregate is.
 
 import math
 import statistics
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -60,14 +61,14 @@ def estimate_record(estimate: Estimate) -> dict[str, Any]:
 def estimate_view(state: ForecastState) -> dict[str, Any]:
     """What `show` adds to a forecast: every standing estimate, each forecaster's latest, and
     the team's aggregates."""
-    return {"estimates": [estimate_record(estimate) for estimate in state.estimates],
+    return {"estimates": [estimate_record(estimate) for estimate in state.in_time_order()],
             "forecasters": forecasters(state), "aggregates": aggregates(state)}
 
 
 def forecasters(state: ForecastState) -> list[dict[str, Any]]:
     """Each forecaster's latest estimate, with their first and how many they made, by name."""
     made: dict[str, list[Estimate]] = {}
-    for estimate in state.estimates:
+    for estimate in state.in_time_order():
         made.setdefault(estimate.actor, []).append(estimate)
     return [{**estimate_record(mine[-1]), "first": estimate_record(mine[0])["probabilities" if isinstance(
         mine[0].value, dict) else "probability"], "count": len(mine)} for _, mine in sorted(made.items())]
@@ -101,9 +102,16 @@ def aggregates(state: ForecastState, extremize: float | None = None) -> dict[str
 
 def pooled_odds(values: list[float], power: float = 1.0) -> float:
     """The geometric mean of the odds p/(1−p), raised to `power`, as a probability."""
-    clipped = [min(max(p, ODDS_CLIP), 1 - ODDS_CLIP) for p in values]
-    log_odds = power * statistics.fmean(math.log(p / (1 - p)) for p in clipped)
+    logs = [clipped_log_odds(p) for p in values]
+    log_odds = power * (math.fsum(logs) / len(logs))  # statistics.fmean's own arithmetic
     return 1 / (1 + math.exp(-log_odds))
+
+
+@lru_cache(maxsize=1 << 14)
+def clipped_log_odds(p: float) -> float:
+    """log(p/(1−p)) of p held ODDS_CLIP in from 0 and 1; probabilities repeat, so each is worked once."""
+    p = min(max(p, ODDS_CLIP), 1 - ODDS_CLIP)
+    return math.log(p / (1 - p))
 
 
 def pooled_options(values: list[dict[str, float]], options: list[str], power: float = 1.0) -> dict[str, float]:

@@ -25,12 +25,15 @@ def clean_url(url: str | None) -> str | None:
 
 def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: str | None = None,
                  observed_on: dt.date | None = None, stance: str = "context",
-                 at: dt.datetime | None = None, note: str | None = None) -> Evidence:
+                 at: dt.datetime | None = None, note: str | None = None,
+                 recorded_elsewhere: bool = False) -> Evidence:
+    """Add a piece of evidence. `recorded_elsewhere`: a comment another tracker dated, whose UTC
+    date may be tomorrow in this time zone (it is kept, not refused as in the future)."""
     summary = clean_text(summary, "evidence summary", required=True)
     if stance not in STANCES:
         raise InvalidInput(f"{stance!r} is not a stance; use one of {', '.join(STANCES)}.")
     observed_on = observed_on or dates.today()
-    if observed_on > dates.today():
+    if observed_on > dates.today() and not recorded_elsewhere:
         raise InvalidInput(f"observed-on {observed_on} is in the future; evidence is something that has happened.")
     url = clean_url(url)
     forecast = find_live_forecast(session, ref)

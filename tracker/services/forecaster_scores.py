@@ -24,7 +24,9 @@ are scored the same way, each day from the estimates standing that day, as forec
 import datetime as dt
 import math
 import statistics
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -35,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from tracker.services.estimates import pooled_odds, pooled_options
 from tracker.services.replay import Estimate, Step, decode, fold
-from tracker.services.scoring import Calibration, ExactSum, clip
+from tracker.services.scoring import ExactSum, calibration_table, clip
 from tracker.storage.models import Event, Forecast, scored
 
 AGGREGATES = ("(median)", "(mean)", "(geometric mean of odds)")
@@ -51,7 +53,7 @@ class Question:
     options: list[str] | None
     outcome: dict[str, int] | int
     resolved_at: dt.datetime
-    estimates: list[Estimate]
+    estimates: list[Estimate]  # in the order made
 
 
 def brier(value: float | dict[str, float], outcome: dict[str, int] | int) -> float:
@@ -84,8 +86,7 @@ def questions(session: Session) -> Iterator[Question]:
     for forecast_id, group in groupby(rows, key=itemgetter(0)):
         group = list(group)
         made_on, options = group[0][1], group[0][2]
-        steps = [step(row[3:]) for row in group]
-        state = fold({"made_on": made_on}, steps, {})
+        state = fold({"made_on": made_on}, [step(row[3:]) for row in group], {})
         if state is None or state.resolution is None:
             continue
         resolution = state.resolution
@@ -97,7 +98,7 @@ def questions(session: Session) -> Iterator[Question]:
             outcome = int(resolution.status == "confirmed")
         else:
             continue
-        yield Question(forecast_id, options, outcome, resolution.resolved_at, state.estimates)
+        yield Question(forecast_id, options, outcome, resolution.resolved_at, state.in_time_order())
 
 
 def step(row: tuple) -> Step:
@@ -110,19 +111,46 @@ def step(row: tuple) -> Step:
     return Step(kind, at, actor, 0, name, decode(old), decode(new), from_status, to_status, None, note)
 
 
+class Tally:
+    """An exact sum (ExactSum's) of values that repeat: each distinct value is counted as it comes
+    and summed once. Scores take few distinct values (probabilities are given on a grid), so this
+    does a fraction of the work; past `PENDING` distinct values they are summed, to bound memory."""
+
+    PENDING = 4096
+    __slots__ = ("pending", "exact")
+
+    def __init__(self) -> None:
+        self.pending: dict[float, int] = {}
+        self.exact = ExactSum()
+
+    def add(self, value: float, times: int = 1) -> None:
+        pending = self.pending
+        pending[value] = pending.get(value, 0) + times
+        if len(pending) > self.PENDING:
+            self._settle()
+
+    def _settle(self) -> None:
+        for value, times in self.pending.items():
+            self.exact.add(value, times)
+        self.pending.clear()
+
+    def total(self) -> float:
+        self._settle()
+        return self.exact.total()
+
+
 @dataclass
 class Card:
     """One forecaster's scores in the making."""
 
     questions: int = 0
-    brier: ExactSum = field(default_factory=ExactSum)
-    log: ExactSum = field(default_factory=ExactSum)
-    daily_brier: ExactSum = field(default_factory=ExactSum)
-    days: int = 0
+    brier: Tally = field(default_factory=Tally)
+    log: Tally = field(default_factory=Tally)
     relative: ExactSum = field(default_factory=ExactSum)
     relative_days: int = 0
     time_averaged: ExactSum = field(default_factory=ExactSum)
-    calibration: Calibration = field(default_factory=Calibration)
+    # How often each (final probability, outcome) pair came: the calibration table, summed at the end.
+    calibration: Counter = field(default_factory=Counter)
 
     def finish(self, name: str) -> dict[str, Any]:
         n = self.questions
@@ -135,7 +163,7 @@ class Card:
             "brier_time_averaged": self.time_averaged.total() / n if n else None,
             "relative_brier": self.relative.total() / self.relative_days if self.relative_days else None,
             "relative_days": self.relative_days,
-            "calibration": self.calibration.table(),
+            "calibration": calibration_table(self.calibration),
         }
 
 
@@ -179,37 +207,127 @@ def score_question(question: Question, cards: dict[str, Card]) -> None:
     lengths = [((starts[n + 1] - day).days if n + 1 < len(starts) else 1) for n, day in enumerate(starts)]
     standing = {name: daily_values(estimates, starts) for name, estimates in made.items()}
     aggregate_values = aggregate_series(question, standing, len(starts))
-    series = {**standing, **aggregate_values}
-    daily = {name: [None if v is None else brier(v, question.outcome) for v in values]
-             for name, values in series.items()}
-    for name, values in series.items():
-        card = cards.setdefault(name, Card())
-        final = values[-1]
+    outcome = question.outcome
+    binary = question.options is None
+    daily = {name: [None if v is None else (v - outcome) ** 2 if binary else brier(v, outcome) for v in values]
+             for name, values in {**standing, **aggregate_values}.items()}
+    # On each stretch, the forecasters' scores in order: the median of the others' is read from
+    # them with one's own left out (the same numbers statistics.median gives for the others).
+    crowds = [sorted(score for scores in (daily[name] for name in standing) if (score := scores[n]) is not None)
+              for n in range(len(starts))]
+    # Names whose days score alike are worked out once: with one forecaster the median and the
+    # mean are that forecaster's estimates, with two the median is the mean.
+    worked: dict[tuple, Worked] = {}
+    for name, scores in daily.items():
+        person = name in standing
+        final = (standing.get(name) or aggregate_values[name])[-1]
+        key = (tuple(scores), person, final) if binary else None
+        result = worked.get(key) if binary else None
+        if result is None:
+            result = work(scores, lengths, crowds, person)
+            result.log = log_score(final, outcome)
+            if binary:
+                worked[key] = result
+        card = cards.get(name)
+        if card is None:
+            card = cards[name] = Card()
         card.questions += 1
-        card.brier.add(brier(final, question.outcome))
-        card.log.add(log_score(final, question.outcome))
-        if question.options is None:
-            card.calibration.add(final, question.outcome)
-        total, days = ExactSum(), 0
-        for score, length in zip(daily[name], lengths):
-            if score is not None:
-                total.add(score, length)
-                days += length
-        card.time_averaged.add(total.total() / days)
-        for n, (score, length) in enumerate(zip(daily[name], lengths)):
-            others = [daily[other][n] for other in standing if other != name and daily[other][n] is not None]
-            if score is not None and others:
-                card.relative.add(score - statistics.median(others), length)
-                card.relative_days += length
+        card.brier.add(scores[-1])
+        card.log.add(result.log)
+        if binary:
+            card.calibration[final, outcome] += 1
+        card.time_averaged.add(result.time_averaged)
+        for difference, days in result.relative:
+            card.relative.add(difference, days)
+        card.relative_days += result.relative_days
+
+
+@dataclass
+class Worked:
+    """What one forecaster's days on one question add to their card."""
+
+    time_averaged: float
+    relative: list[tuple[float, int]]  # (score − the others' median, days), equal ones in a row together
+    relative_days: int
+    log: float = 0.0
+
+
+def work(scores: list[float | None], lengths: list[int], crowds: list[list[float]], person: bool) -> Worked:
+    """The time-averaged and relative Brier terms of one forecaster's (or aggregate's) daily scores.
+    The sums are exact, so equal terms in a row are added at once: the result is the same."""
+    runs: list[tuple[float, int]] = []
+    relative: list[tuple[float, int]] = []
+    current, run, days = None, 0, 0
+    difference, difference_run, relative_days = None, 0, 0
+    for score, length, crowd in zip(scores, lengths, crowds):
+        if score is None:
+            continue
+        days += length
+        if score == current:
+            run += length
+        else:
+            if current is not None:
+                runs.append((current, run))
+            current, run = score, length
+        others = median_without(crowd, score) if person else median_of(crowd)
+        if others is not None:
+            relative_days += length
+            if score - others == difference:
+                difference_run += length
+            else:
+                if difference is not None:
+                    relative.append((difference, difference_run))
+                difference, difference_run = score - others, length
+    if difference is not None:
+        relative.append((difference, difference_run))
+    if not runs:
+        # One score throughout: its exact sum over the days, rounded once, is the product.
+        return Worked(current * run / days, relative, relative_days)
+    total = ExactSum()
+    for term in runs:
+        total.add(*term)
+    total.add(current, run)
+    return Worked(total.total() / days, relative, relative_days)
+
+
+def median_of(ordered: list[float]) -> float | None:
+    """statistics.median of a sorted list, None when it is empty."""
+    n = len(ordered)
+    if not n:
+        return None
+    middle = n // 2
+    return ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def median_without(ordered: list[float], value: float) -> float | None:
+    """The median of a sorted list with one occurrence of `value` left out, None when nothing is left."""
+    n = len(ordered) - 1
+    if n < 2:
+        return None if not n else ordered[1] if ordered[0] == value else ordered[0]
+    skip = bisect_left(ordered, value)  # positions from here on read one further along
+    middle = n // 2
+    if n % 2:
+        return ordered[middle if middle < skip else middle + 1]
+    low = middle - 1
+    return (ordered[low if low < skip else low + 1] + ordered[middle if middle < skip else middle + 1]) / 2
 
 
 def aggregate_series(question: Question, standing: dict[str, list[Any]], count: int) -> dict[str, list[Any]]:
     """Each aggregate's value on each stretch, from the estimates standing then."""
     series: dict[str, list[Any]] = {name: [] for name in AGGREGATES}
+    median, mean, pooled = (series[name] for name in AGGREGATES)
     for n in range(count):
         values = [values[n] for values in standing.values() if values[n] is not None]
-        for name in AGGREGATES:
-            series[name].append(aggregate(name, values, question.options) if values else None)
+        if not values:
+            for name in AGGREGATES:
+                series[name].append(None)
+        elif question.options is None:  # the common case, without a call per aggregate
+            median.append(median_of(sorted(values)))
+            mean.append(math.fsum(values) / len(values))  # statistics.fmean's own arithmetic
+            pooled.append(pooled_odds(values))
+        else:
+            for name in AGGREGATES:
+                series[name].append(aggregate(name, values, question.options))
     return series
 
 

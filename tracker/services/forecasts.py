@@ -281,7 +281,9 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
 
 
 def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-               name: str, value: Any, *, note: str | None = None) -> None:
+               name: str, value: Any, *, note: str | None = None, recorded_elsewhere: bool = False) -> None:
+    """Edit one field, as an `edited` event. `recorded_elsewhere`: the edit another tracker
+    made, whose deadline may be before the question's creation (it is kept, not refused)."""
     if name not in EDITABLE_FIELDS:
         raise InvalidInput(f"{name} cannot be edited; editable fields: {', '.join(EDITABLE_FIELDS)}.")
     if name == "claim":
@@ -290,7 +292,7 @@ def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime
         value = clean_text(value, "criteria")
     elif name == "probability":
         check_probability(value)
-    elif name == "resolve_by" and value is not None and value < forecast.made_on:
+    elif name == "resolve_by" and value is not None and value < forecast.made_on and not recorded_elsewhere:
         raise InvalidInput(f"resolve-by {value} is before made-on {forecast.made_on}.")
     elif name == "review_every":
         check_review_every(value)

@@ -7,14 +7,16 @@ Two kinds of object arrive:
   bulk path. Its ids are kept where they are free in this ledger; where any is taken, the
   forecast, its evidence or its events get the next free ids, and the events that name
   evidence are rewritten to the new evidence ids.
-- any other object whose key is new (a bare object, a CSV row, another tracker's question) is
-  created by the importing user now, and resolved, given evidence or deleted as it says, each
-  change an event noting the file it came from.
+- any other object whose key is new (a bare object, a CSV row) is created by the importing
+  user now, and resolved, given evidence or deleted as it says, each change an event noting
+  the file it came from.
 
 An object whose key is already in the ledger updates that forecast: each field it carries
 that differs becomes an `edited` or `status_changed` event by the importing user, noting the
 file; evidence it has that the forecast lacks is added, retractions and deletion are applied.
-An object equal to the forecast changes nothing.
+An object equal to the forecast changes nothing. Another tracker's question (services/foreign/,
+always a full-fidelity object) merges instead: what its later export adds is appended
+(foreign/merge.py), and a forecast deleted here is left alone.
 
 The first pass reads and checks the whole file and restores new full-fidelity objects in
 bulk; the second re-reads the file and applies the rest through the ordinary services.
@@ -24,7 +26,7 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -65,9 +67,18 @@ class ImportCounts:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    # What an import of another tracker's files read, and what it found odd but kept.
+    notes: list[str] = field(default_factory=list)
+    left_deleted: int = 0
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def summary(self) -> list[str]:
+        """The lines the import's summary adds to its counts."""
+        deleted = [f"{self.left_deleted} deleted in this ledger left as "
+                   f"{'it is' if self.left_deleted == 1 else 'they are'}."] if self.left_deleted else []
+        return self.notes + deleted
 
 
 def import_file(session: Session, actor: str, file: ImportFile, *,
@@ -81,7 +92,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     later: list[int] = []  # numbers of the objects the second pass applies
     number = 0
     with indexes_set_aside(session, BULK_TABLES), _collector_paused():
-        for batch in _batches(file.records(progress)):
+        for batch in _batches(file.records(progress, actor=actor)):
             objects = []
             for where, data in batch:
                 item = forecast_object(where, data)
@@ -102,8 +113,11 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
                 number += 1
             restorer.flush()
     sync_id_sequences(session.connection(), TABLES)
+    notes = file.notes  # the first reading's: the second reads only to apply what is left
     if later:
         _apply_later(session, actor, file, later, counts)
+    if notes is not None:
+        counts.notes = notes.lines()
     return counts
 
 
@@ -146,7 +160,7 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
     now = dates.utc_now()
     wanted = iter(numbers)
     next_wanted = next(wanted)
-    for number, (where, data) in enumerate(file.records()):
+    for number, (where, data) in enumerate(file.records(actor=actor)):
         if number != next_wanted:
             continue
         item = forecast_object(where, data)
@@ -156,13 +170,30 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
         if forecast is None:
             _report(where, create_from_object, session, actor, item, note)
             counts.added += 1
-        elif _report(where, update_from_object, session, actor, forecast, item, now, note):
+        elif file.origin is not None and forecast.deleted_at is not None:
+            # Deleted here by choice: another tracker's later export does not bring it back,
+            # nor stop the rest of the import.
+            counts.left_deleted += 1
+            counts.unchanged += 1
+        elif _report(where, _update, session, actor, forecast, item, now, note, file.origin is not None):
             counts.updated += 1
         else:
             counts.unchanged += 1
         next_wanted = next(wanted, None)
         if next_wanted is None:
             return
+
+
+def _update(session: Session, actor: str, forecast: Forecast, item: ForecastObject, at: dt.datetime,
+            note: str, foreign: bool) -> bool:
+    """Bring the forecast up to date with the object: as a file of tracker's own says it is, or,
+    for another tracker's question, by adding what its later export has that the ledger lacks."""
+    if not foreign:
+        return update_from_object(session, actor, forecast, item, at, note)
+    from tracker.services.foreign.merge import merge_question
+
+    new_evidence, _ = _evidence_changes(session, forecast, item)
+    return merge_question(session, actor, forecast, item, at, note, new_evidence)
 
 
 def create_from_object(session: Session, actor: str, item: ForecastObject, note: str) -> Forecast:
@@ -340,6 +371,7 @@ class Restorer:
 
     # The columns each row tuple fills, parents before children.
     COLUMNS = {
+        "sources": ("id",) + SOURCE_FIELDS,
         "forecasts": ("id", "key", "claim", "criteria", "source_id", "made_on", "resolve_by", "probability",
                       "status", "review_every", "next_review_on", "created_at", "updated_at", "version",
                       "deleted_at", "search_text", "options", "outcome", "aggregate"),
@@ -360,7 +392,8 @@ class Restorer:
         self.evidence_ids = IdPool(highest_id(session, Evidence.__table__))
         self.event_ids = IdPool(highest_id(session, Event.__table__))
         self.change_ids = ChangeIds(IdPool(highest_id(session, Change.__table__)))
-        self.sources: dict[tuple, int] = {}
+        self.sources: dict[tuple, int] | None = None  # read on first need
+        self.source_ids = IdPool(highest_id(session, Source.__table__))
         self.writers = {name: BulkInsert(session, Forecast.metadata.tables[name], columns)
                         for name, columns in self.COLUMNS.items()}
         self.rows: dict[str, list[tuple]] = {name: [] for name in self.COLUMNS}
@@ -420,17 +453,19 @@ class Restorer:
         if source is None:
             return None
         identity = tuple(source[name] for name in SOURCE_FIELDS)
-        if identity not in self.sources:
-            query = select(Source.id).where(*(getattr(Source, name).is_not_distinct_from(source[name])
-                                              for name in SOURCE_FIELDS)).order_by(Source.id).limit(1)
-            found = self.session.scalar(query)
-            if found is None:
-                row = Source(**source)
-                self.session.add(row)
-                self.session.flush()
-                found = row.id
+        if self.sources is None:
+            # Every source the ledger has, read once (the first of equal ones, as a lookup would
+            # find): another tracker's questions name a source for each of thousands of creators.
+            self.sources = {}
+            for row in self.session.execute(select(Source.id, *(getattr(Source, name) for name in SOURCE_FIELDS))
+                                            .order_by(Source.id.desc())):
+                self.sources[tuple(row[1:])] = row[0]
+        found = self.sources.get(identity)
+        if found is None:
+            (found,) = self.source_ids.claim([None])
+            self.rows["sources"].append((found, *identity))
             self.sources[identity] = found
-        return self.sources[identity]
+        return found
 
     def flush(self) -> None:
         """Write what has gathered, parents before children."""

@@ -242,6 +242,16 @@ def read_forecast_object(where: str, data: Any) -> ForecastObject:
     return _checked(where, shape, screen=True)
 
 
+def _unstorable(shape: _Shape) -> bool:
+    """Whether any text in a decoded object may hold what no database stores: one pass of the
+    JSON encoder (C) over the object, so that `_strings`, which names the field, walks only an
+    object that does. A NUL is encoded as an escape; a lone surrogate cannot be encoded."""
+    try:
+        return b"\\u0000" in msgspec.json.encode(shape)
+    except (UnicodeEncodeError, TypeError):
+        return True
+
+
 def _strings(value: Any) -> list[tuple[str, str]]:
     """Every text in a decoded object, with the field it sits in."""
     found = []
@@ -263,7 +273,7 @@ def _strings(value: Any) -> list[tuple[str, str]]:
 
 def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     """The ledger's own rules, on top of the types msgspec has checked."""
-    if screen:
+    if screen and _unstorable(shape):
         # NUL, and lone surrogates from Python values, pass msgspec; no database stores them.
         for name, text in _strings(shape):
             if _UNSTORABLE.search(text):
@@ -284,7 +294,9 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
             _valid_tags.update(tags)
     values["tags"] = tags
     made_on, resolve_by = values.get("made_on"), values.get("resolve_by")
-    if made_on and resolve_by and resolve_by < made_on:
+    # A bare object is entered now, and is refused what `add` refuses; one with its own timeline
+    # is history, and real history has deadlines set before the question (PredictionBook's do).
+    if made_on and resolve_by and resolve_by < made_on and not values.get("events"):
         _fail(where, "resolve_by", f"{resolve_by} is before made_on {made_on}.")
     if values.get("source") is not None:
         values["source"] = {name: getattr(shape.source, name) for name in SOURCE_FIELDS}

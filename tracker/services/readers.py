@@ -6,23 +6,26 @@ A reader yields `(where, object)` pairs, `where` being what an error message nam
 
 import codecs
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from tracker import dates
 from tracker.errors import InvalidInput
 from tracker.formulas import restore
 from tracker.probability import parse_probability
 
 FORMATS = ("json", "jsonl", "csv")
-ORIGINS = ("fatebook", "predictionbook")
 SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
-# The format each other tracker's file comes in.
-ORIGIN_FORMATS = {"fatebook": "csv", "predictionbook": "json"}
+# The format each other tracker's file comes in, and those that come with a questions file.
+ORIGIN_FORMATS = {"fatebook": "csv", "predictionbook": "json", "iqisa": "csv", "gjp": "csv"}
+ORIGINS = tuple(ORIGIN_FORMATS)
+WITH_QUESTIONS = ("iqisa", "gjp")
 INTERCHANGE_VERSION = 1
 
 Progress = Callable[[int], None]
@@ -43,13 +46,27 @@ def choose_format(path: Path, fmt: str | None, origin: str | None) -> str:
                            f"give --format {'|'.join(FORMATS)}.") from None
 
 
+def check_questions_file(origin: str | None, questions: Path | None) -> None:
+    """Only the layouts whose forecasts name their questions by id take a questions file."""
+    if questions is not None and origin not in WITH_QUESTIONS:
+        raise InvalidInput(f"--questions goes with --from {' or '.join(WITH_QUESTIONS)}, whose forecasts name "
+                           "their questions by id.")
+
+
 @dataclass
 class ImportFile:
-    """One file to import: where it is, its format, and which tracker wrote it."""
+    """One file to import: where it is, its format, which tracker wrote it, and for layouts
+    whose forecasts name their questions by id, the file of those questions."""
 
     path: Path
     fmt: str
     origin: str | None = None
+    questions: "ImportFile | None" = None
+    # The import's moment: a resolution another tracker gives no moment for is dated at it,
+    # the same on both of the import's passes.
+    started: dt.datetime = field(default_factory=dates.utc_now)
+    # What the last reading of another tracker's files found odd but kept.
+    notes: Any = None
 
     @property
     def name(self) -> str:
@@ -58,24 +75,33 @@ class ImportFile:
     def size(self) -> int:
         return self.path.stat().st_size
 
-    def records(self, progress: Progress | None = None) -> Iterator[tuple[str, Any]]:
-        """Every forecast object in the file, in file order."""
-        from tracker.services import foreign
-
+    def records(self, progress: Progress | None = None, *, actor: str = "tracker") -> Iterator[tuple[str, Any]]:
+        """Every forecast object in the file, in file order; `actor` is the importing user, to
+        whom another tracker's resolutions are credited when it does not say who resolved."""
         if self.size() == 0:
             raise InvalidInput(f"{self.name} is empty; there is nothing to import.")
-        if self.origin == "fatebook":
-            rows = self._csv_rows(progress, neutralised=False, required=foreign.FATEBOOK_COLUMNS,
-                                  kind="a Fatebook export")
-            return foreign.fatebook_objects(rows)
-        if self.origin == "predictionbook":
-            return foreign.predictionbook_objects(self._json_document())
+        if self.origin is not None:
+            from tracker.services.foreign import foreign_records
+            from tracker.services.foreign.questions import Notes
+
+            self.notes = Notes()
+            return foreign_records(self, actor, self.notes, progress)
         if self.fmt == "json":
             return self._json_records(progress)
         if self.fmt == "jsonl":
             return self._jsonl_records(progress)
         rows = self._csv_rows(progress, neutralised=True, required=("claim",), kind="a tracker CSV export")
         return ((where, csv_object(where, row)) for where, row in rows)
+
+    def csv_rows(self, progress: Progress | None, *, required: tuple[str, ...], kind: str,
+                 labelled: bool = False) -> Iterator[tuple[str, dict[str, str]]]:
+        """Another tracker's CSV rows as dicts by header name, cells as written; `labelled`
+        names the file in each row's `where`, for imports that read two."""
+        return self._csv_rows(progress, neutralised=False, required=required, kind=kind,
+                              label=f"{self.name} " if labelled else "")
+
+    def json_document(self) -> Any:
+        return self._json_document()
 
     def _open(self) -> io.BufferedReader:
         try:
@@ -132,7 +158,7 @@ class ImportFile:
                     progress(file.tell())
 
     def _csv_rows(self, progress: Progress | None, *, neutralised: bool, required: tuple[str, ...],
-                  kind: str) -> Iterator[tuple[str, dict[str, str]]]:
+                  kind: str, label: str = "") -> Iterator[tuple[str, dict[str, str]]]:
         """CSV rows as dicts by header name; `neutralised` undoes the export's formula quoting.
         A header without every `required` column is refused, rows or none."""
         with self._open() as raw:
@@ -147,7 +173,7 @@ class ImportFile:
                 if missing:
                     raise InvalidInput(f"{self.name} line 1: this is not {kind}: it has no {missing[0]!r} column.")
                 for cells in reader:
-                    where, line = f"line {line}", reader.line_num + 1
+                    where, line = f"{label}line {line}", reader.line_num + 1
                     if not any(cells):
                         continue
                     if len(cells) != len(header):

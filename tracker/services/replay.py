@@ -15,11 +15,11 @@ rows of the ledger (through `step_of`), the objects of an import file and the fe
 """
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import msgspec
 from msgspec import UNSET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,7 +79,7 @@ def step_of(event: Event) -> Step:
 
 
 def decode(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else msgspec.json.decode(text)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -146,9 +146,9 @@ class ReviewPeriod:
     evidence_added: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """One person's estimate: a probability, or for multiple choice a probability per option."""
+class Estimate(NamedTuple):
+    """One person's estimate: a probability, or for multiple choice a probability per option.
+    (A named tuple: a fold of tens of thousands of estimates makes one for each.)"""
 
     actor: str
     at: dt.datetime
@@ -159,10 +159,14 @@ class Estimate:
 def estimate_value(value: Any, options: list[str] | None) -> float | dict[str, float]:
     """An estimate's value checked against the forecast: a probability, or one per option
     summing to 1; TimelineError saying what is wrong otherwise."""
+    if options is None:
+        if type(value) is float and 0 <= value <= 1:  # nearly every one: what field_value would return
+            return value
+        if value is None:
+            raise TimelineError(None, "new", "an estimate needs a probability.")
+        return field_value("probability", value)
     if value is None:
         raise TimelineError(None, "new", "an estimate needs a probability.")
-    if options is None:
-        return field_value("probability", value)
     if not isinstance(value, dict) or set(value) != set(options):
         raise TimelineError(None, "new", f"{value!r} does not give a probability for each option: "
                                          f"{', '.join(options)}.")
@@ -192,20 +196,40 @@ class ForecastState:
     periods: list[ReviewPeriod]
     probabilities: list[tuple[dt.datetime | None, float | None]]
     resolution: Resolution | None = None
-    # Every standing estimate, oldest first (an undone one is taken out).
+    # Every standing estimate in the order recorded (an undone one is taken out). An import
+    # may record an estimate after later ones (see `in_time_order`), so the order recorded
+    # is not always the order made.
     estimates: list[Estimate] = field(default_factory=list)
+    # Each forecaster's latest standing estimate, kept as estimates come (see `add_estimate`).
+    latest: dict[str, Estimate] = field(default_factory=dict)
 
     @property
     def last_review(self) -> ReviewPeriod:
         return self.periods[-1]
 
-    def latest_estimates(self) -> dict[str, Estimate]:
-        """Each forecaster's latest standing estimate."""
-        return {estimate.actor: estimate for estimate in self.estimates}
+    def in_time_order(self) -> list[Estimate]:
+        """The standing estimates by the moment each was made; those of one moment in the order
+        recorded (a person may make several in one second)."""
+        return sorted(self.estimates, key=lambda estimate: estimate.at)
 
-    def _refresh_aggregate(self) -> None:
+    def latest_estimates(self) -> dict[str, Estimate]:
+        """Each forecaster's latest standing estimate: the last one made, not the last recorded."""
+        return self.latest
+
+    def add_estimate(self, estimate: Estimate) -> None:
+        self.estimates.append(estimate)
+        held = self.latest.get(estimate.actor)
+        if held is None or estimate.at >= held.at:
+            self.latest[estimate.actor] = estimate
+
+    def take_back_estimate(self, position: int) -> None:
+        self.estimates.pop(position)
+        self.latest = {estimate.actor: estimate for estimate in self.in_time_order()}
+
+    def refresh_aggregate(self) -> None:
+        """The record's aggregate from the estimates standing; the fold calls it once, at its end."""
         binary = self.record.get("options") is None
-        values = [e.value for e in self.latest_estimates().values()] if binary else []
+        values = [e.value for e in self.latest.values()] if binary else []
         self.record["aggregate"] = median(values)
 
 
@@ -320,7 +344,10 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
     record, kind, at = state.record, event.kind, event.at
     if record.get("deleted_at") is not None and not (kind == "undone" and event.field in ("deleted", "created")):
         raise TimelineError(None, "kind", f"a {kind} event on a deleted forecast; only undoing the deletion may follow.")
-    if kind == "edited":
+    if kind == "estimate":  # the most common kind, by far, in a team's ledger
+        state.add_estimate(Estimate(event.actor, at, estimate_value(_value(event, "new"), record.get("options")),
+                                    event.note))
+    elif kind == "edited":
         name = event.field
         if name not in EDITABLE:
             raise TimelineError(None, "field", f"{name!r} is not a field an edit can change.")
@@ -334,10 +361,6 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
                                              f"but it was {record.get('outcome')!r}.")
         _set_status(state, field_value("status", event.to_status), at)
         _set_outcome(state, _value(event, "new"), at)
-    elif kind == "estimate":
-        state.estimates.append(Estimate(event.actor, at, estimate_value(_value(event, "new"), record.get("options")),
-                                        event.note))
-        state._refresh_aggregate()
     elif kind == "evidence_added":
         if event.evidence_id in state.evidence or event.evidence_id not in evidence:
             raise TimelineError(None, "evidence_id", f"adds evidence {event.evidence_id!r}, which is "
@@ -363,7 +386,8 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
     else:
         raise TimelineError(None, "kind", f"{kind!r} is not an event kind; kinds: {', '.join(KINDS)}.")
     state.events.append(event)
-    record.update(version=event.version, updated_at=at)
+    record["version"] = event.version
+    record["updated_at"] = at
 
 
 def apply_undo(state: ForecastState, event) -> None:
@@ -387,11 +411,11 @@ def apply_undo(state: ForecastState, event) -> None:
             ended = state.periods.pop()
             state.last_review.evidence_added += ended.evidence_added
     elif taken_back == "estimate":
-        mine = [n for n, estimate in enumerate(state.estimates) if estimate.actor == event.actor]
+        estimator = estimator_of(event)
+        mine = [n for n, estimate in enumerate(state.estimates) if estimate.actor == estimator]
         if not mine:
-            raise TimelineError(None, "field", f"takes back an estimate, but {event.actor} has none standing.")
-        state.estimates.pop(mine[-1])
-        state._refresh_aggregate()
+            raise TimelineError(None, "field", f"takes back an estimate, but {estimator} has none standing.")
+        state.take_back_estimate(mine[-1])
     elif taken_back == "outcome":
         _check_old(state, "outcome", _value(event, "old"))
         record["outcome"] = _value(event, "new")
@@ -402,6 +426,15 @@ def apply_undo(state: ForecastState, event) -> None:
         _set(state, taken_back, field_value(taken_back, _value(event, "new")), at)
     else:
         raise TimelineError(None, "field", f"{taken_back!r} is not something an undo can take back.")
+
+
+def estimator_of(undone) -> str:
+    """Whose estimate an `undone` event takes back: the one its `new` names (an import records
+    other people's estimates, and its undo takes them back), else the undoer's own."""
+    named = _value(undone, "new")
+    if isinstance(named, dict) and isinstance(named.get("actor"), str):
+        return named["actor"]
+    return undone.actor
 
 
 def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[str, Any]], *,
@@ -432,6 +465,8 @@ def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[s
             if exc.position is None:
                 exc.position = position
             raise
+    if state is not None:
+        state.refresh_aggregate()
     return state
 
 

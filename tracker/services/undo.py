@@ -32,7 +32,7 @@ from tracker.errors import Conflict, NotFound
 from tracker.services.estimates import refresh_aggregate
 from tracker.services.forecasts import replace_tags
 from tracker.services.records import change_record, decode_value, event_record
-from tracker.services.replay import SCHEDULE_KINDS, field_value
+from tracker.services.replay import SCHEDULE_KINDS, estimator_of, field_value, step_of
 from tracker.services.timeline import note_change, record_event
 from tracker.storage.models import Change, Event, Evidence, Forecast
 
@@ -79,7 +79,7 @@ def subject(event: Event) -> str:
     if what in ("status_changed", "status", "outcome"):
         return "status"
     if what == "estimate":
-        return f"{event.actor}'s estimate"
+        return f"{estimator_of(step_of(event)) if event.kind == 'undone' else event.actor}'s estimate"
     return what if event.kind == "undone" else event.field
 
 
@@ -204,6 +204,9 @@ def reverse(session: Session, forecast: Forecast, event: Event, actor: str, at: 
         undone.update(field="status", old=event.to_status, new=event.from_status)
     elif kind == "estimate":
         undone.update(field="estimate", old=decode_value(event.new_value))
+        if event.actor != actor:
+            # Someone else's estimate (an import brings them): name whose it is for the fold.
+            undone["new"] = {"actor": event.actor}
     elif kind in EVIDENCE_KINDS:
         evidence = session.get(Evidence, event.evidence_id, with_for_update=True)
         if kind == "evidence_added":
