@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+import statistics
 
 import numpy as np
 import pytest
@@ -240,3 +241,44 @@ def test_scores_agree_with_scikit_learn_on_any_forecasts(pairs):
     y = np.array([o for _, o in pairs])
     assert brier_score(pairs) == pytest.approx(brier_score_loss(y, p, labels=[0, 1]), rel=1e-9, abs=1e-12)
     assert log_score(pairs) == pytest.approx(-log_loss(y, p, labels=[0, 1]), rel=1e-9, abs=1e-12)
+
+
+# The forecaster scores read medians and sums in fewer steps; each must give statistics' and
+# math.fsum's numbers exactly, whatever the values.
+scores = st.floats(min_value=0, max_value=2, allow_nan=False)
+
+
+@given(st.lists(scores, min_size=1, max_size=12), st.data())
+def test_the_others_median_is_statistics_median_of_the_others(values, data):
+    from tracker.services.forecaster_scores import median_of, median_without
+
+    ordered = sorted(values)
+    mine = data.draw(st.sampled_from(values))
+    others = list(values)
+    others.remove(mine)
+    assert median_without(ordered, mine) == (statistics.median(others) if others else None)
+    assert median_of(ordered) == statistics.median(values)
+
+
+@given(st.lists(st.tuples(st.floats(min_value=-2, max_value=2, allow_nan=False), st.integers(1, 400)), max_size=40))
+def test_a_tally_sums_exactly_as_exact_sum_does(terms):
+    from tracker.services.forecaster_scores import Tally
+    from tracker.services.scoring import ExactSum
+
+    class SettlingOften(Tally):
+        PENDING = 3
+
+    tally, exact = SettlingOften(), ExactSum()
+    for value, times in terms:
+        tally.add(value, times)
+        exact.add(value, times)
+    assert tally.total() == exact.total()
+
+
+@given(scores, st.integers(1, 5000))
+def test_one_score_over_many_days_sums_to_its_rounded_product(value, days):
+    from tracker.services.scoring import ExactSum
+
+    total = ExactSum()
+    total.add(value, days)
+    assert total.total() == value * days
