@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import math
 import statistics
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -291,3 +292,35 @@ def test_the_report_scores_every_forecaster(ledger, clock, tmp_path):
     assert any(line.startswith("| ana | 3 |") for line in markdown.splitlines())
     ok("report", "-o", tmp_path / "report.html")
     assert "By forecaster (their own estimates)" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_forecaster_scores_read_each_timeline_as_the_fold_does(ledger, clock, tmp_path):
+    """The scores fold only a timeline's status changes when none of its estimates was taken
+    back, and read its estimates as they stand: the same as the fold of every event gives."""
+    from sqlalchemy import select
+
+    from tracker.cli.context import Ledger
+    from tracker.services.forecaster_scores import questions
+    from tracker.services.replay import load_states
+    from tracker.storage.models import Forecast
+
+    build_team_ledger(clock)
+    ok("add", "Taken back", "--key", "e")
+    ok("--as", "ana", "forecast", "e", "0.3")
+    ok("--as", "ana", "forecast", "e", "0.6")
+    ok("--as", "ana", "undo")
+    ok("update", "e", "--status", "refuted")
+    ok("update", "a", "--status", "open", "--note", "judged too soon")
+    clock.go(15)
+    ok("update", "a", "--status", "refuted", "--note", "judged again")
+    ok("import", "--from", "predictionbook", Path(__file__).parent / "fixtures" / "predictionbook-my-predictions.json")
+    with Ledger(ledger.target, "tester").session(write=False) as session:
+        read = {question.id: question for question in questions(session)}
+        forecasts = list(session.scalars(select(Forecast).where(Forecast.id.in_(read)).order_by(Forecast.id)))
+        states = load_states(session, forecasts)
+    assert len(read) == len(states) == 6
+    for state in states:
+        question = read[state.record["id"]]
+        assert question.estimates == state.in_time_order()
+        assert question.resolved_at == state.resolution.resolved_at
+    assert [e.value for e in read[run_json("show", "e")["id"]].estimates] == [0.3]

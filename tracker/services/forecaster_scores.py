@@ -29,14 +29,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.services.estimates import pooled_odds, pooled_options
-from tracker.services.replay import Estimate, Step, decode, fold
+from tracker.services.replay import Estimate, Step, decode, estimate_value, fold
 from tracker.services.scoring import ExactSum, calibration_table, clip
 from tracker.storage.models import Event, Forecast, scored
 
@@ -86,7 +86,15 @@ def questions(session: Session) -> Iterator[Question]:
     for forecast_id, group in groupby(rows, key=itemgetter(0)):
         group = list(group)
         made_on, options = group[0][1], group[0][2]
-        state = fold({"made_on": made_on}, [step(row[3:]) for row in group], {})
+        if any(row[3] == "undone" and row[6] == "estimate" for row in group):
+            state = fold({"made_on": made_on}, [step(row[3:]) for row in group], {})
+            estimates = None if state is None else state.in_time_order()
+        else:
+            # No estimate taken back: the estimates standing are the estimate events themselves
+            # (the fold would keep each), and the fold of the other events gives the resolution.
+            state = fold({"made_on": made_on}, [step(row[3:]) for row in group if row[3] != "estimate"], {})
+            estimates = sorted((Estimate(row[5], row[4], estimate_value(decode(row[10]), options), row[11])
+                                for row in group if row[3] == "estimate"), key=attrgetter("at"))
         if state is None or state.resolution is None:
             continue
         resolution = state.resolution
@@ -98,7 +106,7 @@ def questions(session: Session) -> Iterator[Question]:
             outcome = int(resolution.status == "confirmed")
         else:
             continue
-        yield Question(forecast_id, options, outcome, resolution.resolved_at, state.in_time_order())
+        yield Question(forecast_id, options, outcome, resolution.resolved_at, estimates)
 
 
 def step(row: tuple) -> Step:
