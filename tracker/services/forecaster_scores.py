@@ -223,6 +223,7 @@ def score_question(question: Question, cards: dict[str, Card]) -> None:
     # them with one's own left out (the same numbers statistics.median gives for the others).
     crowds = [sorted(score for scores in (daily[name] for name in standing) if (score := scores[n]) is not None)
               for n in range(len(starts))]
+    crowd_medians = [median_of(crowd) for crowd in crowds]  # what an aggregate is compared with
     # Names whose days score alike are worked out once: with one forecaster the median and the
     # mean are that forecaster's estimates, with two the median is the mean.
     worked: dict[tuple, Worked] = {}
@@ -232,7 +233,7 @@ def score_question(question: Question, cards: dict[str, Card]) -> None:
         key = (tuple(scores), person, final) if binary else None
         result = worked.get(key) if binary else None
         if result is None:
-            result = work(scores, lengths, crowds, person)
+            result = work(scores, lengths, crowds if person else None, crowd_medians)
             result.log = log_score(final, outcome)
             if binary:
                 worked[key] = result
@@ -245,8 +246,7 @@ def score_question(question: Question, cards: dict[str, Card]) -> None:
         if binary:
             card.calibration[final, outcome] += 1
         card.time_averaged.add(result.time_averaged)
-        for difference, days in result.relative:
-            card.relative.add(difference, days)
+        card.relative.add_terms(result.relative)
         card.relative_days += result.relative_days
 
 
@@ -260,14 +260,17 @@ class Worked:
     log: float = 0.0
 
 
-def work(scores: list[float | None], lengths: list[int], crowds: list[list[float]], person: bool) -> Worked:
-    """The time-averaged and relative Brier terms of one forecaster's (or aggregate's) daily scores.
-    The sums are exact, so equal terms in a row are added at once: the result is the same."""
+def work(scores: list[float | None], lengths: list[int], crowds: list[list[float]] | None,
+         crowd_medians: list[float | None]) -> Worked:
+    """The time-averaged and relative Brier terms of one forecaster's daily scores, compared on
+    each day with the others' median (from `crowds`, less their own score), or of an aggregate's,
+    compared with the forecasters' median (`crowds` None). The sums are exact, so equal terms in
+    a row are added at once: the result is the same."""
     runs: list[tuple[float, int]] = []
     relative: list[tuple[float, int]] = []
     current, run, days = None, 0, 0
     difference, difference_run, relative_days = None, 0, 0
-    for score, length, crowd in zip(scores, lengths, crowds):
+    for n, (score, length) in enumerate(zip(scores, lengths)):
         if score is None:
             continue
         days += length
@@ -277,7 +280,7 @@ def work(scores: list[float | None], lengths: list[int], crowds: list[list[float
             if current is not None:
                 runs.append((current, run))
             current, run = score, length
-        others = median_without(crowd, score) if person else median_of(crowd)
+        others = crowd_medians[n] if crowds is None else median_without(crowds[n], score)
         if others is not None:
             relative_days += length
             if score - others == difference:
@@ -292,9 +295,8 @@ def work(scores: list[float | None], lengths: list[int], crowds: list[list[float
         # One score throughout: its exact sum over the days, rounded once, is the product.
         return Worked(current * run / days, relative, relative_days)
     total = ExactSum()
-    for term in runs:
-        total.add(*term)
-    total.add(current, run)
+    runs.append((current, run))
+    total.add_terms(runs)
     return Worked(total.total() / days, relative, relative_days)
 
 

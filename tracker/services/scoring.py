@@ -81,6 +81,18 @@ class ExactSum:
             self.shift = shift
         self.numerator += (numerator * times) << (self.shift - shift)
 
+    def add_terms(self, terms: Iterable[tuple[float, int]]) -> None:
+        """`add` each (value, times) in turn: the same arithmetic, in one call for many terms."""
+        numerator, shift = self.numerator, self.shift
+        for value, times in terms:
+            term, denominator = value.as_integer_ratio()
+            bits = denominator.bit_length() - 1
+            if bits > shift:
+                numerator <<= bits - shift
+                shift = bits
+            numerator += (term * times) << (shift - bits)
+        self.numerator, self.shift = numerator, shift
+
     def total(self) -> float:
         # Integer true division is correctly rounded, as fsum's result is.
         return self.numerator / (1 << self.shift)
