@@ -303,7 +303,7 @@ def search_schema(ledger) -> tuple[bool, str]:
 
 def test_a_ledger_searched_before_folding_is_folded_when_upgraded(scripts):
     """0005_search_fold folds the forecasts already there; its downgrade gives back 0002's search."""
-    ok("db", "downgrade", schema.REVISIONS[schema.REVISIONS.index("0005_search_fold") - 1])
+    ok("db", "downgrade", schema.REVISIONS[schema.REVISIONS.index("0005_search_fold") - 1], "--yes")
     stored, index = search_schema(scripts)
     assert not stored and ("(claim, criteria, key" in index or "(claim gin_trgm_ops, criteria" in index)
     ok("db", "upgrade")
