@@ -70,8 +70,8 @@ def forecasters(state: ForecastState) -> list[dict[str, Any]]:
     made: dict[str, list[Estimate]] = {}
     for estimate in state.in_time_order():
         made.setdefault(estimate.actor, []).append(estimate)
-    return [{**estimate_record(mine[-1]), "first": estimate_record(mine[0])["probabilities" if isinstance(
-        mine[0].value, dict) else "probability"], "count": len(mine)} for _, mine in sorted(made.items())]
+    return [{**estimate_record(mine[-1]), "first": mine[0].value, "count": len(mine)}
+            for _, mine in sorted(made.items())]
 
 
 def aggregates(state: ForecastState, extremize: float | None = None) -> dict[str, Any]:
