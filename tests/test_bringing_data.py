@@ -273,3 +273,15 @@ def test_every_written_form_of_a_date_reads_as_that_date(day):
 def test_no_all_number_date_with_the_year_last_is_guessed(first, second, year):
     with pytest.raises(InvalidInput, match="does not guess"):
         parse_date(f"{first:02}/{second:02}/{year}")
+
+
+def test_a_sheet_refused_after_it_matched_and_added_rows_leaves_the_ledger_as_it_was(ledger, tmp_path):
+    ok("import", SHEET, *SHEET_OPTIONS)
+    path = tmp_path / "later.csv"
+    path.write_text((FIXTURES / "journalist-sheet.csv").read_text(encoding="utf-8").replace(
+        "Promise Kept", "Promise Broken")
+        + "A new promise,Mayor Dana Ruiz,2026-01-02,,In the Works,,\n"
+        + "A promise from the future,Mayor Dana Ruiz,1 Jan 2999,,In the Works,,\n", encoding="utf-8")
+    # The last row is refused only once the rows before it have been applied.
+    error = refused(ledger, "import", path, *SHEET_OPTIONS)
+    assert "line 8: made-on 2999-01-01 is in the future" in error
