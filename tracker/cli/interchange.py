@@ -98,6 +98,9 @@ def import_(ledger: Ledger, file, fmt, origin, questions, maps, status_maps, enc
     from tracker.storage.bulk import id_sequences_kept
 
     stdin = str(file) == "-"
+    if stdin and sys.stdin.isatty():
+        raise click.UsageError("FILE is - but standard input is a terminal; pipe the file in "
+                               "(tracker import - --format csv < sheet.csv).")
     check_questions_file(origin, questions)
     fmt = choose_format(None if stdin else file, fmt, origin)
     if (maps or status_maps) and (fmt != "csv" or origin is not None):

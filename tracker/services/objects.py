@@ -220,7 +220,11 @@ def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
         shape = _DECODER.decode(raw)
     except msgspec.ValidationError as exc:
         # Perhaps a probability or a date written as people write them: read it again, slowly.
-        shape = _converted(where, _written_forms(where, msgspec.json.decode(raw)), exc)
+        try:
+            data = msgspec.json.decode(raw)
+        except msgspec.DecodeError:  # the line is not even whole JSON: what msgspec met first
+            raise _invalid(where, exc) from None
+        shape = _converted(where, _written_forms(where, data), exc)
     except msgspec.DecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
     except UnicodeDecodeError as exc:
