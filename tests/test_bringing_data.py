@@ -85,7 +85,7 @@ def test_headers_match_whatever_their_case_spaces_and_underscores(ledger):
 
 
 @pytest.mark.parametrize("options,text", [
-    (("--map", "Nobody=claim"), "--map names 'nobody', which is not a column of journalist-sheet.csv"),
+    (("--map", "Nobody=claim"), "--map names 'Nobody', which is not a column of journalist-sheet.csv"),
     (("--map", "Who said it=speaker"), "'speaker' is not a field"),
     (("--map", "Who said it"), "is not 'COLUMN=field'"),
     (("--map", "Who said it=claim", "--map", "Date=-", "--map", "Deadline=-", "--map", "Link=-",

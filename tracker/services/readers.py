@@ -67,6 +67,7 @@ class CsvLayout:
 
     columns: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
+    named: dict[str, str] = field(default_factory=dict)  # each mapped column as --map wrote it
 
     @classmethod
     def parse(cls, maps: tuple[str, ...] = (), status_maps: tuple[str, ...] = ()) -> "CsvLayout":
@@ -79,6 +80,7 @@ class CsvLayout:
                                    f"{', '.join(CSV_FIELDS)}, or to - to leave it out.")
             target = FIELD_ALIASES.get(target, target)
             layout.columns[header_key(column)] = target
+            layout.named[header_key(column)] = column
         for text in status_maps:
             word, status = _pair(text, "--map-status", "'TEXT=status'")
             if status.lower() not in STATUSES:
@@ -180,7 +182,7 @@ class ImportFile:
         """The field each column gives (None: left out by `--map 'COLUMN=-'`), or refuse the
         header if any column would be ignored, naming them all."""
         keys = [header_key(name) for name in header]
-        unused = [column for column in self.layout.columns if column not in keys]
+        unused = [self.layout.named[column] for column in self.layout.columns if column not in keys]
         if unused:
             raise InvalidInput(f"{self.name} line 1: --map names {unused[0]!r}, which is not a column of "
                                f"{self.name}; its columns are {', '.join(repr(name) for name in header)}.")
