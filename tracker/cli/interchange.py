@@ -74,25 +74,43 @@ class _DryRun(Exception):
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS),
-              help="File format [default: from the file name].")
+              help="File format [default: from the file name; required when FILE is - (standard input)].")
 @click.option("--from", "origin", type=click.Choice(ORIGINS),
               help="The file is another tracker's data: Fatebook's CSV export, PredictionBook's API JSON, "
                    "a forecasts file in iqisa's layout, or the Good Judgment Project's survey forecasts.")
 @click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="With --from iqisa or gjp: the questions file (titles, options, outcomes).")
+@click.option("--map", "maps", multiple=True, metavar="'COLUMN=field'",
+              help="CSV: read COLUMN as this field (such as source.author or made_on), or leave it out "
+                   "with COLUMN=-; repeat for more columns.")
+@click.option("--map-status", "status_maps", multiple=True, metavar="'TEXT=status'",
+              help="CSV: read the status word TEXT as this status; repeat for more words.")
+@click.option("--encoding", help="The file's text encoding, such as cp1252 or utf-16 "
+                                 "[default: UTF-8 or UTF-16 by byte-order mark, else UTF-8, else cp1252].")
 @click.option("--dry-run", is_flag=True, help="Report what would be added and updated; write nothing.")
 @pass_ledger
-def import_(ledger: Ledger, file, fmt, origin, questions, dry_run):
-    """Add or update forecasts from a file; all or nothing, matched by key."""
+def import_(ledger: Ledger, file, fmt, origin, questions, maps, status_maps, encoding, dry_run):
+    """Add or update forecasts from a file (- for stdin); all or nothing, matched by key."""
     from tracker.services.imports import TABLES, import_file
-    from tracker.services.readers import ImportFile, check_questions_file, choose_format
+    from tracker.services.readers import CsvLayout, ImportFile, check_questions_file, choose_format
     from tracker.storage.bulk import id_sequences_kept
 
+    stdin = str(file) == "-"
+    if stdin and sys.stdin.isatty():
+        raise click.UsageError("FILE is - but standard input is a terminal; pipe the file in "
+                               "(tracker import - --format csv < sheet.csv).")
     check_questions_file(origin, questions)
-    source = ImportFile(file, choose_format(file, fmt, origin), origin,
-                        questions=None if questions is None else ImportFile(questions, "csv", origin))
+    fmt = choose_format(None if stdin else file, fmt, origin)
+    if (maps or status_maps) and (fmt != "csv" or origin is not None):
+        raise click.UsageError("--map and --map-status are for a CSV in tracker's layout, not with --from "
+                               "or JSON.")
+    source = ImportFile(None if stdin else file, fmt, origin, encoding=encoding,
+                        content=sys.stdin.buffer.read() if stdin else None,
+                        layout=CsvLayout.parse(maps, status_maps),
+                        questions=None if questions is None else ImportFile(questions, "csv", origin,
+                                                                            encoding=encoding))
     try:
         with ledger.session(write=True) as session:
             with id_sequences_kept(session, TABLES) if dry_run else nullcontext(), \
@@ -102,9 +120,16 @@ def import_(ledger: Ledger, file, fmt, origin, questions, dry_run):
             if dry_run:
                 raise _DryRun
     except _DryRun:
-        message(f"Dry run, nothing written: {file.name} would add {counts.added}, update {counts.updated} "
-                f"and leave {counts.unchanged} unchanged.")
+        message(f"Dry run, nothing written: {source.name} would add {counts.added}, update {counts.updated} "
+                f"and leave {counts.unchanged} unchanged{_matched(counts)}.")
     else:
-        message(f"Imported {file.name}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged.")
+        message(f"Imported {source.name}: {counts.added} added, {counts.updated} updated, "
+                f"{counts.unchanged} unchanged{_matched(counts)}.")
     for line in counts.summary():
         message(f"  {line}")
+
+
+def _matched(counts) -> str:
+    if not counts.matched:
+        return ""
+    return f"; {counts.matched} matched without a key, by claim, source and made-on"

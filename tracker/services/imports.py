@@ -14,7 +14,9 @@ Two kinds of object arrive:
 An object whose key is already in the ledger updates that forecast: each field it carries
 that differs becomes an `edited` or `status_changed` event by the importing user, noting the
 file; evidence it has that the forecast lacks is added, retractions and deletion are applied.
-An object equal to the forecast changes nothing. Another tracker's question (services/foreign/,
+An object equal to the forecast changes nothing. An object without a key is matched the same
+way to a forecast with the same claim, source and made-on date (see `find_twin`), so that a
+file without keys imported twice adds nothing the second time. Another tracker's question (services/foreign/,
 always a full-fidelity object) merges instead: what its later export adds is appended
 (foreign/merge.py), and a forecast deleted here is left alone.
 
@@ -67,6 +69,8 @@ class ImportCounts:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Objects without a key that were found in the ledger by claim, source and made-on.
+    matched: int = 0
     # What an import of another tracker's files read, and what it found odd but kept.
     notes: list[str] = field(default_factory=list)
     left_deleted: int = 0
@@ -118,6 +122,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
         _apply_later(session, actor, file, later, counts)
     if notes is not None:
         counts.notes = notes.lines()
+    counts.notes = file.encoding_notes() + counts.notes
     return counts
 
 
@@ -167,6 +172,8 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
         forecast = None
         if item.key is not None:
             forecast = session.scalars(select(Forecast).where(Forecast.key == item.key)).first()
+        elif file.origin is None and (forecast := find_twin(session, item)) is not None:
+            counts.matched += 1
         if forecast is None:
             _report(where, create_from_object, session, actor, item, note)
             counts.added += 1
@@ -182,6 +189,28 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
         next_wanted = next(wanted, None)
         if next_wanted is None:
             return
+
+
+def find_twin(session: Session, item: ForecastObject) -> Forecast | None:
+    """The forecast an object without a key stands for: the same claim (ends stripped), the same
+    source (title, and author and outlet where the object gives them, as `add` finds a source)
+    or none on both sides, made on the object's made-on date (any date, if the object gives
+    none). Among several, the lowest id of those not deleted, else the lowest id."""
+    query = select(Forecast).where(Forecast.claim == item.claim.strip())
+    if item.made_on is not None:
+        query = query.where(Forecast.made_on == item.made_on)
+    candidates = [forecast for forecast in session.scalars(query.order_by(Forecast.id))
+                  if _same_source(forecast.source, item.source)]
+    live = [forecast for forecast in candidates if forecast.deleted_at is None]
+    return (live or candidates or [None])[0]
+
+
+def _same_source(held: Source | None, given: dict[str, Any] | None) -> bool:
+    if held is None or given is None:
+        return held is None and given is None
+    if held.title != (given.get("title") or "").strip():
+        return False
+    return all(given.get(name) is None or getattr(held, name) == given[name] for name in ("author", "outlet"))
 
 
 def _update(session: Session, actor: str, forecast: Forecast, item: ForecastObject, at: dt.datetime,

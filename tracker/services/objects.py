@@ -17,11 +17,12 @@ from typing import Annotated, Any, Literal, NoReturn
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from tracker import statuses
+from tracker import dates, statuses
 from tracker.actors import actor_problem
 from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
 from tracker.limits import ACTOR_LENGTH, COMMAND_LENGTH, EVENT_FIELD_LENGTH, EVENT_KIND_LENGTH, OPTION_LENGTH, STATUS_LENGTH
+from tracker.probability import parse_probability
 from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
 from tracker.services.replay import TimelineError, fold
 
@@ -218,7 +219,12 @@ def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
     try:
         shape = _DECODER.decode(raw)
     except msgspec.ValidationError as exc:
-        raise _invalid(where, exc) from None
+        # Perhaps a probability or a date written as people write them: read it again, slowly.
+        try:
+            data = msgspec.json.decode(raw)
+        except msgspec.DecodeError:  # the line is not even whole JSON: what msgspec met first
+            raise _invalid(where, exc) from None
+        shape = _converted(where, _written_forms(where, data), exc)
     except msgspec.DecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
     except UnicodeDecodeError as exc:
@@ -238,8 +244,68 @@ def read_forecast_object(where: str, data: Any) -> ForecastObject:
     try:
         shape = msgspec.convert(data, _Shape)
     except msgspec.ValidationError as exc:
-        raise _invalid(where, exc) from None
+        shape = _converted(where, _written_forms(where, data), exc)
     return _checked(where, shape, screen=True)
+
+
+def _converted(where: str, data: Any, first: msgspec.ValidationError) -> _Shape:
+    """The object again, its written forms read; if nothing was rewritten, the first complaint."""
+    if data is None:
+        raise _invalid(where, first) from None
+    try:
+        return msgspec.convert(data, _Shape)
+    except msgspec.ValidationError as exc:
+        raise _invalid(where, exc) from None
+
+
+_DATES = ("made_on", "resolve_by", "next_review_on")
+
+
+def _written_forms(where: str, data: Any) -> dict[str, Any] | None:
+    """A copy of the object with probabilities and dates given as text read the way the command
+    line reads them (`"60%"`, `"3:2"`, `"31 Dec 2026"`), or None if it has none to read."""
+    if not isinstance(data, dict):
+        return None
+    item = dict(data)
+    changed = False
+    if isinstance(item.get("probability"), str):
+        item["probability"] = _read(where, "probability", parse_probability, item["probability"])
+        changed = True
+    for name in _DATES:
+        if isinstance(item.get(name), str) and not _ISO_DATE.match(item[name]):
+            item[name] = _read(where, name, _calendar_date, item[name])
+            changed = True
+    source = item.get("source")
+    if isinstance(source, dict) and isinstance(source.get("published_on"), str) \
+            and not _ISO_DATE.match(source["published_on"]):
+        item["source"] = {**source, "published_on": _read(where, "source.published_on", _calendar_date,
+                                                          source["published_on"])}
+        changed = True
+    if isinstance(item.get("evidence"), list):
+        evidence = []
+        for n, piece in enumerate(item["evidence"]):
+            if isinstance(piece, dict) and isinstance(piece.get("observed_on"), str) \
+                    and not _ISO_DATE.match(piece["observed_on"]):
+                piece = {**piece, "observed_on": _read(where, f"evidence[{n}].observed_on", _calendar_date,
+                                                       piece["observed_on"])}
+                changed = True
+            evidence.append(piece)
+        item["evidence"] = evidence
+    return item if changed else None
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _calendar_date(text: str) -> dt.date:
+    return dates.parse_date(text, relative=False)
+
+
+def _read(where: str, name: str, parse, text: str):
+    try:
+        return parse(text)
+    except InvalidInput as exc:
+        _fail(where, name, f"{exc}")
 
 
 def _unstorable(shape: _Shape) -> bool:
