@@ -90,7 +90,7 @@ def test_a_sitting_through_the_whole_queue_with_quit_and_resume(ledger):
     child.sendline("someday")
     child.expect("Error: 'someday' is not a date")
     child.sendline("+10d")
-    child.expect("Snoozed forecast 2 until ")
+    child.expect("Snoozed forecast 2; next review on ")
     child.expect(r"Forecast 3 .*\(1 due\)")
     child.expect(MENU)
     child.send("n")

@@ -17,6 +17,7 @@ from tracker.cli import tables
 from tracker.cli.context import Ledger
 from tracker.cli.output import message, visible
 from tracker.cli.params import DATE
+from tracker.cli.review import snoozed_message
 from tracker.errors import TrackerError
 from tracker.fields import STANCES
 from tracker.probability import as_percent
@@ -39,12 +40,15 @@ def review_sitting(ledger: Ledger) -> None:
     from tracker.services.reviews import next_for_review
 
     skipped: list[int] = []
+    # Reviewed or snoozed in this sitting: an overdue forecast stays due until it is settled,
+    # so it is not shown again until the next sitting.
+    handled: list[int] = []
     done: Counter[str] = Counter()
     finished = False
     try:
         while True:
             with ledger.session(write=False) as session:
-                entry, left = next_for_review(session, tuple(skipped))
+                entry, left = next_for_review(session, tuple(skipped + handled))
             if entry is None:
                 finished = True
                 break
@@ -55,7 +59,10 @@ def review_sitting(ledger: Ledger) -> None:
                 done["skipped"] += 1
                 continue
             try:
-                done[act(ledger, entry, key)] += 1
+                action = act(ledger, entry, key)
+                done[action] += 1
+                if action in ("reviewed", "snoozed"):
+                    handled.append(entry["id"])
             except TrackerError as exc:
                 message(f"Error: {exc}")
     except (Quit, KeyboardInterrupt):
@@ -144,6 +151,6 @@ def act(ledger: Ledger, entry: dict[str, Any], key: str) -> str:
         return "evidence added"
     until = prompt("Snooze until", type=DATE)
     with ledger.session(write=True) as session:
-        reviews.snooze_forecast(session, ref, actor, until)
-    message(f"Snoozed forecast {ref} until {until}.")
+        _, before = reviews.snooze_forecast(session, ref, actor, until)
+    message(snoozed_message(int(ref), until, before) if before else f"Forecast {ref} is already due on {until}.")
     return "snoozed"

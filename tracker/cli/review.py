@@ -105,13 +105,28 @@ def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
 @click.option("--note", help="Why it waits.")
 @pass_ledger
 def snooze(ledger: Ledger, ref, until, note):
-    """Move forecast ID's next review to another day."""
+    """Move forecast ID's next review to another day; says so when that is earlier than it was.
+
+    A forecast past its resolve-by date stays in the review queue whatever its review date,
+    until it is settled or its resolve-by date is moved.
+    """
     from tracker.services.reviews import snooze_forecast
 
     with ledger.session(write=True) as session:
-        forecast, changed = snooze_forecast(session, ref, ledger.actor, until, note)
-        forecast_id = forecast.id
-    if changed:
-        message(f"Snoozed forecast {forecast_id}; next review on {until}.")
-    else:
+        forecast, before = snooze_forecast(session, ref, ledger.actor, until, note)
+        forecast_id, resolve_by = forecast.id, forecast.resolve_by
+    if before is None:
         message(f"Forecast {forecast_id} is already due for review on {until}; nothing changed.")
+        return
+    message(snoozed_message(forecast_id, until, before))
+    if resolve_by is not None and resolve_by < dates.today():
+        message(f"It stays in the review queue while it is past its resolve-by date ({resolve_by}): settle it, "
+                f"or move that date with `tracker update {forecast_id} --resolve-by DATE`.")
+
+
+def snoozed_message(forecast_id: int, until, before) -> str:
+    """What a snooze did; a review brought forward is said to be, as that is seldom what a snooze is for."""
+    if until < before:
+        return (f"Snoozed forecast {forecast_id}: its next review moved EARLIER, to {until}, from {before}; "
+                f"`tracker undo` takes that back.")
+    return f"Snoozed forecast {forecast_id}; next review on {until}."

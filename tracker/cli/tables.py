@@ -167,7 +167,8 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
                       + (f"    Outcome: {forecast['outcome']}" if forecast.get("outcome") else ""))]
           if forecast.get("options") else []),
         field_line("Tags", plain(forecast["tags"])),
-        field_line("Review", f"every {forecast['review_every']} days, next on {forecast['next_review_on']}"),
+        field_line("Review", f"every {forecast['review_every']} days, next on {forecast['next_review_on']}"
+                   if forecast["next_review_on"] else "none: settled forecasts are not reviewed"),
         field_line("Changed", f"{local_time(forecast['updated_at'])} (created {local_time(forecast['created_at'])})"),
         *estimate_lines(forecast),
         "",

@@ -12,7 +12,7 @@ from tracker import dates, statuses
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
 from tracker.limits import KEY_LENGTH, OPTION_LENGTH, TAG_LENGTH
-from tracker.services.records import change_record, event_record, evidence_record, forecast_record
+from tracker.services.records import as_shown, change_record, event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
 from tracker.storage.locks import lock_key
@@ -387,7 +387,7 @@ def delete_forecast(session: Session, ref: str, actor: str, reason: str, *,
 
 
 def list_forecasts(session: Session, filters: ForecastFilter) -> list[dict[str, Any]]:
-    return [forecast_record(f) for f in listed_forecasts(session, filters)]
+    return [as_shown(forecast_record(f)) for f in listed_forecasts(session, filters)]
 
 
 def listed_forecasts(session: Session, filters: ForecastFilter) -> list[Forecast]:
@@ -501,12 +501,15 @@ def filtered_query(filters: ForecastFilter, dialect_name: str) -> tuple[Select, 
 
 
 def due_for_review(today: dt.date, *, row_by_row: bool = False) -> ColumnElement[bool]:
-    """In the review queue: its review date has come, it is unsettled and not deleted.
+    """In the review queue: unsettled, not deleted, and its review date has come or its resolve-by
+    date has passed.
 
-    With `row_by_row`, the date is compared in a form no index can serve (see `tested`).
+    With `row_by_row`, the dates are compared in a form no index can serve (see `tested`).
     """
     next_review_on = tested(Forecast.next_review_on) if row_by_row else Forecast.next_review_on
-    return and_(next_review_on <= today, Forecast.status.in_(statuses.ACTIVE), Forecast.deleted_at.is_(None))
+    resolve_by = tested(Forecast.resolve_by) if row_by_row else Forecast.resolve_by
+    return and_(or_(next_review_on <= today, resolve_by < today), Forecast.status.in_(statuses.ACTIVE),
+                Forecast.deleted_at.is_(None))
 
 
 def past_deadline(today: dt.date, *, row_by_row: bool = False) -> ColumnElement[bool]:
@@ -524,7 +527,7 @@ def tested(column: ColumnElement) -> ColumnElement:
 def show_forecast(session: Session, ref: str) -> dict[str, Any]:
     """Everything about one forecast: its fields, evidence and timeline."""
     forecast = find_forecast(session, ref)
-    record = forecast_record(forecast)
+    record = as_shown(forecast_record(forecast))
     record["evidence"] = evidence_of(session, forecast.id)
     record["events"] = events_of(session, forecast.id)
     record["changes"] = changes_of(session, [event["change"] for event in record["events"]])

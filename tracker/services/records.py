@@ -9,6 +9,7 @@ record.
 import json
 from typing import Any
 
+from tracker.statuses import is_final
 from tracker.storage.models import Change, Event, Evidence, Forecast, Source
 
 
@@ -27,6 +28,15 @@ def source_record(source: Source | tuple | None) -> dict[str, Any] | None:
 
 def forecast_record(forecast: Forecast) -> dict[str, Any]:
     return forecast_row_record(forecast, forecast.source, forecast.tags)
+
+
+def as_shown(record: dict[str, Any]) -> dict[str, Any]:
+    """A forecast's record as `show`, `list` and `review` give it: a settled forecast has no next
+    review. (The ledger keeps the date, which the fold and the interchange format carry, and a
+    reopened forecast is due again from it.)"""
+    if record["next_review_on"] is not None and is_final(record["status"]):
+        record["next_review_on"] = None
+    return record
 
 
 def forecast_row_record(forecast: Forecast | tuple, source: Source | tuple | None, tags: list[str]) -> dict[str, Any]:
