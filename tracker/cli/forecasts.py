@@ -106,9 +106,9 @@ def show(ledger: Ledger, ref, as_of, fmt):
 @click.argument("ref", metavar="ID")
 @click.option("--status", type=click.Choice(STATUSES), help="New status.")
 @click.option("--outcome", metavar="OPTION", help="The option that happened (multiple choice, with --status confirmed).")
-@click.option("--note", help="Why the status changes (needed to leave a final status).")
+@click.option("--note", help="Why this change is made, kept on each of its events (needed to leave a final status).")
 @click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
-              help="Evidence id the status change rests on; repeat for more.")
+              help="Evidence id the change rests on, cited by each of its events; repeat for more.")
 @click.option("--claim", help="New wording of the claim.")
 @click.option("--criteria", help="New resolution criteria.")
 @click.option("--probability", type=PROBABILITY_OR_NONE, help="New stated chance, or none.")
@@ -126,11 +126,10 @@ def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tag
 
     given = {name: value for name, value in edits.items()
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
-    if (note is not None or evidence_ids) and status is None:
-        raise click.UsageError("--note and --evidence go with --status.")
     if not (given or add_tags or remove_tags or status):
-        raise click.UsageError("nothing to change; give --status, --claim, --criteria, --probability, "
-                               "--resolve-by, --tag, --untag or --review-every.")
+        raise click.UsageError("nothing to change; give --status, --claim, --criteria, --probability, --resolve-by, "
+                               "--tag, --untag or --review-every" + (", with --note and --evidence saying why."
+                                                                     if note is not None or evidence_ids else "."))
     changes = ForecastChanges(edits=given, add_tags=add_tags, remove_tags=remove_tags, status=status,
                               outcome=outcome, note=note, evidence_ids=evidence_ids, expect_version=expect_version)
     ledger: Ledger = ctx.obj

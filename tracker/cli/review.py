@@ -23,7 +23,8 @@ def given(ctx: click.Context, *names: str) -> list[str]:
 @click.argument("ref", metavar="[ID]", required=False)
 @click.option("--note", help="With ID: what the review found.")
 @click.option("-i", "--interactive", is_flag=True,
-              help="Walk the queue one forecast at a time: r reviewed, s status, e evidence, z snooze, n skip, q quit.")
+              help="Walk the queue one forecast at a time: r reviewed, s status, p probability (with why), e evidence, "
+                   "z snooze, n skip, q quit.")
 @click.option("--limit", type=LIMIT, help="Show at most this many.")
 @format_option(extra=("ics",))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",

@@ -81,6 +81,8 @@ def describe_event(event: dict[str, Any]) -> str:
             text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
     elif kind == "edited":
         text = change_text(event["field"], event["old"], event["new"])
+        if event.get("evidence_ids"):
+            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
     elif kind in ("evidence_added", "evidence_retracted"):
         text = f"evidence #{event['evidence_id']} {kind.removeprefix('evidence_')}"
     elif kind == "reviewed":

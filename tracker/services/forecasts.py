@@ -268,10 +268,13 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
     check_expected_version(session, forecast, changes.expect_version)
     now = dates.utc_now()
     version_before = forecast.version
+    # The note and the evidence say why: each event of the change carries them.
+    note = clean_text(changes.note, "note")
+    cited = check_citations(session, forecast, changes.evidence_ids)
     for name, value in changes.edits.items():
-        apply_edit(session, forecast, actor, now, name, value)
+        apply_edit(session, forecast, actor, now, name, value, note=note, cited=cited)
     if changes.add_tags or changes.remove_tags:
-        change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags)
+        change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags, note=note, cited=cited)
     if changes.outcome is not None and changes.status is None:
         raise InvalidInput("--outcome goes with --status confirmed: say which option happened.")
     if changes.status is not None:
@@ -281,9 +284,11 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
 
 
 def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-               name: str, value: Any, *, note: str | None = None, recorded_elsewhere: bool = False) -> None:
-    """Edit one field, as an `edited` event. `recorded_elsewhere`: the edit another tracker
-    made, whose deadline may be before the question's creation (it is kept, not refused)."""
+               name: str, value: Any, *, note: str | None = None, cited: list[int] = (),
+               recorded_elsewhere: bool = False) -> None:
+    """Edit one field, as an `edited` event citing the evidence ids `cited` (checked by the
+    caller). `recorded_elsewhere`: the edit another tracker made, whose deadline may be before
+    the question's creation (it is kept, not refused)."""
     if name not in EDITABLE_FIELDS:
         raise InvalidInput(f"{name} cannot be edited; editable fields: {', '.join(EDITABLE_FIELDS)}.")
     if name == "claim":
@@ -300,17 +305,18 @@ def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime
     if old == value:
         return
     setattr(forecast, name, value)
-    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value, note=note)
+    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value, note=note, cited=cited)
 
 
 def change_tags(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-                add: tuple[str, ...], remove: tuple[str, ...], *, note: str | None = None) -> None:
+                add: tuple[str, ...], remove: tuple[str, ...], *, note: str | None = None,
+                cited: list[int] = ()) -> None:
     old = forecast.tags
     new = sorted((set(old) | set(clean_tags(add))) - set(clean_tags(remove)))
     if new == old:
         return
     replace_tags(forecast, new)
-    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new, note=note)
+    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new, note=note, cited=cited)
 
 
 def replace_tags(forecast: Forecast, tags: list[str]) -> None:

@@ -81,7 +81,10 @@ def evidence_record(evidence: Evidence | tuple) -> dict[str, Any]:
 
 
 # The kinds of event that cite evidence: why a status changed, or an estimate moved.
-CITING_KINDS = ("status_changed", "estimate")
+# Events that may cite evidence (the reason for a move, an estimate or an edit), and those whose
+# records always carry `evidence_ids`; an edit's record has them only when it cites some.
+CITING_KINDS = ("status_changed", "estimate", "edited")
+ALWAYS_CITING_KINDS = ("status_changed", "estimate")
 
 
 def event_record(event: Event) -> dict[str, Any]:
@@ -103,7 +106,7 @@ def event_row_record(event: Event | tuple, cited: list[int]) -> dict[str, Any]:
     }
     if event.kind == "status_changed":
         record.update({"from": event.from_status, "to": event.to_status})
-    if event.kind in CITING_KINDS:
+    if event.kind in ALWAYS_CITING_KINDS or cited:
         record["evidence_ids"] = cited
     if event.field is not None:
         record["field"] = event.field
