@@ -2,13 +2,14 @@
 
 import click
 
+from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
 from tracker.cli.tables import describe_estimate
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.argument("values", metavar="PROB | OPTION=PROB...", nargs=-1, required=True)
 @click.option("--note", help="Why you hold this view (kept with the estimate).")
 @click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,

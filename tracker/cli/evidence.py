@@ -3,6 +3,7 @@
 import click
 
 from tracker.cli import tables
+from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
 from tracker.cli.params import DATE
@@ -15,7 +16,7 @@ def evidence():
 
 
 @evidence.command("add")
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.argument("summary")
 @click.option("--url", help="Where the evidence can be read.")
 @click.option("--observed-on", type=DATE, help="When the thing happened [default: today].")
@@ -34,7 +35,7 @@ def add_evidence(ledger: Ledger, ref, summary, url, observed_on, stance):
 
 
 @evidence.command("list")
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @format_option
 @pass_ledger
 def list_evidence(ledger: Ledger, ref, fmt):

@@ -5,6 +5,7 @@ from functools import partial
 import click
 
 from tracker.cli import tables
+from tracker.cli.completion import complete_forecast, complete_tag
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
 from tracker.cli.params import DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS
@@ -23,7 +24,8 @@ SORT_CHOICES = SORT_FIELDS + tuple(f"-{name}" for name in SORT_FIELDS)
 @click.option("--made-on", type=DATE, help="When the forecast was made [default: today].")
 @click.option("--resolve-by", type=DATE, help="When it should be settled.")
 @click.option("--probability", type=PROBABILITY, help="Stated chance: 0.7, 70%, 7:3 or 1 in 4.")
-@click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
+@click.option("--tag", "tags", multiple=True, shell_complete=complete_tag,
+              help="A tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, default=30, show_default=True, help="Days between reviews.")
 @click.option("--option", "options", multiple=True, metavar="NAME",
               help="An answer of a multiple-choice forecast; repeat for each (two or more).")
@@ -47,7 +49,8 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 
 @click.command("list")
 @click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
-@click.option("--tag", "tags", multiple=True, help="Only forecasts with this tag; repeat to require several.")
+@click.option("--tag", "tags", multiple=True, shell_complete=complete_tag,
+              help="Only forecasts with this tag; repeat to require several.")
 @click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
 @click.option("--search", help="Only forecasts whose claim, criteria or key contains this text, ignoring case "
                                "(Unicode case folding: ß finds ss).")
@@ -60,7 +63,7 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
 @click.option("--limit", type=LIMIT, help="At most this many.")
-@click.option("--after", metavar="ID", help="Only those after forecast ID in this order: the next page after ID.")
+@click.option("--after", metavar="ID", shell_complete=complete_forecast, help="Only those after forecast ID in this order: the next page after ID.")
 @format_option
 @pass_ledger
 def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, due, overdue, as_of,
@@ -84,7 +87,7 @@ def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, delete
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.option("--as-of", type=DATE, help="The forecast as it stood at the end of that day.")
 @format_option
 @pass_ledger
@@ -103,7 +106,7 @@ def show(ledger: Ledger, ref, as_of, fmt):
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.option("--status", type=click.Choice(STATUSES), help="New status.")
 @click.option("--outcome", metavar="OPTION", help="The option that happened (multiple choice, with --status confirmed).")
 @click.option("--note", help="Why this change is made, kept on each of its events (needed to leave a final status).")
@@ -113,8 +116,9 @@ def show(ledger: Ledger, ref, as_of, fmt):
 @click.option("--criteria", help="New resolution criteria.")
 @click.option("--probability", type=PROBABILITY_OR_NONE, help="New stated chance, or none.")
 @click.option("--resolve-by", type=DATE_OR_NONE, help="New deadline, or none.")
-@click.option("--tag", "add_tags", multiple=True, help="Add a tag; repeat for more.")
-@click.option("--untag", "remove_tags", multiple=True, help="Remove a tag; repeat for more.")
+@click.option("--tag", "add_tags", multiple=True, shell_complete=complete_tag,
+              help="Add a tag; repeat for more.")
+@click.option("--untag", "remove_tags", multiple=True, shell_complete=complete_tag, help="Remove a tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, help="Days between reviews.")
 @click.option("--expect-version", type=click.IntRange(min=1),
               help="Fail if the forecast is no longer at this version.")
@@ -143,7 +147,7 @@ def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tag
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @format_option
 @pass_ledger
 def history(ledger: Ledger, ref, fmt):
@@ -156,7 +160,7 @@ def history(ledger: Ledger, ref, fmt):
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.option("--reason", required=True, help="Why it is deleted (kept in its history).")
 @pass_ledger
 def delete(ledger: Ledger, ref, reason):

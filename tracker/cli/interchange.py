@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tracker.cli.completion import complete_tag
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import is_stdout, message, output_stream
 from tracker.cli.params import DATE
@@ -26,7 +27,8 @@ ORIGINS = ("fatebook", "predictionbook", "iqisa", "gjp")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout (replaced only once the export is complete).")
 @click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
-@click.option("--tag", "tags", multiple=True, help="Only forecasts with this tag; repeat to require several.")
+@click.option("--tag", "tags", multiple=True, shell_complete=complete_tag,
+              help="Only forecasts with this tag; repeat to require several.")
 @click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
 @click.option("--since", type=DATE, help="Only forecasts changed on or after this date.")
 @pass_ledger

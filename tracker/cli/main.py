@@ -16,6 +16,7 @@ from tracker.limits import ACTOR_LENGTH
 # so `tracker --help` loads Click and nothing of SQLAlchemy.
 SUBCOMMANDS = {
     "add": "tracker.cli.forecasts:add",
+    "completion": "tracker.cli.completion:completion",
     "db": "tracker.cli.db:db",
     "delete": "tracker.cli.forecasts:delete",
     "doctor": "tracker.cli.doctor:doctor",

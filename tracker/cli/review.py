@@ -6,6 +6,7 @@ import click
 
 from tracker import dates
 from tracker.cli import tables
+from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, is_stdout, message, output_stream
 from tracker.cli.params import DATE, LIMIT
@@ -20,7 +21,7 @@ def given(ctx: click.Context, *names: str) -> list[str]:
 
 
 @click.command()
-@click.argument("ref", metavar="[ID]", required=False)
+@click.argument("ref", metavar="[ID]", required=False, shell_complete=complete_forecast)
 @click.option("--note", help="With ID: what the review found.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Walk the queue one forecast at a time: r reviewed, s status, p probability (with why), e evidence, "
@@ -101,7 +102,7 @@ def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.option("--until", type=DATE, required=True, help="The day the review comes back.")
 @click.option("--note", help="Why it waits.")
 @pass_ledger

@@ -306,6 +306,24 @@ def refuse_missing_file(url: URL) -> None:
 
 
 @contextmanager
+def glance(target: str) -> Iterator[Session]:
+    """A read of a ledger already at head, for shell completion: nothing is created, upgraded or
+    written, and a ledger that is missing or behind head is refused as `open_database` would
+    not (SchemaError), so that pressing Tab never changes a file."""
+    url = database_url(target)
+    refuse_missing_file(url)
+    engine = create_ledger_engine(url, write=False)
+    try:
+        with translate_errors(url):
+            if read_revision(engine) != schema.HEAD:
+                raise SchemaError(f"{display_url(url)} is not at schema {schema.HEAD}.")
+            with Session(engine) as session, session.begin():
+                yield session
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One command's unit of work: everything it did is committed together, or nothing is."""
     with translate_errors(engine.url):
