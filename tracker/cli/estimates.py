@@ -22,8 +22,10 @@ def forecast(ledger: Ledger, ref, values, note, evidence_ids):
     probability stays what its source stated. Probabilities take every form the other
     commands take (0.7, 70%, 7:3, 1 in 4); per option they must sum to 1.
 
-    Examples: tracker forecast 1 65% --note "the hotline works again";
-    tracker forecast 4 Putin=70% Medvedev=20% Neither=10%
+    \b
+    Examples:
+      tracker forecast 1 65% --note "the hotline works again"
+      tracker forecast 4 Putin=70% Medvedev=20% Neither=10%
     """
     from tracker.probability import parse_probability
     from tracker.services.estimates import parse_estimate, record_estimate

@@ -12,7 +12,13 @@ from tracker.fields import STANCES
 
 @click.group()
 def evidence():
-    """Dated evidence for or against a forecast."""
+    """Dated evidence for or against a forecast.
+
+    \b
+    Examples:
+      tracker evidence add 1 "Hotline used" --stance supports
+      tracker evidence list 1
+    """
 
 
 @evidence.command("add")
@@ -24,7 +30,13 @@ def evidence():
               help="Whether it supports or contradicts the claim.")
 @pass_ledger
 def add_evidence(ledger: Ledger, ref, summary, url, observed_on, stance):
-    """Attach evidence to a forecast and print its id."""
+    """Attach evidence to a forecast and print its id.
+
+    \b
+    Examples:
+      tracker evidence add 1 "Military line used over the Baltic" --stance supports \\
+          --observed-on 2025-10-02 --url https://example.org/line
+    """
     from tracker.services.evidence import add_evidence as attach
 
     with ledger.session(write=True) as session:
@@ -39,7 +51,13 @@ def add_evidence(ledger: Ledger, ref, summary, url, observed_on, stance):
 @format_option
 @pass_ledger
 def list_evidence(ledger: Ledger, ref, fmt):
-    """List a forecast's evidence, retracted items included."""
+    """List a forecast's evidence, retracted items included.
+
+    \b
+    Examples:
+      tracker evidence list 1
+      tracker evidence list anchorage-2025/channels --format json
+    """
     from tracker.services.evidence import list_evidence as find
 
     with ledger.session(write=False) as session:
@@ -54,7 +72,12 @@ def list_evidence(ledger: Ledger, ref, fmt):
 @click.option("--reason", required=True, help="Why it no longer stands.")
 @pass_ledger
 def retract(ledger: Ledger, evidence_id, reason):
-    """Retract evidence; it stays visible, marked retracted."""
+    """Retract evidence; it stays visible, marked retracted.
+
+    \b
+    Examples:
+      tracker evidence retract 3 --reason "the report was withdrawn"
+    """
     from tracker.services.evidence import retract_evidence
 
     with ledger.session(write=True) as session:

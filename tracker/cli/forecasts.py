@@ -33,7 +33,10 @@ SORT_CHOICES = SORT_FIELDS + tuple(f"-{name}" for name in SORT_FIELDS)
 def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, probability, tags, review_every, options):
     """Add a forecast and print its id.
 
-    Example: tracker add "Who wins?" --option Putin --option Medvedev --option Neither
+    \b
+    Examples:
+      tracker add "A ceasefire holds through June" --resolve-by 2026-06-30 --probability 30%
+      tracker add "Who wins?" --option Putin --option Medvedev --option Neither
     """
     from tracker.services.forecasts import ForecastDraft, create_forecast
 
@@ -68,7 +71,14 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 @pass_ledger
 def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, due, overdue, as_of,
                    sort, limit, after, fmt):
-    """List forecasts, one line each; unsettled ones past their resolve-by date are marked OVERDUE."""
+    """List forecasts, one line each; unsettled ones past their resolve-by date are marked OVERDUE.
+
+    \b
+    Examples:
+      tracker list --status open --tag us-russia
+      tracker list --overdue --sort resolve_by
+      tracker list --search summit --format json
+    """
     from tracker.services.forecasts import ForecastFilter, list_forecasts
 
     filters = ForecastFilter(statuses=statuses, tags=tags, source=source, search=search, final=final,
@@ -92,7 +102,13 @@ def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, delete
 @format_option
 @pass_ledger
 def show(ledger: Ledger, ref, as_of, fmt):
-    """Show everything about one forecast: fields, evidence, timeline."""
+    """Show everything about one forecast: fields, evidence, timeline.
+
+    \b
+    Examples:
+      tracker show 1
+      tracker show anchorage-2025/channels --as-of 2025-12-31
+    """
     from tracker.services.forecasts import show_forecast
 
     with ledger.session(write=False) as session:
@@ -125,7 +141,14 @@ def show(ledger: Ledger, ref, as_of, fmt):
 @click.pass_context
 def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tags, remove_tags, expect_version,
            **edits):
-    """Change a forecast; each change is recorded in its timeline."""
+    """Change a forecast; each change is recorded in its timeline.
+
+    \b
+    Examples:
+      tracker update 1 --status developing --note "the hotline works" --evidence 1
+      tracker update 4 --probability 0.8 --evidence 2 --note "the memo was signed"
+      tracker update 2 --resolve-by none --tag watch --untag old
+    """
     from tracker.services.forecasts import ForecastChanges, update_forecast
 
     given = {name: value for name, value in edits.items()
@@ -151,7 +174,13 @@ def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tag
 @format_option
 @pass_ledger
 def history(ledger: Ledger, ref, fmt):
-    """Show a forecast's timeline, oldest first."""
+    """Show a forecast's timeline, oldest first.
+
+    \b
+    Examples:
+      tracker history 1
+      tracker history anchorage-2025/channels --format json
+    """
     from tracker.services.forecasts import history as timeline
 
     with ledger.session(write=False) as session:
@@ -164,7 +193,12 @@ def history(ledger: Ledger, ref, fmt):
 @click.option("--reason", required=True, help="Why it is deleted (kept in its history).")
 @pass_ledger
 def delete(ledger: Ledger, ref, reason):
-    """Hide a forecast entered by mistake; its history stays."""
+    """Hide a forecast entered by mistake; its history stays.
+
+    \b
+    Examples:
+      tracker delete 7 --reason "entered twice; see 6"
+    """
     from tracker.services.forecasts import delete_forecast
 
     with ledger.session(write=True) as session:

@@ -33,7 +33,13 @@ ORIGINS = ("fatebook", "predictionbook", "iqisa", "gjp")
 @click.option("--since", type=DATE, help="Only forecasts changed on or after this date.")
 @pass_ledger
 def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
-    """Write forecasts, with their evidence and timelines, as JSON, JSONL, CSV or Markdown."""
+    """Write forecasts, with their evidence and timelines, as JSON, JSONL, CSV or Markdown.
+
+    \b
+    Examples:
+      tracker export -o ledger.json
+      tracker export --format csv --status confirmed > settled.csv
+    """
     from tracker.cli.writers import SUFFIXES, WRITERS
     from tracker.services.export import count_exported, exported_records, start_snapshot
     from tracker.services.forecasts import ForecastFilter
@@ -87,7 +93,14 @@ class _DryRun(Exception):
 @click.option("--dry-run", is_flag=True, help="Report what would be added and updated; write nothing.")
 @pass_ledger
 def import_(ledger: Ledger, file, fmt, origin, questions, dry_run):
-    """Add or update forecasts from a file; all or nothing, matched by key."""
+    """Add or update forecasts from a file; all or nothing, matched by key.
+
+    \b
+    Examples:
+      tracker import ledger.json --dry-run
+      tracker import sheet.csv
+      tracker import questions.csv --from fatebook
+    """
     from tracker.services.imports import TABLES, import_file
     from tracker.services.readers import ImportFile, check_questions_file, choose_format
     from tracker.storage.bulk import id_sequences_kept

@@ -40,6 +40,13 @@ def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
     next one `review_every` days ahead; changing a status or adding evidence is not a review.
     `--interactive` walks the queue in a terminal, committing each action as it is taken;
     `--format ics` writes an iCalendar file of every upcoming review and deadline.
+
+    \b
+    Examples:
+      tracker review
+      tracker review 1 --note "nothing new"
+      tracker review --interactive
+      tracker review --format ics -o ~/reviews.ics
     """
     ledger: Ledger = ctx.obj
     if interactive:
@@ -111,6 +118,10 @@ def snooze(ledger: Ledger, ref, until, note):
 
     A forecast past its resolve-by date stays in the review queue whatever its review date,
     until it is settled or its resolve-by date is moved.
+
+    \b
+    Examples:
+      tracker snooze 2 --until +2w --note "wait for the December talks"
     """
     from tracker.services.reviews import snooze_forecast
 
