@@ -114,10 +114,11 @@ def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
 @click.option("--note", help="Why it waits.")
 @pass_ledger
 def snooze(ledger: Ledger, ref, until, note):
-    """Move forecast ID's next review to another day; says so when that is earlier than it was.
+    """Move forecast ID's next review to another day.
 
-    A forecast past its resolve-by date stays in the review queue whatever its review date,
-    until it is settled or its resolve-by date is moved.
+    A day earlier than the review already has is taken, and said so loudly. A forecast past
+    its resolve-by date stays in the review queue whatever its review date, until it is
+    settled or its resolve-by date is moved.
 
     \b
     Examples:
