@@ -386,7 +386,8 @@ def expected_view(forecast: Forecast) -> dict[str, Any]:
         "id": forecast.id, "key": forecast.key, "claim": forecast.claim, "criteria": forecast.criteria,
         "source": None, "made_on": json_value(forecast.made_on), "resolve_by": json_value(forecast.resolve_by),
         "probability": forecast.probability, "status": forecast.status, "tags": list(forecast.tags),
-        "review_every": forecast.review_every, "next_review_on": json_value(forecast.next_review_on),
+        "review_every": forecast.review_every,
+        "next_review_on": None if forecast.status in FINAL else json_value(forecast.next_review_on),
         "version": forecast.version, "deleted": forecast.deleted,
         "evidence": [expected_evidence(item) for _, item in sorted(forecast.evidence.items())],
         "changes": grouped([(event.change.number, event.change.described(), event.described())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tracker.cli.completion import complete_tag
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import is_stdout, message, output_stream
 from tracker.cli.params import DATE
@@ -26,12 +27,19 @@ ORIGINS = ("fatebook", "predictionbook", "iqisa", "gjp")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout (replaced only once the export is complete).")
 @click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
-@click.option("--tag", "tags", multiple=True, help="Only forecasts with this tag; repeat to require several.")
+@click.option("--tag", "tags", multiple=True, shell_complete=complete_tag,
+              help="Only forecasts with this tag; repeat to require several.")
 @click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
 @click.option("--since", type=DATE, help="Only forecasts changed on or after this date.")
 @pass_ledger
 def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
-    """Write forecasts, with their evidence and timelines, as JSON, JSONL, CSV or Markdown."""
+    """Write forecasts, with their evidence and timelines, as JSON, JSONL, CSV or Markdown.
+
+    \b
+    Examples:
+      tracker export -o ledger.json
+      tracker export --format csv --status confirmed > settled.csv
+    """
     from tracker.cli.writers import SUFFIXES, WRITERS
     from tracker.services.export import count_exported, exported_records, start_snapshot
     from tracker.services.forecasts import ForecastFilter
@@ -92,7 +100,16 @@ class _DryRun(Exception):
 @click.option("--dry-run", is_flag=True, help="Report what would be added and updated; write nothing.")
 @pass_ledger
 def import_(ledger: Ledger, file, fmt, origin, questions, maps, status_maps, encoding, dry_run):
-    """Add or update forecasts from a file (- for stdin); all or nothing, matched by key."""
+    """Add or update forecasts from a file (- for stdin); all or nothing, matched by key.
+
+    
+    Examples:
+      tracker import ledger.json --dry-run
+      tracker import sheet.csv
+      tracker import sheet.csv --map 'Who said it=source.author' --map-status 'Promise Broken=refuted'
+      tracker import - --format jsonl < forecasts.jsonl
+      tracker import questions.csv --from fatebook
+    """
     from tracker.services.imports import TABLES, import_file
     from tracker.services.readers import CsvLayout, ImportFile, check_questions_file, choose_format
     from tracker.storage.bulk import id_sequences_kept

@@ -16,6 +16,7 @@ from tracker.limits import ACTOR_LENGTH
 # so `tracker --help` loads Click and nothing of SQLAlchemy.
 SUBCOMMANDS = {
     "add": "tracker.cli.forecasts:add",
+    "completion": "tracker.cli.completion:completion",
     "db": "tracker.cli.db:db",
     "delete": "tracker.cli.forecasts:delete",
     "doctor": "tracker.cli.doctor:doctor",
@@ -82,7 +83,14 @@ def shown_safely(exc: click.ClickException) -> click.ClickException:
 @click.version_option(__version__, prog_name="tracker", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, database: str | None, actor: str | None, debug: bool) -> None:
-    """A ledger of forecasts: claims, their evidence, their status, and every change."""
+    """A ledger of forecasts: claims, their evidence, their status, and every change.
+
+    \b
+    Examples:
+      tracker seed && tracker list
+      tracker --db team.db --as ana review
+      tracker show 1 --format json
+    """
     if database is not None and not database.strip():
         raise click.BadParameter("is empty; give a ledger file or database URL, or leave it out for the "
                                  "default ledger.", param_hint="'--db' / TRACKER_DB")

@@ -18,6 +18,7 @@ import click
 
 from tracker.errors import InvalidInput
 from tracker.formulas import neutralise
+from tracker.probability import rounded
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -80,8 +81,10 @@ def csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)  # numbers stay numbers: a spreadsheet runs no formula from them
+    if isinstance(value, float):
+        return repr(rounded(value))  # numbers stay numbers: a spreadsheet runs no formula from them
+    if isinstance(value, int):
+        return repr(value)
     if isinstance(value, list):
         text = ";".join(str(item) for item in value)
     elif isinstance(value, dict):
@@ -127,8 +130,21 @@ def is_nested(value: Any) -> bool:
     return isinstance(value, list) and any(isinstance(item, dict) for item in value)
 
 
+def numbers_rounded(data: Any) -> Any:
+    """`data` with every float in it rounded as every output rounds it (`probability.rounded`)."""
+    if isinstance(data, float):
+        return rounded(data)
+    if isinstance(data, dict):
+        return {name: numbers_rounded(value) for name, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [numbers_rounded(value) for value in data]
+    return data
+
+
 def emit(data: dict[str, Any] | list[dict[str, Any]], fmt: str, table: Callable[[Any], str]) -> None:
     """Write a command's result to stdout in the format asked for."""
+    if fmt in ("json", "jsonl"):
+        data = numbers_rounded(data)
     rows = data if isinstance(data, list) else [data]
     if fmt == "json":
         click.echo(to_json(data, indent=2))

@@ -25,6 +25,11 @@ def report(ledger: Ledger, output, fmt):
 
     The HTML page carries its own styles and chart (no scripts, nothing fetched), reads on
     a phone and prints cleanly; the Markdown has the same content for a wiki or an issue.
+
+    \b
+    Examples:
+      tracker report -o ledger.html
+      tracker report -o notes.txt --format markdown
     """
     if output == "-" and fmt is None:
         raise click.UsageError("-o - writes to standard output; say which format with --format html or markdown.")

@@ -101,7 +101,7 @@ def stats_text(stats: dict[str, Any]) -> str:
         f"Forecasts       {stats['forecasts']} ({stats['active']} active, {stats['final']} final){deleted}",
         render_table(("  STATUS", "COUNT"), [(f"  {s}", stats[s]) for s in STATUSES]),
         f"Overdue         {stats['overdue']} active past their resolve-by date",
-        f"Due for review  {stats['due_for_review']} active with a review due today or earlier",
+        f"Due for review  {stats['due_for_review']} active with a review due today or earlier, or overdue",
         f"Evidence        {stats['evidence']} ({stats['evidence_retracted']} retracted); {per} standing per "
         f"forecast; {stats['forecasts_without_evidence']} forecasts have none",
     ]

@@ -81,6 +81,8 @@ def describe_event(event: dict[str, Any]) -> str:
             text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
     elif kind == "edited":
         text = change_text(event["field"], event["old"], event["new"])
+        if event.get("evidence_ids"):
+            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
     elif kind in ("evidence_added", "evidence_retracted"):
         text = f"evidence #{event['evidence_id']} {kind.removeprefix('evidence_')}"
     elif kind == "reviewed":
@@ -167,7 +169,8 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
                       + (f"    Outcome: {forecast['outcome']}" if forecast.get("outcome") else ""))]
           if forecast.get("options") else []),
         field_line("Tags", plain(forecast["tags"])),
-        field_line("Review", f"every {forecast['review_every']} days, next on {forecast['next_review_on']}"),
+        field_line("Review", f"every {forecast['review_every']} days, next on {forecast['next_review_on']}"
+                   if forecast["next_review_on"] else "none: settled forecasts are not reviewed"),
         field_line("Changed", f"{local_time(forecast['updated_at'])} (created {local_time(forecast['created_at'])})"),
         *estimate_lines(forecast),
         "",

@@ -23,6 +23,13 @@ def clean_url(url: str | None) -> str | None:
     return url
 
 
+def check_observed_on(day: dt.date) -> dt.date:
+    """The day evidence was observed, which cannot be in the future."""
+    if day > dates.today():
+        raise InvalidInput(f"observed-on {day} is in the future; evidence is something that has happened.")
+    return day
+
+
 def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: str | None = None,
                  observed_on: dt.date | None = None, stance: str = "context",
                  at: dt.datetime | None = None, note: str | None = None,
@@ -33,8 +40,8 @@ def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: s
     if stance not in STANCES:
         raise InvalidInput(f"{stance!r} is not a stance; use one of {', '.join(STANCES)}.")
     observed_on = observed_on or dates.today()
-    if observed_on > dates.today() and not recorded_elsewhere:
-        raise InvalidInput(f"observed-on {observed_on} is in the future; evidence is something that has happened.")
+    if not recorded_elsewhere:
+        check_observed_on(observed_on)
     url = clean_url(url)
     forecast = find_live_forecast(session, ref)
     now = at or dates.utc_now()

@@ -12,7 +12,7 @@ from tracker import dates, statuses
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
 from tracker.limits import KEY_LENGTH, OPTION_LENGTH, TAG_LENGTH
-from tracker.services.records import change_record, event_record, evidence_record, forecast_record
+from tracker.services.records import as_shown, change_record, event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
 from tracker.storage.locks import lock_key
@@ -268,10 +268,13 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
     check_expected_version(session, forecast, changes.expect_version)
     now = dates.utc_now()
     version_before = forecast.version
+    # The note and the evidence say why: each event of the change carries them.
+    note = clean_text(changes.note, "note")
+    cited = check_citations(session, forecast, changes.evidence_ids)
     for name, value in changes.edits.items():
-        apply_edit(session, forecast, actor, now, name, value)
+        apply_edit(session, forecast, actor, now, name, value, note=note, cited=cited)
     if changes.add_tags or changes.remove_tags:
-        change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags)
+        change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags, note=note, cited=cited)
     if changes.outcome is not None and changes.status is None:
         raise InvalidInput("--outcome goes with --status confirmed: say which option happened.")
     if changes.status is not None:
@@ -281,9 +284,11 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
 
 
 def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-               name: str, value: Any, *, note: str | None = None, recorded_elsewhere: bool = False) -> None:
-    """Edit one field, as an `edited` event. `recorded_elsewhere`: the edit another tracker
-    made, whose deadline may be before the question's creation (it is kept, not refused)."""
+               name: str, value: Any, *, note: str | None = None, cited: list[int] = (),
+               recorded_elsewhere: bool = False) -> None:
+    """Edit one field, as an `edited` event citing the evidence ids `cited` (checked by the
+    caller). `recorded_elsewhere`: the edit another tracker made, whose deadline may be before
+    the question's creation (it is kept, not refused)."""
     if name not in EDITABLE_FIELDS:
         raise InvalidInput(f"{name} cannot be edited; editable fields: {', '.join(EDITABLE_FIELDS)}.")
     if name == "claim":
@@ -300,17 +305,18 @@ def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime
     if old == value:
         return
     setattr(forecast, name, value)
-    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value, note=note)
+    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value, note=note, cited=cited)
 
 
 def change_tags(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-                add: tuple[str, ...], remove: tuple[str, ...], *, note: str | None = None) -> None:
+                add: tuple[str, ...], remove: tuple[str, ...], *, note: str | None = None,
+                cited: list[int] = ()) -> None:
     old = forecast.tags
     new = sorted((set(old) | set(clean_tags(add))) - set(clean_tags(remove)))
     if new == old:
         return
     replace_tags(forecast, new)
-    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new, note=note)
+    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new, note=note, cited=cited)
 
 
 def replace_tags(forecast: Forecast, tags: list[str]) -> None:
@@ -387,7 +393,7 @@ def delete_forecast(session: Session, ref: str, actor: str, reason: str, *,
 
 
 def list_forecasts(session: Session, filters: ForecastFilter) -> list[dict[str, Any]]:
-    return [forecast_record(f) for f in listed_forecasts(session, filters)]
+    return [as_shown(forecast_record(f)) for f in listed_forecasts(session, filters)]
 
 
 def listed_forecasts(session: Session, filters: ForecastFilter) -> list[Forecast]:
@@ -501,12 +507,15 @@ def filtered_query(filters: ForecastFilter, dialect_name: str) -> tuple[Select, 
 
 
 def due_for_review(today: dt.date, *, row_by_row: bool = False) -> ColumnElement[bool]:
-    """In the review queue: its review date has come, it is unsettled and not deleted.
+    """In the review queue: unsettled, not deleted, and its review date has come or its resolve-by
+    date has passed.
 
-    With `row_by_row`, the date is compared in a form no index can serve (see `tested`).
+    With `row_by_row`, the dates are compared in a form no index can serve (see `tested`).
     """
     next_review_on = tested(Forecast.next_review_on) if row_by_row else Forecast.next_review_on
-    return and_(next_review_on <= today, Forecast.status.in_(statuses.ACTIVE), Forecast.deleted_at.is_(None))
+    resolve_by = tested(Forecast.resolve_by) if row_by_row else Forecast.resolve_by
+    return and_(or_(next_review_on <= today, resolve_by < today), Forecast.status.in_(statuses.ACTIVE),
+                Forecast.deleted_at.is_(None))
 
 
 def past_deadline(today: dt.date, *, row_by_row: bool = False) -> ColumnElement[bool]:
@@ -524,7 +533,7 @@ def tested(column: ColumnElement) -> ColumnElement:
 def show_forecast(session: Session, ref: str) -> dict[str, Any]:
     """Everything about one forecast: its fields, evidence and timeline."""
     forecast = find_forecast(session, ref)
-    record = forecast_record(forecast)
+    record = as_shown(forecast_record(forecast))
     record["evidence"] = evidence_of(session, forecast.id)
     record["events"] = events_of(session, forecast.id)
     record["changes"] = changes_of(session, [event["change"] for event in record["events"]])

@@ -31,7 +31,9 @@ def review_queue(session: Session, *, limit: int | None = None) -> list[dict[str
 
 
 def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: tuple[int, ...] = ()) -> list[Forecast]:
-    """The queue in order: those past their deadline first, then by next review and id.
+    """The queue in order: those past their deadline first, whatever their next review date
+    (a forecast that should be settled by now matters more than any review), then those whose
+    review has come; each part by next review and id.
 
     Each active status is read apart, by due date from its index, and the parts merged, so
     the first page of a queue of any length reads about a page of rows.
@@ -43,9 +45,11 @@ def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: 
             break
         part: list[Forecast] = []
         for status in statuses.ACTIVE:
-            query = (select(Forecast).where(Forecast.status == status, Forecast.next_review_on <= today,
-                                            Forecast.deleted_at.is_(None), deadline(today, deadline_passed))
+            query = (select(Forecast).where(Forecast.status == status, Forecast.deleted_at.is_(None),
+                                            deadline(today, deadline_passed))
                      .order_by(Forecast.next_review_on, Forecast.id))
+            if not deadline_passed:
+                query = query.where(Forecast.next_review_on <= today)
             if skip:
                 query = query.where(Forecast.id.not_in(skip))
             part += session.scalars(query if wanted is None else query.limit(wanted))
@@ -109,19 +113,21 @@ def review_forecast(session: Session, ref: str, actor: str, note: str | None = N
 
 
 def snooze_forecast(session: Session, ref: str, actor: str, until: dt.date,
-                    note: str | None = None) -> tuple[Forecast, bool]:
-    """Move the next review to `until` (today or later); say whether anything changed."""
+                    note: str | None = None) -> tuple[Forecast, dt.date | None]:
+    """Move the next review to `until` (today or later); return the forecast and the date its
+    review had before, or None if it already had `until` and nothing changed. The caller says so
+    when the review moved earlier than it was."""
     forecast = find_live_forecast(session, ref)
     check_reviewable(forecast)
     if until < dates.today():
         raise InvalidInput(f"{until} is in the past; snooze until today or a later date.")
     old = forecast.next_review_on
     if until == old:
-        return forecast, False
+        return forecast, None
     forecast.next_review_on = until
     record_event(session, forecast, actor, "snoozed", dates.utc_now(), field="next_review_on",
                  old=old, new=until, note=clean_text(note, "note"))
-    return forecast, True
+    return forecast, old
 
 
 def calendar_entries(session: Session) -> list[dict[str, Any]]:

@@ -22,12 +22,13 @@ def ledger_stats(session: Session) -> dict[str, Any]:
     """Every count of `tracker stats`; deleted forecasts are counted apart and nowhere else.
 
     Overdue: an active forecast whose resolve-by date has passed (before today). Due for
-    review: an active forecast whose next review is today or earlier.
+    review: an active forecast whose next review is today or earlier, or that is overdue (as
+    `tracker review` queues them).
     """
     today = dates.today()
     by_status = {status: (live, deleted, overdue, due) for status, live, deleted, overdue, due in session.execute(
         select(Forecast.status, count_where(LIVE), func.count(Forecast.deleted_at),
-               count_where(LIVE & (Forecast.resolve_by < today)), count_where(LIVE & (Forecast.next_review_on <= today)))
+               count_where(LIVE & (Forecast.resolve_by < today)), count_where(LIVE & ((Forecast.next_review_on <= today) | (Forecast.resolve_by < today))))
         .group_by(Forecast.status))}
     counts = {status: by_status.get(status, (0,))[0] for status in STATUSES}
     evidence_total, retracted = session.execute(
