@@ -1,0 +1,193 @@
+"""Text laid out in terminal columns: measured in display width (a CJK character or an emoji
+takes two columns, a combining mark none), wrapped or cut at word boundaries, URLs kept whole.
+
+Imported only where tables and wrapped text are drawn. Colour is added after the layout, so
+the escape sequences never count toward a width.
+"""
+
+import re
+from collections.abc import Callable, Sequence
+
+import wcwidth
+
+ELLIPSIS = "…"
+GAP = "  "
+# The least room the last column is given before the others' headings are wrapped for it.
+NARROWEST = 20
+_URL = re.compile(r"<?[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+Colour = Callable[[str], str | None]
+
+
+def width(text: str) -> int:
+    """Display columns `text` takes on a terminal (colour sequences take none)."""
+    return wcwidth.width(text)
+
+
+def is_url(word: str) -> bool:
+    return _URL.fullmatch(word) is not None
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
+def _graphemes_within(text: str, columns: int) -> tuple[str, str]:
+    """The longest start of `text` at most `columns` wide, and the rest; never splits a character
+    from its combining marks."""
+    taken, used = [], 0
+    for grapheme in wcwidth.iter_graphemes(text):
+        size = width(grapheme)
+        if used + size > columns:
+            break
+        taken.append(grapheme)
+        used += size
+    head = "".join(taken)
+    return head, text[len(head):]
+
+
+def wrap(text: str, columns: int, *, first: str = "", rest: str = "") -> list[str]:
+    """`text` in lines at most `columns` wide, broken at spaces (kept as written within a line),
+    each line starting with `first` (the first) or `rest` (the others). A word longer than a line
+    is broken, except a URL: it goes whole on a line of its own, at the margin if it fits there,
+    else from the line's start."""
+    if width(first) + width(text) <= columns:
+        return [first + text]
+    lines: list[str] = []
+    line, used, empty = first, width(first), True
+    for space, word in re.findall(r"(\s*)(\S+)", text):
+        size, gap = width(word), (0 if empty else len(space))
+        if used + gap + size <= columns:
+            line += ("" if empty else space) + word
+            used += gap + size
+            empty = False
+            continue
+        if not empty:
+            lines.append(line)
+            line, used, empty = rest, width(rest), True
+        room = columns - used
+        if size <= room:
+            line, used, empty = line + word, used + size, False
+        elif is_url(word):
+            if line.strip():
+                lines.append(line)  # a label before it stays on a line of its own
+            lines.append(word)
+            line, used, empty = rest, width(rest), True
+        else:
+            while width(word) > room:
+                head, word = _graphemes_within(word, room)
+                if not head:  # a wide character in a narrower room still takes a line
+                    head = next(wcwidth.iter_graphemes(word))
+                    word = word[len(head):]
+                lines.append(line + head)
+                line, used = rest, width(rest)
+                room = columns - used
+            line, used, empty = line + word, used + width(word), not word
+    if not empty or not lines:
+        lines.append(line)
+    return lines
+
+
+def cut(text: str, columns: int) -> str:
+    """`text` on one line of at most `columns`, cut after the last whole word that fits and
+    marked `…`; a URL is left out whole rather than cut."""
+    if width(text) <= columns:
+        return text
+    if columns <= 1:
+        return ELLIPSIS[:columns]
+    kept, used = [], 0
+    for word in text.split():
+        size = width(word) + (1 if kept else 0)
+        if used + size > columns - 1:
+            break
+        kept.append(word)
+        used += size
+    if kept:
+        return " ".join(kept) + ELLIPSIS
+    first = text.split()[0] if text.split() else text
+    if is_url(first):
+        return ELLIPSIS
+    return _graphemes_within(text, columns - 1)[0] + ELLIPSIS
+
+
+def column_widths(natural: Sequence[int], headers: Sequence[int], limit: int | None,
+                  give: Sequence[int]) -> list[int]:
+    """How wide each column is drawn. Within `limit`, the last column (the one worth reading: a
+    claim, a summary) keeps most of the room; the columns in `give` shrink for it, each down to
+    its heading; the others keep their width."""
+    gaps = len(GAP) * (len(natural) - 1)
+    if limit is None or sum(natural) + gaps <= limit:
+        return list(natural)
+    last = len(natural) - 1
+    flexible = set(give) | {last}
+    available = limit - gaps - sum(w for i, w in enumerate(natural) if i not in flexible)
+    least = {i: min(natural[i], headers[i]) for i in give}
+    if available - sum(least.values()) < min(natural[last], NARROWEST):
+        least = {i: min(natural[i], NARROWEST // 4) for i in give}  # a narrow terminal: headings wrap too
+    widths = list(natural)
+    widths[last] = max(1, min(natural[last],
+                              max(available - sum(natural[i] for i in give), available * 3 // 4),
+                              available - sum(least.values())))
+    room = available - widths[last]
+    for position, i in enumerate(give):
+        after = sum(least[j] for j in give[position + 1:])
+        widths[i] = max(least[i], min(natural[i], room - after))
+        room -= widths[i]
+    return widths
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, limit: int | None,
+          give: Sequence[int] = (), one_line: bool = False,
+          colours: dict[int, Colour] | None = None, paint: Callable[..., str] | None = None) -> str:
+    """Aligned columns of escaped cell text, at most `limit` wide (None: as wide as they are).
+
+    Cells too wide for their column wrap onto more lines (`one_line`: are cut); `colours` maps a
+    column to a function giving a cell's colour name, applied by `paint(text, fg=…, bold=…)`
+    (click.style) once the text is laid out."""
+    natural = [max([width(h)] + [width(row[i]) for row in rows]) for i, h in enumerate(headers)]
+    widths = column_widths(natural, [width(h) for h in headers], limit, give)
+    last = len(headers) - 1
+    start = sum(widths[:last]) + len(GAP) * last
+    colours = colours or {}
+    lines = []
+    for number, row in enumerate([list(headers)] + [list(r) for r in rows]):
+        if limit is None:
+            pieces = [[cell] for cell in row]
+        elif one_line:
+            pieces = [[cut(cell, w)] for cell, w in zip(row, widths)]
+        else:
+            pieces = [wrap(cell, w) if width(cell) > w else [cell] for cell, w in zip(row, widths)]
+        style = [None if number == 0 else (colours[i](row[i]) if i in colours else None)
+                 for i in range(len(row))]
+        for depth in range(max(map(len, pieces))):
+            parts = [p[depth] if depth < len(p) else "" for p in pieces]
+            whole_url = limit is not None and width(parts[last]) > widths[last]
+            if whole_url:
+                url, parts[last] = parts[last], ""
+            if any(parts):
+                lines.append(_line(parts, widths, style, number == 0, limit, paint))
+            if whole_url:
+                lines.append((" " * start if start + width(url) <= limit else "") + url)
+    return "\n".join(lines)
+
+
+def _line(parts: list[str], widths: list[int], style: list[str | None], heading: bool,
+          limit: int | None, paint: Callable[..., str] | None) -> str:
+    plain = GAP.join(pad(p, w) for p, w in zip(parts[:-1], widths)) + GAP + parts[-1]
+    plain = plain.rstrip()
+    if limit is not None and width(plain) > limit:
+        return cut(plain, limit)  # a terminal narrower than the fixed columns: cut, uncoloured
+    if paint is None:
+        return plain
+    cells = []
+    for part, w, fg in zip(parts, widths + [0], style):
+        text = part
+        if part and (fg or heading):
+            text = paint(part, fg=fg, bold=heading or None)
+        cells.append(text + " " * max(0, w - width(part)))
+    return (GAP.join(cells[:-1]) + GAP + cells[-1]).rstrip()
+
+
+def strip_colour(text: str) -> str:
+    return _SGR.sub("", text)
