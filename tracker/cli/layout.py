@@ -1,14 +1,13 @@
 """Text laid out in terminal columns: measured in display width (a CJK character or an emoji
 takes two columns, a combining mark none), wrapped or cut at word boundaries, URLs kept whole.
 
-Imported only where tables and wrapped text are drawn. Colour is added after the layout, so
-the escape sequences never count toward a width.
+Imported only where tables and wrapped text are drawn, and wcwidth only once text other than
+one-column characters is met. Colour is added after the layout, so the escape sequences never
+count toward a width.
 """
 
 import re
 from collections.abc import Callable, Sequence
-
-import wcwidth
 
 ELLIPSIS = "…"
 GAP = "  "
@@ -20,24 +19,44 @@ _SGR = re.compile(r"\x1b\[[0-9;]*m")
 Colour = Callable[[str], str | None]
 
 
+# Printable characters one column wide each, and never joined to the next: ASCII, Latin, Greek,
+# Cyrillic, general punctuation (dashes, quotes, …), currency signs. Text of these alone (most
+# cells) is measured by its length, at C speed; anything else by wcwidth.
+_NARROW = re.compile("[\x20-\x7e\xa0-\u02ff\u0370-\u0482\u048a-\u052f\u1e00-\u1fff"
+                     "\u2010-\u2027\u2030-\u205e\u20a0-\u20c0]*")
+
+
+def narrow(text: str) -> bool:
+    return (text.isascii() and text.isprintable()) or _NARROW.fullmatch(text) is not None
+
+
 def width(text: str) -> int:
     """Display columns `text` takes on a terminal (colour sequences take none)."""
+    if narrow(text):
+        return len(text)
+    import wcwidth
+
     return wcwidth.width(text)
+
+
+def graphemes(text: str):
+    """`text`'s characters, each with the marks and joiners that make it one on the screen."""
+    import wcwidth
+
+    return wcwidth.iter_graphemes(text)
 
 
 def is_url(word: str) -> bool:
     return _URL.fullmatch(word) is not None
 
 
-def pad(text: str, columns: int) -> str:
-    return text + " " * max(0, columns - width(text))
-
-
 def _graphemes_within(text: str, columns: int) -> tuple[str, str]:
     """The longest start of `text` at most `columns` wide, and the rest; never splits a character
     from its combining marks."""
+    if narrow(text):
+        return text[:columns], text[columns:]
     taken, used = [], 0
-    for grapheme in wcwidth.iter_graphemes(text):
+    for grapheme in graphemes(text):
         size = width(grapheme)
         if used + size > columns:
             break
@@ -78,7 +97,7 @@ def wrap(text: str, columns: int, *, first: str = "", rest: str = "") -> list[st
             while width(word) > room:
                 head, word = _graphemes_within(word, room)
                 if not head:  # a wide character in a narrower room still takes a line
-                    head = next(wcwidth.iter_graphemes(word))
+                    head = next(graphemes(word))
                     word = word[len(head):]
                 lines.append(line + head)
                 line, used = rest, width(rest)
@@ -89,13 +108,18 @@ def wrap(text: str, columns: int, *, first: str = "", rest: str = "") -> list[st
     return lines
 
 
-def cut(text: str, columns: int) -> str:
-    """`text` on one line of at most `columns`, cut after the last whole word that fits and
-    marked `…`; a URL is left out whole rather than cut."""
-    if width(text) <= columns:
+def cut(text: str, columns: int, size: int | None = None) -> str:
+    """`text` (`size` columns wide, if known) on one line of at most `columns`, cut after the last
+    whole word that fits and marked `…`; a URL is left out whole rather than cut."""
+    if (width(text) if size is None else size) <= columns:
         return text
     if columns <= 1:
         return ELLIPSIS[:columns]
+    if narrow(text):
+        # One column a character: the last space within reach ends the last whole word.
+        kept = text[:columns].rsplit(" ", 1)[0] if " " in text[:columns] else ""
+        if kept.strip():
+            return kept.rstrip() + ELLIPSIS
     kept, used = [], 0
     for word in text.split():
         size = width(word) + (1 if kept else 0)
@@ -145,47 +169,52 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, limit: int |
     Cells too wide for their column wrap onto more lines (`one_line`: are cut); `colours` maps a
     column to a function giving a cell's colour name, applied by `paint(text, fg=…, bold=…)`
     (click.style) once the text is laid out."""
-    natural = [max([width(h)] + [width(row[i]) for row in rows]) for i, h in enumerate(headers)]
-    widths = column_widths(natural, [width(h) for h in headers], limit, give)
+    grid = [list(headers)] + [list(row) for row in rows]
+    sizes = [[width(cell) for cell in row] for row in grid]
+    natural = [max(column) for column in zip(*sizes)]
+    widths = column_widths(natural, sizes[0], limit, give)
     last = len(headers) - 1
     start = sum(widths[:last]) + len(GAP) * last
     colours = colours or {}
     lines = []
-    for number, row in enumerate([list(headers)] + [list(r) for r in rows]):
-        if limit is None:
-            pieces = [[cell] for cell in row]
-        elif one_line:
-            pieces = [[cut(cell, w)] for cell, w in zip(row, widths)]
-        else:
-            pieces = [wrap(cell, w) if width(cell) > w else [cell] for cell, w in zip(row, widths)]
-        style = [None if number == 0 else (colours[i](row[i]) if i in colours else None)
-                 for i in range(len(row))]
+    for number, (row, size) in enumerate(zip(grid, sizes)):
+        style = [None if number == 0 or i not in colours or paint is None else colours[i](cell)
+                 for i, cell in enumerate(row)]
+        if limit is None or all(s <= w for s, w in zip(size, widths)):
+            lines.append(_line(row, size, widths, style, number == 0, limit, paint))
+            continue
+        if one_line:
+            parts = [cut(cell, w, s) if s > w else cell for cell, s, w in zip(row, size, widths)]
+            part_sizes = [width(part) if s > w else s for part, s, w in zip(parts, size, widths)]
+            lines.append(_line(parts, part_sizes, widths, style, number == 0, limit, paint))
+            continue
+        pieces = [wrap(cell, w) if s > w else [cell] for cell, s, w in zip(row, size, widths)]
         for depth in range(max(map(len, pieces))):
             parts = [p[depth] if depth < len(p) else "" for p in pieces]
-            whole_url = limit is not None and width(parts[last]) > widths[last]
-            if whole_url:
-                url, parts[last] = parts[last], ""
+            part_sizes = [width(part) for part in parts]
+            url = None
+            if part_sizes[last] > widths[last]:  # a URL kept whole: a line of its own
+                url, parts[last], part_sizes[last] = parts[last], "", 0
             if any(parts):
-                lines.append(_line(parts, widths, style, number == 0, limit, paint))
-            if whole_url:
+                lines.append(_line(parts, part_sizes, widths, style, number == 0, limit, paint))
+            if url is not None:
                 lines.append((" " * start if start + width(url) <= limit else "") + url)
     return "\n".join(lines)
 
 
-def _line(parts: list[str], widths: list[int], style: list[str | None], heading: bool,
+def _line(parts: list[str], sizes: list[int], widths: list[int], style: list[str | None], heading: bool,
           limit: int | None, paint: Callable[..., str] | None) -> str:
-    plain = GAP.join(pad(p, w) for p, w in zip(parts[:-1], widths)) + GAP + parts[-1]
+    last = len(parts) - 1
+    plain = GAP.join(part + " " * (w - s) for part, s, w in zip(parts[:last], sizes, widths)) + GAP + parts[last]
     plain = plain.rstrip()
-    if limit is not None and width(plain) > limit:
+    if limit is not None and sum(widths[:last]) + len(GAP) * last + sizes[last] > limit and width(plain) > limit:
         return cut(plain, limit)  # a terminal narrower than the fixed columns: cut, uncoloured
     if paint is None:
         return plain
     cells = []
-    for part, w, fg in zip(parts, widths + [0], style):
-        text = part
-        if part and (fg or heading):
-            text = paint(part, fg=fg, bold=heading or None)
-        cells.append(text + " " * max(0, w - width(part)))
+    for part, s, w, fg in zip(parts, sizes, widths[:last] + [0], style):
+        text = paint(part, fg=fg, bold=heading or None) if part and (fg or heading) else part
+        cells.append(text + " " * max(0, w - s))
     return (GAP.join(cells[:-1]) + GAP + cells[-1]).rstrip()
 
 
