@@ -53,6 +53,7 @@ def is_url(word: str) -> bool:
 def _graphemes_within(text: str, columns: int) -> tuple[str, str]:
     """The longest start of `text` at most `columns` wide, and the rest; never splits a character
     from its combining marks."""
+    columns = max(columns, 0)
     if narrow(text):
         return text[:columns], text[columns:]
     taken, used = [], 0
@@ -73,6 +74,12 @@ def wrap(text: str, columns: int, *, first: str = "", rest: str = "") -> list[st
     else from the line's start."""
     if width(first) + width(text) <= columns:
         return [first + text]
+    least = min(NARROWEST, columns)
+    if columns - width(first) < least:  # no room beside the label: it goes on a line of its own
+        label = first.strip()
+        return ([cut(label, columns)] if label else []) + wrap(text, columns)
+    if columns - width(rest) < least:
+        rest = ""
     lines: list[str] = []
     line, used, empty = first, width(first), True
     for space, word in re.findall(r"(\s*)(\S+)", text):
@@ -94,7 +101,7 @@ def wrap(text: str, columns: int, *, first: str = "", rest: str = "") -> list[st
             lines.append(word)
             line, used, empty = rest, width(rest), True
         else:
-            while width(word) > room:
+            while word and width(word) > room:
                 head, word = _graphemes_within(word, room)
                 if not head:  # a wide character in a narrower room still takes a line
                     head = next(graphemes(word))

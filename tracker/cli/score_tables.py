@@ -49,7 +49,7 @@ def scorecard_text(card: dict[str, Any]) -> str:
     ]
     # Each line wraps under its value, clear of the labels.
     lines = [wrapped(line, rest=" " * 11) for line in lines]
-    lines += ["", "Calibration (95% Wilson intervals)", calibration_text(card["calibration"])]
+    lines += ["", wrapped("Calibration (95% Wilson intervals)"), calibration_text(card["calibration"])]
     return "\n".join(lines)
 
 
@@ -110,7 +110,7 @@ def stats_text(stats: dict[str, Any]) -> str:
                 f"forecast; {stats['forecasts_without_evidence']} forecasts have none", rest=" " * 16),
     ]
     moves = stats["status_moves"]
-    lines += ["", "Status moves per month"]
+    lines += ["", wrapped("Status moves per month")]
     if moves:
         headers = ("MONTH", "MOVES") + tuple(s.upper() for s in STATUSES)
         lines.append(render_table(headers, [(m["month"], m["moves"], *(m["to"][s] for s in STATUSES)) for m in moves]))

@@ -155,7 +155,7 @@ def estimate_lines(forecast: dict[str, Any]) -> list[str]:
     people = forecast.get("forecasters") or []
     if not people:
         return []
-    lines = ["", f"Estimates ({len(people)} forecaster{'s' * (len(people) != 1)})"]
+    lines = ["", wrapped(f"Estimates ({len(people)} forecaster{'s' * (len(people) != 1)})")]
     for person in people:
         latest = person.get("probabilities", person.get("probability"))
         moved = "" if person["count"] == 1 else f"{describe_estimate(person['first'])} → "
@@ -194,7 +194,7 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
         field_line("Changed", f"{local_time(forecast['updated_at'])} (created {local_time(forecast['created_at'])})"),
         *estimate_lines(forecast),
         "",
-        f"Evidence ({len(forecast['evidence'])})",
+        wrapped(f"Evidence ({len(forecast['evidence'])})"),
         indent(evidence_rows(forecast["evidence"], margin=2) or "none yet"),
         "",
         "Timeline",
