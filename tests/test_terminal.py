@@ -16,6 +16,8 @@ import pexpect
 import pytest
 import time_machine
 import wcwidth
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ok, run, run_json
 from test_bad_input import USAGE, assert_clean_failure
@@ -301,3 +303,52 @@ def test_long_output_goes_through_the_pager_only_on_a_terminal(busy, tmp_path, f
 def test_the_default_pager_lets_short_output_through(busy, tmp_path):
     shown = in_terminal("tracker list", terminal_env(tmp_path))
     assert "US–Russia" in shown and CJK_CLAIM[:5] in shown
+
+
+# --- The layout rules, for any text ------------------------------------------------------------
+
+WORDS = st.lists(st.sampled_from(list("abé日本🚀-") + ["e\u0301", "👍🏽"]), min_size=1, max_size=12).map("".join)
+TEXT = st.lists(st.one_of(WORDS, st.just("https://example.org/a/long/path/to/somewhere")), max_size=12) \
+    .map(" ".join)
+
+
+@pytest.mark.sqlite_only
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXT, columns=st.integers(4, 60))
+def test_wrapped_and_cut_text_fits_and_keeps_every_word_and_url(text, columns):
+    from tracker.cli.layout import cut, is_url, wrap
+
+    lines = wrap(text, columns, first="ab: ", rest="    ")
+    for line in lines:
+        assert display_width(line) <= columns or is_url(line.strip()), (lines, columns)
+    wrapped_words = " ".join(lines).split()
+    assert wrapped_words[0] == "ab:"  # the label, beside the text or (in a narrow room) above it
+    wrapped_words = wrapped_words[1:]
+    if all(display_width(word) <= columns - 4 for word in text.split()):
+        assert wrapped_words == text.split()  # nothing lost, nothing broken
+    for url in re.findall(r"https://\S+", text):
+        assert url in wrapped_words
+    shown = cut(text, columns)
+    assert display_width(shown) <= columns
+    assert shown == text or shown.endswith("…")
+    assert "https://" not in shown or "https://example.org/a/long/path/to/somewhere" in shown
+
+
+@pytest.mark.sqlite_only
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(1, 10**6).map(str), TEXT, TEXT), min_size=1, max_size=5),
+       columns=st.integers(30, 90), one_line=st.booleans())
+def test_a_table_fits_the_width_and_keeps_urls_whole(rows, columns, one_line):
+    from tracker.cli.layout import is_url, table
+
+    text = table(("ID", "TAGS", "CLAIM"), rows, limit=columns, give=(1,), one_line=one_line)
+    lines = text.splitlines()
+    assert lines[0].startswith("ID") and "CLAIM" in lines[0]
+    for line in lines:
+        assert display_width(line) <= columns or is_url(line.strip()), text
+    if one_line:
+        assert len(lines) == len(rows) + 1
+    else:
+        for claim in (row[2] for row in rows):
+            for url in re.findall(r"https://\S+", claim):
+                assert url in text.split()

@@ -180,8 +180,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, limit: int |
     sizes = [[width(cell) for cell in row] for row in grid]
     natural = [max(column) for column in zip(*sizes)]
     widths = column_widths(natural, sizes[0], limit, give)
-    last = len(headers) - 1
-    start = sum(widths[:last]) + len(GAP) * last
     colours = colours or {}
     lines = []
     for number, (row, size) in enumerate(zip(grid, sizes)):
@@ -199,13 +197,15 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, limit: int |
         for depth in range(max(map(len, pieces))):
             parts = [p[depth] if depth < len(p) else "" for p in pieces]
             part_sizes = [width(part) for part in parts]
-            url = None
-            if part_sizes[last] > widths[last]:  # a URL kept whole: a line of its own
-                url, parts[last], part_sizes[last] = parts[last], "", 0
+            urls = []  # wider than their column: URLs kept whole, each on a line of its own
+            for i, size in enumerate(part_sizes):
+                if size > widths[i]:
+                    urls.append((sum(widths[:i]) + len(GAP) * i, parts[i]))
+                    parts[i], part_sizes[i] = "", 0
             if any(parts):
                 lines.append(_line(parts, part_sizes, widths, style, number == 0, limit, paint))
-            if url is not None:
-                lines.append((" " * start if start + width(url) <= limit else "") + url)
+            for at, url in urls:
+                lines.append((" " * at if at + width(url) <= limit else "") + url)
     return "\n".join(lines)
 
 
