@@ -2,7 +2,9 @@
 
 JSON keys are the contract of SPEC section 3 and never depend on the terminal or settings;
 timestamps are UTC in JSON and local time in tables. Every command loads this module, `--help`
-too, so what only rendering needs (json, csv, shutil) is imported when rendering.
+too, so what only rendering needs (json, csv, the layout of tables and its
+width tables) is imported when rendering; the width, colour and pager of the terminal are
+decided in `terminal.py`.
 """
 
 import datetime as dt
@@ -222,10 +224,15 @@ def message(text: str) -> None:
     """Tell the user what happened, on stderr, so that stdout stays data; wrapped to the
     terminal's width when stderr is one."""
     if sys.stderr.isatty():
-        text = "\n".join(wrapped(line.lstrip(), first=line[:len(line) - len(line.lstrip())],
-                                 rest=line[:len(line) - len(line.lstrip())] + "  ", stream=sys.stderr)
-                         for line in text.split("\n"))
+        text = "\n".join(map(wrapped_message_line, text.split("\n")))
     click.echo(visible(text), err=True)
+
+
+def wrapped_message_line(line: str) -> str:
+    """A line of a message wrapped to stderr's terminal: its own indent kept, then two more."""
+    words = line.lstrip()
+    indent = line[:len(line) - len(words)]
+    return wrapped(words, first=indent, rest=indent + "  ", stream=sys.stderr)
 
 
 def is_stdout(path: Path | str | None) -> bool:
