@@ -27,7 +27,7 @@ def loaded_by(*args: str) -> dict:
     return report
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["update", "--help"],
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["list", "--help", "--db", "x"], ["list", "--help"], ["update", "--help"],
                                   ["evidence", "--help"], ["db", "--help"],
                                   ["score", "--help"], ["stats", "--help"], ["report", "--help"],
                                   ["review", "--help"], ["snooze", "--help"], ["undo", "--help"],

@@ -3,11 +3,27 @@
 import datetime as dt
 from typing import Any
 
-import click
-
-from tracker.cli.output import local_time, plain, render_table, visible
+from tracker.cli.output import local_time, paint, plain, render_table, wrapped
 from tracker.probability import as_percent
 from tracker.statuses import is_final
+
+# Colours on a terminal that takes them; what has no colour here is left as the terminal's.
+STATUS_COLOURS = {"developing": "cyan", "stalled": "yellow", "confirmed": "green", "partial": "magenta",
+                  "refuted": "red", "void": "bright_black"}
+STANCE_COLOURS = {"supports": "green", "contradicts": "red"}
+OVERDUE = "OVERDUE"
+
+
+def status_colour(status: str) -> str | None:
+    return STATUS_COLOURS.get(status)
+
+
+def stance_colour(stance: str) -> str | None:
+    return STANCE_COLOURS.get(stance)
+
+
+def overdue_colour(text: str) -> str | None:
+    return "red" if OVERDUE in text.split() else None
 
 
 def forecast_rows(forecasts: list[dict[str, Any]], *, today: dt.date | None = None) -> str:
@@ -16,13 +32,15 @@ def forecast_rows(forecasts: list[dict[str, Any]], *, today: dt.date | None = No
         return ""
     rows = [(f["id"], f["status"], as_percent(f["probability"]), deadline_text(f, today), f["tags"], f["claim"])
             for f in forecasts]
-    return render_table(("ID", "STATUS", "PROB", "RESOLVE BY", "TAGS", "CLAIM"), rows)
+    # One line a forecast: on a terminal the claim keeps most of the room, the tags give it up.
+    return render_table(("ID", "STATUS", "PROB", "RESOLVE BY", "TAGS", "CLAIM"), rows, give=(4,), one_line=True,
+                        colours={1: status_colour, 3: overdue_colour})
 
 
 def deadline_text(forecast: dict[str, Any], today: dt.date | None) -> str:
     text = plain(forecast["resolve_by"])
     if today and forecast["resolve_by"] and forecast["resolve_by"] < today and not is_final(forecast["status"]):
-        text += " OVERDUE"
+        text += " " + OVERDUE
     return text
 
 
@@ -31,8 +49,10 @@ def queue_rows(queue: list[dict[str, Any]]) -> str:
     if not queue:
         return ""
     rows = [(f["id"], f["status"], f["next_review_on"], last_review(f), changes_since_review(f),
-             ("OVERDUE " if f["deadline_passed"] else "") + f["claim"]) for f in queue]
-    return render_table(("ID", "STATUS", "DUE", "LAST REVIEW", "SINCE THEN", "CLAIM"), rows)
+             (OVERDUE + " " if f["deadline_passed"] else "") + f["claim"]) for f in queue]
+    # The claim is what a reviewer reads: it wraps whole; what changed and when give up room.
+    return render_table(("ID", "STATUS", "DUE", "LAST REVIEW", "SINCE THEN", "CLAIM"), rows, give=(4, 3),
+                        colours={1: status_colour, 5: overdue_colour})
 
 
 def last_review(entry: dict[str, Any]) -> str:
@@ -49,11 +69,11 @@ def changes_since_review(entry: dict[str, Any]) -> str:
     return ", ".join(changes) or "-"
 
 
-def evidence_rows(evidence: list[dict[str, Any]]) -> str:
+def evidence_rows(evidence: list[dict[str, Any]], *, margin: int = 0) -> str:
     if not evidence:
         return ""
     rows = [(e["id"], e["observed_on"], e["stance"], describe_evidence(e)) for e in evidence]
-    return render_table(("ID", "OBSERVED", "STANCE", "SUMMARY"), rows)
+    return render_table(("ID", "OBSERVED", "STANCE", "SUMMARY"), rows, colours={2: stance_colour}, margin=margin)
 
 
 def describe_evidence(evidence: dict[str, Any]) -> str:
@@ -66,9 +86,9 @@ def describe_evidence(evidence: dict[str, Any]) -> str:
     return text
 
 
-def event_rows(events: list[dict[str, Any]]) -> str:
+def event_rows(events: list[dict[str, Any]], *, margin: int = 0) -> str:
     rows = [(local_time(e["at"]), e["actor"], describe_event(e)) for e in events]
-    return render_table(("WHEN", "WHO", "WHAT"), rows)
+    return render_table(("WHEN", "WHO", "WHAT"), rows, give=(1,), margin=margin)
 
 
 def describe_event(event: dict[str, Any]) -> str:
@@ -137,15 +157,17 @@ def estimate_lines(forecast: dict[str, Any]) -> list[str]:
     people = forecast.get("forecasters") or []
     if not people:
         return []
-    lines = ["", f"Estimates ({len(people)} forecaster{'s' * (len(people) != 1)})"]
+    lines = ["", wrapped(f"Estimates ({len(people)} forecaster{'s' * (len(people) != 1)})")]
     for person in people:
         latest = person.get("probabilities", person.get("probability"))
         moved = "" if person["count"] == 1 else f"{describe_estimate(person['first'])} → "
-        lines.append(f"  {person['actor']}: {moved}{describe_estimate(latest)}  ({person['count']} estimate"
-                     f"{'s' * (person['count'] != 1)}, latest {local_time(person['at'])})")
+        lines.append(wrapped(f"{person['actor']}: {moved}{describe_estimate(latest)}  ({person['count']} estimate"
+                             f"{'s' * (person['count'] != 1)}, latest {local_time(person['at'])})",
+                             first="  ", rest="    "))
     team = forecast["aggregates"]
-    lines.append(f"  team: median {describe_estimate(team['median'])}, mean {describe_estimate(team['mean'])}, "
-                 f"geometric mean of odds {describe_estimate(team['geometric_mean_of_odds'])}")
+    lines.append(wrapped(f"team: median {describe_estimate(team['median'])}, mean {describe_estimate(team['mean'])}, "
+                         f"geometric mean of odds {describe_estimate(team['geometric_mean_of_odds'])}",
+                         first="  ", rest="    "))
     return lines
 
 
@@ -154,8 +176,9 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
     source = forecast["source"]
     deadline = plain(forecast["resolve_by"])
     lines = [
-        f"Forecast {forecast['id']}  {forecast['key']}  [{forecast['status']}]  version {forecast['version']}"
-        + (f"  (as of the end of {as_of})" if as_of else ""),
+        wrapped(f"Forecast {forecast['id']}  {forecast['key']}  [{forecast['status']}]  version {forecast['version']}"
+                + (f"  (as of the end of {as_of})" if as_of else ""))
+        .replace(f"[{forecast['status']}]", "[" + paint(forecast["status"], status_colour(forecast["status"])) + "]", 1),
     ]
     if forecast["deleted_at"]:
         lines.append(f"DELETED {local_time(forecast['deleted_at'])}")
@@ -174,11 +197,11 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
         field_line("Changed", f"{local_time(forecast['updated_at'])} (created {local_time(forecast['created_at'])})"),
         *estimate_lines(forecast),
         "",
-        f"Evidence ({len(forecast['evidence'])})",
-        indent(evidence_rows(forecast["evidence"]) or "none yet"),
+        wrapped(f"Evidence ({len(forecast['evidence'])})"),
+        indent(evidence_rows(forecast["evidence"], margin=2) or "none yet"),
         "",
         "Timeline",
-        indent(event_rows(forecast["events"])),
+        indent(event_rows(forecast["events"], margin=2)),
     ]
     return "\n".join(lines)
 
@@ -195,7 +218,7 @@ def describe_source(source: dict[str, Any]) -> str:
 
 def field_line(label: str, value: str) -> str:
     prefix = f"{label + ':':<10} "
-    return click.wrap_text(visible(value), width=88, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+    return wrapped(value, first=prefix, rest=" " * len(prefix))
 
 
 def indent(text: str) -> str:
