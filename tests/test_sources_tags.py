@@ -293,3 +293,14 @@ def test_a_timeline_with_mixed_case_tags_folds_to_lower_case(ledger, ledgers, tm
     assert run_json("--db", empty, "show", "1")["tags"] == ["economy", "trade"]
     assert run_json("--db", empty, "export") == data
     ok("--db", empty, "doctor")
+
+
+@pytest.mark.sqlite_only
+def test_a_downgrade_refuses_a_ledger_whose_timelines_hold_edits_of_sources_or_evidence(ledger):
+    ok("add", "One", "--source", "Summit preview")
+    ok("source", "edit", "1", "--author", "Jane Roe")
+    result = run("db", "downgrade", "0007_big_ids")
+    assert result.exit_code == 1 and "1 events record edits of evidence or sources" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert ok("db", "current").stdout.startswith("0008_sources_tags")
+    assert source_of("1")["author"] == "Jane Roe"

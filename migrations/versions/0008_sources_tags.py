@@ -46,7 +46,7 @@ def downgrade() -> None:
         "SELECT count(*) FROM events WHERE kind = 'evidence_edited' OR field IN ('source', 'evidence_edited')"))
     if found:
         raise Conflict(f"{found} events record edits of evidence or sources, which the older schema "
-                           "cannot hold; export the ledger before going back.")
+                           "cannot hold; the ledger stays as it is.")
     replace_checks(new=False)
 
 
