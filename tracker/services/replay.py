@@ -181,15 +181,19 @@ def origins(events: list) -> tuple[Any, dict[int, dict[str, Any]]]:
     piece of evidence its fields before their first edit."""
     source: Any = _NO_SOURCE_EVENT
     evidence: dict[int, dict[str, Any]] = {}
-    for event in events:
+    for position, event in enumerate(events):
         kind = event.kind
-        if kind == "edited" or kind == "undone":
-            if event.field == "source" and source is _NO_SOURCE_EVENT:
-                source = field_value("source", _value(event, "old"))
-            elif event.field == "evidence_edited":
+        try:
+            if kind == "edited" or kind == "undone":
+                if event.field == "source" and source is _NO_SOURCE_EVENT:
+                    source = field_value("source", _value(event, "old"))
+                elif event.field == "evidence_edited":
+                    _first_values(evidence, event)
+            elif kind == "evidence_edited":
                 _first_values(evidence, event)
-        elif kind == "evidence_edited":
-            _first_values(evidence, event)
+        except TimelineError as exc:
+            exc.position = position
+            raise
     return source, evidence
 
 
