@@ -83,3 +83,31 @@ def retract(ledger: Ledger, evidence_id, reason):
     with ledger.session(write=True) as session:
         forecast_id = retract_evidence(session, evidence_id, ledger.actor, reason).forecast_id
     message(f"Retracted evidence {evidence_id} of forecast {forecast_id}.")
+
+
+@evidence.command("edit")
+@click.argument("evidence_id", metavar="EID", type=click.IntRange(min=1))
+@click.option("--summary", help="New summary.")
+@click.option("--url", help="New address; empty for none.")
+@click.option("--stance", type=click.Choice(STANCES), help="New stance.")
+@click.option("--observed-on", type=DATE, help="New date the thing happened.")
+@click.option("--note", help="Why it changes (kept in the forecast's history).")
+@click.pass_context
+def edit(ctx: click.Context, evidence_id, note, **fields):
+    """Correct a piece of evidence; the change is recorded in its forecast's history.
+
+    Example: tracker evidence edit 3 --stance contradicts --note "misread the report"
+    """
+    from tracker.services.evidence import edit_evidence
+
+    given = {name: value for name, value in fields.items() if value is not None}
+    if not given:
+        raise click.UsageError("nothing to change; give --summary, --url, --stance or --observed-on.")
+    ledger: Ledger = ctx.obj
+    with ledger.session(write=True) as session:
+        edited, changed = edit_evidence(session, evidence_id, ledger.actor, given, note=note)
+        forecast_id = edited.forecast_id
+    if changed:
+        message(f"Edited evidence {evidence_id} of forecast {forecast_id}.")
+    else:
+        message(f"Evidence {evidence_id} already says that; nothing changed.")

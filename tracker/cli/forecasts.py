@@ -20,7 +20,11 @@ SORT_CHOICES = SORT_FIELDS + tuple(f"-{name}" for name in SORT_FIELDS)
 @click.argument("claim")
 @click.option("--key", help="Stable unique name (default: made from the claim).")
 @click.option("--criteria", help="What would count as the claim coming true.")
-@click.option("--source", help="Title of the source the forecast comes from.")
+@click.option("--source", metavar="TITLE", help="Title of the source the forecast comes from.")
+@click.option("--source-author", metavar="NAME", help="The source's author (with --source).")
+@click.option("--source-outlet", metavar="NAME", help="Where the source was published (with --source).")
+@click.option("--source-url", metavar="URL", help="Where the source can be read (with --source).")
+@click.option("--source-date", type=DATE, help="When the source was published (with --source).")
 @click.option("--made-on", type=DATE, help="When the forecast was made [default: today].")
 @click.option("--resolve-by", type=DATE, help="When it should be settled.")
 @click.option("--probability", type=PROBABILITY, help="Stated chance: 0.7, 70%, 7:3 or 1 in 4.")
@@ -30,21 +34,32 @@ SORT_CHOICES = SORT_FIELDS + tuple(f"-{name}" for name in SORT_FIELDS)
 @click.option("--option", "options", multiple=True, metavar="NAME",
               help="An answer of a multiple-choice forecast; repeat for each (two or more).")
 @pass_ledger
-def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, probability, tags, review_every, options):
+def add(ledger: Ledger, claim, key, criteria, source, source_author, source_outlet, source_url, source_date,
+        made_on, resolve_by, probability, tags, review_every, options):
     """Add a forecast and print its id.
+
+    The source is the first one with that title and the other --source-* fields given, or a
+    new one.
 
     \b
     Examples:
       tracker add "A ceasefire holds through June" --resolve-by 2026-06-30 --probability 30%
       tracker add "Who wins?" --option Putin --option Medvedev --option Neither
+      tracker add "Talks by March" --source "Summit preview" --source-author "Jane Roe"
     """
     from tracker.services.forecasts import ForecastDraft, create_forecast
 
-    draft = ForecastDraft(claim=claim, key=key, criteria=criteria, source={"title": source} if source else None,
+    described = {"author": source_author, "outlet": source_outlet, "url": source_url, "published_on": source_date}
+    described = {name: value for name, value in described.items() if value is not None}
+    if described and not source:
+        raise click.UsageError("--source-author, --source-outlet, --source-url and --source-date go with "
+                               "--source TITLE.")
+    draft = ForecastDraft(claim=claim, key=key, criteria=criteria,
+                          source={"title": source, **described} if source else None,
                           made_on=made_on, resolve_by=resolve_by, probability=probability, tags=list(tags),
                           review_every=review_every, options=list(options) or None)
     with ledger.session(write=True) as session:
-        forecast = create_forecast(session, ledger.actor, draft)
+        forecast = create_forecast(session, ledger.actor, draft, check_source=True)
         forecast_id, key, next_review = forecast.id, forecast.key, forecast.next_review_on
     message(f"Added forecast {forecast_id} ({key}); first review on {next_review}.")
     click.echo(forecast_id)
@@ -136,11 +151,13 @@ def show(ledger: Ledger, ref, as_of, fmt):
               help="Add a tag; repeat for more.")
 @click.option("--untag", "remove_tags", multiple=True, shell_complete=complete_tag, help="Remove a tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, help="Days between reviews.")
+@click.option("--source", metavar="SOURCE",
+              help="Cite another source: its id, or its title (a new source if none has it); empty for none.")
 @click.option("--expect-version", type=click.IntRange(min=1),
               help="Fail if the forecast is no longer at this version.")
 @click.pass_context
-def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tags, remove_tags, expect_version,
-           **edits):
+def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tags, remove_tags, source,
+           expect_version, **edits):
     """Change a forecast; each change is recorded in its timeline.
 
     \b
@@ -148,16 +165,17 @@ def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tag
       tracker update 1 --status developing --note "the hotline works" --evidence 1
       tracker update 4 --probability 0.8 --evidence 2 --note "the memo was signed"
       tracker update 2 --resolve-by none --tag watch --untag old
+      tracker update 3 --source "Summit preview"
     """
     from tracker.services.forecasts import ForecastChanges, update_forecast
 
     given = {name: value for name, value in edits.items()
              if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT}
-    if not (given or add_tags or remove_tags or status):
+    if not (given or add_tags or remove_tags or status or source is not None):
         raise click.UsageError("nothing to change; give --status, --claim, --criteria, --probability, --resolve-by, "
-                               "--tag, --untag or --review-every" + (", with --note and --evidence saying why."
-                                                                     if note is not None or evidence_ids else "."))
-    changes = ForecastChanges(edits=given, add_tags=add_tags, remove_tags=remove_tags, status=status,
+                               "--tag, --untag, --review-every or --source" + (", with --note and --evidence saying why."
+                                                                               if note is not None or evidence_ids else "."))
+    changes = ForecastChanges(edits=given, add_tags=add_tags, remove_tags=remove_tags, status=status, source=source,
                               outcome=outcome, note=note, evidence_ids=evidence_ids, expect_version=expect_version)
     ledger: Ledger = ctx.obj
     with ledger.session(write=True) as session:

@@ -33,7 +33,9 @@ SUBCOMMANDS = {
     "seed": "tracker.cli.seed:seed",
     "show": "tracker.cli.forecasts:show",
     "snooze": "tracker.cli.review:snooze",
+    "source": "tracker.cli.sources:source",
     "stats": "tracker.cli.scoring:stats",
+    "tags": "tracker.cli.tags:tags",
     "undo": "tracker.cli.undo:undo",
     "update": "tracker.cli.forecasts:update",
 }

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from tracker.cli.output import local_time, plain
 from tracker.cli.score_tables import brier_words, clipping_words, final_counts, number, share
+from tracker.cli.tables import change_text, fields_text
 from tracker.probability import as_percent
 
 TITLE = "Forecast ledger report"
@@ -107,6 +108,8 @@ def headline(event: dict[str, Any]) -> str:
         if event["evidence_ids"]:
             text += ", citing evidence " + ", ".join(f"#{n}" for n in event["evidence_ids"])
         return text
+    if kind == "edited" and event["field"] == "source":
+        return "Source " + change_text("source", event["old"], event["new"]).removeprefix("source: ")
     if kind == "edited":
         name = event["field"].replace("_", " ").capitalize()
         show = as_percent if event["field"] == "probability" else plain
@@ -117,6 +120,8 @@ def headline(event: dict[str, Any]) -> str:
         return f"Evidence #{event['evidence_id']} added"
     if kind == "evidence_retracted":
         return f"Evidence #{event['evidence_id']} retracted"
+    if kind == "evidence_edited":
+        return f"Evidence #{event['evidence_id']} edited: {fields_text(event['old'], event['new'])}"
     return kind.replace("_", " ").capitalize()
 
 

@@ -105,6 +105,8 @@ def describe_event(event: dict[str, Any]) -> str:
             text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
     elif kind in ("evidence_added", "evidence_retracted"):
         text = f"evidence #{event['evidence_id']} {kind.removeprefix('evidence_')}"
+    elif kind == "evidence_edited":
+        text = f"evidence #{event['evidence_id']} edited: {fields_text(event['old'], event['new'])}"
     elif kind == "reviewed":
         text = f"reviewed; next review on {event['new']}"
     elif kind == "snoozed":
@@ -123,8 +125,15 @@ def describe_event(event: dict[str, Any]) -> str:
 
 
 def change_text(field: str, old: Any, new: Any) -> str:
+    if field == "source":
+        return f"source: {describe_source(old) if old else '-'} → {describe_source(new) if new else '-'}"
     show = as_percent if field == "probability" else plain
     return f"{field}: {show(old)} → {show(new)}"
+
+
+def fields_text(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """The fields an edit of evidence changed, each from → to."""
+    return ", ".join(change_text(name, old.get(name), new.get(name)) for name in new)
 
 
 def describe_undo(event: dict[str, Any]) -> str:
@@ -142,6 +151,8 @@ def describe_undo(event: dict[str, Any]) -> str:
         return "forecast deleted"
     if taken_back == "estimate":
         return f"estimate {describe_estimate(event['old'])} withdrawn"
+    if taken_back == "evidence_edited":
+        return f"evidence #{event['evidence_id']} put back: {fields_text(event['old'], event['new'])}"
     return change_text(taken_back, event["old"], event["new"])
 
 
@@ -204,6 +215,37 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
         indent(event_rows(forecast["events"], margin=2)),
     ]
     return "\n".join(lines)
+
+
+def source_rows(sources: list[dict[str, Any]]) -> str:
+    """`tracker source list`: one line a source."""
+    if not sources:
+        return ""
+    rows = [(s["id"], s["forecasts"], s["published_on"], s["author"], s["outlet"], s["title"]) for s in sources]
+    return render_table(("ID", "FORECASTS", "DATE", "AUTHOR", "OUTLET", "TITLE"), rows)
+
+
+def source_detail(source: dict[str, Any]) -> str:
+    """`tracker source show`: its fields, then the forecasts citing it."""
+    lines = [field_line("Source", f"{source['id']}. {source['title']}")]
+    for label, name in (("Author", "author"), ("Outlet", "outlet"), ("URL", "url"), ("Date", "published_on"),
+                        ("Notes", "notes")):
+        lines.append(field_line(label, plain(source[name])))
+    lines.append("")
+    if source["cited_by"]:
+        lines.append(f"Cited by {source['forecasts']}:")
+        lines.append(indent(render_table(("ID", "STATUS", "CLAIM"),
+                                         [(f["id"], f["status"], f["claim"]) for f in source["cited_by"]])))
+    else:
+        lines.append("Cited by no forecast.")
+    return "\n".join(lines)
+
+
+def tag_rows(tags: list[dict[str, Any]]) -> str:
+    """`tracker tags`: each tag and how many forecasts have it."""
+    if not tags:
+        return ""
+    return render_table(("FORECASTS", "TAG"), [(t["forecasts"], t["tag"]) for t in tags])
 
 
 def describe_source(source: dict[str, Any]) -> str:

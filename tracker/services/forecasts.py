@@ -58,6 +58,10 @@ class ForecastFilter:
     limit: int | None = None
     after: str | None = None
 
+    def __post_init__(self) -> None:
+        # Tags are kept in lower case: `--tag Economy` finds `economy`.
+        self.tags = tuple(tag.strip().lower() for tag in self.tags)
+
 
 def clean_text(value: str | None, what: str, *, required: bool = False) -> str | None:
     text = (value or "").strip()
@@ -76,8 +80,8 @@ def clean_name(value: str, what: str, *, max_length: int) -> str:
                            f"a {what} may have at most {max_length}.")
     if not _NAME.match(name):
         raise InvalidInput(
-            f"{what} {value!r} is not usable: use letters, digits and . : / + - "
-            f"(no spaces, at most {max_length} characters)."
+            f"{what} {value!r} is not usable: use letters, digits, _ . : / + and -, starting with a letter, "
+            f"digit or _ (no spaces, at most {max_length} characters)."
         )
     return name
 
@@ -89,8 +93,13 @@ def clean_key(value: str) -> str:
     return key
 
 
+def clean_tag(value: str) -> str:
+    """A tag in its one stored form: tags are case-insensitive, kept in lower case."""
+    return clean_name(value, "tag", max_length=TAG_LENGTH).lower()
+
+
 def clean_tags(values) -> list[str]:
-    return sorted({clean_name(value, "tag", max_length=TAG_LENGTH) for value in values})
+    return sorted({clean_tag(value) for value in values})
 
 
 def generate_key(session: Session, claim: str) -> str:
@@ -138,9 +147,10 @@ def find_live_forecast(session: Session, ref: str) -> Forecast:
 
 
 def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
+    """The first source with this title and the other fields given, added if there is none."""
     title = clean_text(fields.get("title"), "source title", required=True)
     query = select(Source).where(Source.title == title)
-    for name in ("author", "outlet"):
+    for name in ("author", "outlet", "url", "published_on"):
         if fields.get(name) is not None:
             query = query.where(getattr(Source, name) == fields[name])
     source = session.scalars(query.order_by(Source.id).limit(1)).first()
@@ -153,8 +163,14 @@ def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
 
 
 def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
-                    note: str | None = None) -> Forecast:
-    """Add a forecast and its `created` event, which holds the values it started with."""
+                    note: str | None = None, check_source: bool = False) -> Forecast:
+    """Add a forecast and its `created` event, which holds the values it started with.
+    `check_source`: the source's fields are as typed, to be checked as `source add` checks them
+    (an import's are kept as its file has them)."""
+    if check_source and draft.source:
+        from tracker.services.sources import clean_source_fields
+
+        draft.source = clean_source_fields(draft.source)
     claim = clean_text(draft.claim, "claim", required=True)
     if draft.key:
         key = clean_key(draft.key)
@@ -260,6 +276,7 @@ class ForecastChanges:
     note: str | None = None
     evidence_ids: tuple[int, ...] = ()
     expect_version: int | None = None
+    source: str | None = None  # a source id or title; "" for none
 
 
 def update_forecast(session: Session, ref: str, actor: str, changes: ForecastChanges) -> tuple[Forecast, int]:
@@ -275,6 +292,10 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
         apply_edit(session, forecast, actor, now, name, value, note=note, cited=cited)
     if changes.add_tags or changes.remove_tags:
         change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags, note=note, cited=cited)
+    if changes.source is not None:
+        from tracker.services.sources import cite_source
+
+        cite_source(session, forecast, actor, now, changes.source, note=note, cited=cited)
     if changes.outcome is not None and changes.status is None:
         raise InvalidInput("--outcome goes with --status confirmed: say which option happened.")
     if changes.status is not None:

@@ -24,7 +24,7 @@ from tracker.fields import STANCES
 from tracker.limits import ACTOR_LENGTH, COMMAND_LENGTH, EVENT_FIELD_LENGTH, EVENT_KIND_LENGTH, OPTION_LENGTH, STATUS_LENGTH
 from tracker.probability import parse_probability
 from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
-from tracker.services.replay import TimelineError, fold
+from tracker.services.replay import EVIDENCE_FIELDS, TimelineError, fold
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
 # Text a database cannot hold: NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8).
@@ -454,12 +454,16 @@ def _check_fold(forecast: ForecastObject) -> None:
         stated, folded = getattr(forecast, name), state.record[name]
         if stated != folded:
             _fail(where, name, f"is {_shown(stated)} but its events make it {_shown(folded)}.")
+    # The source, when its events say what it was: a timeline with no change of source does not.
+    if "source" in state.record and forecast.source != state.record["source"]:
+        _fail(where, "source", f"is {_shown(forecast.source)} but its events make it {_shown(state.record['source'])}.")
     for n, item in enumerate(forecast.evidence):
         folded = state.evidence.get(item.id)
         if folded is None:
             _fail(where, f"evidence[{n}]", f"evidence {item.id} is not added by any of the forecast's events.")
-        for name in RETRACTION_FIELDS:
-            if getattr(item, name) != folded[name]:
+        for name in RETRACTION_FIELDS + EVIDENCE_FIELDS:
+            # The fields edits name: the events of the others do not say what they are.
+            if name in folded and getattr(item, name) != folded[name]:
                 _fail(where, f"evidence[{n}].{name}",
                       f"is {_shown(getattr(item, name))} but the events make it {_shown(folded[name])}.")
 
@@ -467,4 +471,4 @@ def _check_fold(forecast: ForecastObject) -> None:
 def _shown(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)
