@@ -39,7 +39,7 @@ def test_a_reason_with_nothing_to_change_or_a_bad_citation_changes_nothing(seede
     ok("evidence", "add", "1", "Hotline used")
     assert_clean_failure(run("update", "1", "--note", "why"), USAGE,
                          "nothing to change; give --status, --claim, --criteria, --probability, --resolve-by, "
-                         "--tag, --untag or --review-every, with --note and --evidence saying why.")
+                         "--tag, --untag, --review-every or --source, with --note and --evidence saying why.")
     assert_clean_failure(run("update", "2", "--probability", "0.3", "--evidence", "1"), FAILURE,
                          "forecast 2 has no evidence 1")
     ok("evidence", "retract", "1", "--reason", "wrong line")

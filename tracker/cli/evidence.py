@@ -96,7 +96,9 @@ def retract(ledger: Ledger, evidence_id, reason):
 def edit(ctx: click.Context, evidence_id, note, **fields):
     """Correct a piece of evidence; the change is recorded in its forecast's history.
 
-    Example: tracker evidence edit 3 --stance contradicts --note "misread the report"
+    \b
+    Examples:
+      tracker evidence edit 3 --stance contradicts --note "misread the report"
     """
     from tracker.services.evidence import edit_evidence
 

@@ -12,7 +12,10 @@ from tracker.cli.params import DATE, DATE_OR_NONE
 def source():
     """Where forecasts come from: title, author, outlet, url, date.
 
-    Example: tracker source edit 2 --author "Jane Roe", then tracker score --by author
+    \b
+    Examples:
+      tracker source edit 2 --author "Jane Roe"
+      tracker score --by author
     """
 
 
@@ -27,7 +30,9 @@ def source():
 def add_source(ledger: Ledger, title, **fields):
     """Add a source and print its id.
 
-    Example: tracker source add "Summit preview" --author "Jane Roe" --outlet "The Daily" --date 2025-08-14
+    \b
+    Examples:
+      tracker source add "Summit preview" --author "Jane Roe" --outlet "The Daily" --date 2025-08-14
     """
     from tracker.services.sources import add_source as create
 
@@ -44,7 +49,9 @@ def add_source(ledger: Ledger, title, **fields):
 def list_sources(ledger: Ledger, fmt):
     """List the sources, each with how many forecasts cite it.
 
-    Example: tracker source list --format csv
+    \b
+    Examples:
+      tracker source list --format csv
     """
     from tracker.services.sources import list_sources as find
 
@@ -62,7 +69,9 @@ def list_sources(ledger: Ledger, fmt):
 def show_source(ledger: Ledger, ref, fmt):
     """Show a source (by id, or by its title) and the forecasts citing it.
 
-    Example: tracker source show "Summit preview"
+    \b
+    Examples:
+      tracker source show "Summit preview"
     """
     from tracker.services.sources import show_source as find
 
@@ -84,7 +93,9 @@ def show_source(ledger: Ledger, ref, fmt):
 def edit_source(ctx: click.Context, ref, note, **fields):
     """Change a source (by id or title); each forecast citing it records the change.
 
-    Example: tracker source edit 1 --author "Jane Roe" --note "byline was missing"
+    \b
+    Examples:
+      tracker source edit 1 --author "Jane Roe" --note "byline was missing"
     """
     from tracker.services.sources import edit_source as change
 

@@ -16,7 +16,10 @@ def tags(ctx: click.Context, rename, fmt):
 
     Tags ignore case and are kept in lower case.
 
-    Example: tracker tags --format json; tracker tags rename economy econ
+    \b
+    Examples:
+      tracker tags --format json
+      tracker tags rename economy econ
     """
     if ctx.invoked_subcommand is not None:
         if rename:
@@ -42,7 +45,9 @@ def tags(ctx: click.Context, rename, fmt):
 def rename_tag(ctx: click.Context, old, new):
     """Rename a tag on every forecast that has it, merging it into NEW where NEW is there already.
 
-    Example: tracker tags rename economics economy
+    \b
+    Examples:
+      tracker tags rename economics economy
     """
     from tracker.services.tags import rename_tag as rename
 
