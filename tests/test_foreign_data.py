@@ -213,6 +213,19 @@ def test_after_importing_real_data_export_import_export_is_byte_identical(ledger
         other = ledgers.new()
         ok("--db", other, "import", tmp_path / f"ledger.{fmt}")
         assert ok("--db", other, "export", "--format", fmt).stdout == first
+    # CSV keeps the scalar fields, not the timeline: its rows come back as forecasts made now by
+    # the importing user, with what they say kept, deadlines before creation included (flagged).
+    first = ok("export", "--format", "csv").stdout
+    (tmp_path / "ledger.csv").write_text(first, encoding="utf-8")
+    other = ledgers.new()
+    result = ok("--db", other, "import", tmp_path / "ledger.csv")
+    odd = [f for f in exported() if f["resolve_by"] and f["resolve_by"] < f["made_on"]]
+    assert (f"{len(odd)} deadline" in result.stderr) == bool(odd) == ("before creation kept" in result.stderr)
+    kept = ("key", "claim", "criteria", "source", "made_on", "resolve_by", "probability", "status", "tags",
+            "review_every")
+    again = ok("--db", other, "export", "--format", "csv").stdout
+    assert [[row[name] for name in kept] for row in csv.DictReader(again.splitlines())] == \
+        [[row[name] for name in kept] for row in csv.DictReader(first.splitlines())]
 
 
 def independent_brier(questions: list[dict], predictions: list[dict]) -> dict[str, float]:

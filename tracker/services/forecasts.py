@@ -21,6 +21,8 @@ from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTa
 DEFAULT_REVIEW_EVERY = 30
 MAX_ID = 2**63 - 1
 _NAME = re.compile(r"^\w[\w.:/+-]*$")
+# The tag a forecast brought by a file gets when its deadline is before the day it was made.
+DEADLINE_FLAG = "flag:deadline-before-creation"
 EDITABLE_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every")
 
 
@@ -153,8 +155,10 @@ def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
 
 
 def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
-                    note: str | None = None) -> Forecast:
-    """Add a forecast and its `created` event, which holds the values it started with."""
+                    note: str | None = None, recorded_elsewhere: bool = False) -> Forecast:
+    """Add a forecast and its `created` event, which holds the values it started with.
+    `recorded_elsewhere`: a forecast a file brings, made on its own day, whose deadline may be
+    before that day (it is kept, flagged by the file's reader, not refused)."""
     claim = clean_text(draft.claim, "claim", required=True)
     if draft.key:
         key = clean_key(draft.key)
@@ -166,7 +170,7 @@ def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
     made_on = draft.made_on or today
     if made_on > today:
         raise InvalidInput(f"made-on {made_on} is in the future; a forecast is made on or before today.")
-    if draft.resolve_by is not None and draft.resolve_by < made_on:
+    if draft.resolve_by is not None and draft.resolve_by < made_on and not (recorded_elsewhere and draft.made_on):
         raise InvalidInput(f"resolve-by {draft.resolve_by} is before made-on {made_on}.")
     check_probability(draft.probability)
     check_review_every(draft.review_every)
