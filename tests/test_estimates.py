@@ -151,14 +151,21 @@ def test_estimates_and_options_round_trip_byte_identically(ledger, ledgers, tmp_
     ok("add", "Who leads?", "--option", "Putin", "--option", "Medvedev", "--option", "Neither")
     ok("--as", "ana", "forecast", "4", "Putin=0.6", "Medvedev=0.3", "Neither=0.1", "--note", "why")
     ok("--as", "bo", "forecast", "1", "0.35")
+    ok("--as", "cy", "forecast", "1", "0.1234567890123457")
+    ok("--as", "cy", "forecast", "1", "33%")
+    ok("--as", "bo", "forecast", "2", "0.2")
+    ok("--as", "bo", "undo")
+    ok("add", "Open still", "--option", "A", "--option", "B")
+    ok("--as", "di", "forecast", "5", "A=1 in 3", "B=2:1")
     ok("update", "4", "--status", "confirmed", "--outcome", "Medvedev")
-    exported = ok("export", "--format", "json").stdout
-    path = tmp_path / "ledger.json"
-    path.write_text(exported, encoding="utf-8")
-    other = ledgers.new()
-    ok("--db", other, "import", path)
-    assert ok("--db", other, "export", "--format", "json").stdout == exported
-    ok("--db", other, "doctor")
+    for fmt in ("json", "jsonl"):
+        exported = ok("export", "--format", fmt).stdout
+        path = tmp_path / f"ledger.{fmt}"
+        path.write_text(exported, encoding="utf-8")
+        other = ledgers.new()
+        ok("--db", other, "import", path)
+        assert ok("--db", other, "export", "--format", fmt).stdout == exported
+        ok("--db", other, "doctor")
 
 
 def test_an_import_whose_aggregate_or_outcome_is_not_its_fold_is_refused(seeded, tmp_path):
