@@ -4,6 +4,8 @@ and every forecaster scored, checked against independent computations (scikit-le
 import datetime as dt
 import json
 import math
+import re
+import shlex
 import statistics
 from pathlib import Path
 
@@ -17,6 +19,36 @@ from clock import clock  # noqa: F401  (fixture)
 from conftest import dump, ok, run, run_json
 from interchange_helpers import ledgers  # noqa: F401  (fixture)
 from test_bad_input import FAILURE, USAGE, assert_clean_failure
+
+
+def readme_session(heading: str) -> list[tuple[list[str], list[str]]]:
+    """The first console block under a README heading: each `$ tracker …` command with the
+    lines the README shows it printing."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"\n{heading}\n", 1)[1]
+    block = section.split("```console\n", 1)[1].split("\n```", 1)[0]
+    session: list[tuple[list[str], list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ tracker "):
+            session.append((shlex.split(line.removeprefix("$ tracker ")), []))
+        elif line.strip() != "…":
+            session[-1][1].append(line)
+    return session
+
+
+def test_the_readme_s_team_forecasting_the_anchorage_questions_is_what_tracker_does(seeded):
+    """README "Forecasting together", run on a seeded ledger: every line it shows is printed
+    (dates and times aside, which depend on the day it runs)."""
+    def plain(line: str) -> str:
+        return re.sub(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?", "DATE", line).rstrip()
+
+    session = readme_session("## Forecasting together")
+    assert len(session) >= 10
+    for args, shown in session:
+        done = ok(*args)
+        printed = {plain(line) for line in (done.stdout + "\n" + done.stderr).splitlines()}
+        for line in shown:
+            assert plain(line) in printed, (args, line)
 
 
 def test_anyone_estimates_and_show_lists_each_forecaster_and_the_team(seeded):
