@@ -408,6 +408,24 @@ def test_the_aggregates_scores_and_everyones_calibration_match_an_independent_co
         assert_calibration_is_pandas(cards[who], finals)
 
 
+def test_show_extremizes_the_team_s_geometric_mean_of_odds_on_request(seeded):
+    ok("--as", "ana", "forecast", "1", "70%")
+    ok("--as", "bo", "forecast", "1", "80%")
+    plain = run_json("show", "1")["aggregates"]
+    assert "extremized" not in plain
+    team = run_json("show", "1", "--extremize", "2")["aggregates"]
+    odds = math.exp(2 * statistics.fmean([math.log(0.7 / 0.3), math.log(0.8 / 0.2)]))
+    assert team["extremize"] == 2 and team["extremized"] == pytest.approx(odds / (1 + odds), abs=1e-12)
+    assert "extremized (geometric mean of odds to the power 2): 90.32%" in ok("show", "1", "--extremize", "2").stdout
+    ok("add", "Who?", "--option", "A", "--option", "B", "--option", "C")
+    ok("--as", "ana", "forecast", "4", "A=0.6", "B=0.3", "C=0.1")
+    ok("--as", "bo", "forecast", "4", "A=0.2", "B=0.5", "C=0.3")
+    pooled = {o: gmean([a, b]) ** 1.5 for o, a, b in (("A", 0.6, 0.2), ("B", 0.3, 0.5), ("C", 0.1, 0.3))}
+    shown = run_json("show", "4", "--extremize", "1.5")["aggregates"]["extremized"]
+    assert shown == pytest.approx({o: v / sum(pooled.values()) for o, v in pooled.items()}, abs=1e-12)
+    assert_clean_failure(run("show", "1", "--extremize", "0"), USAGE, "--extremize")
+
+
 def test_binary_brier_at_resolution_is_scikit_learns(ledger, clock):
     build_team_ledger(clock)
     exported = json.loads(ok("export", "--format", "json").stdout)

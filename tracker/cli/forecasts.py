@@ -86,9 +86,11 @@ def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, delete
 @click.command()
 @click.argument("ref", metavar="ID")
 @click.option("--as-of", type=DATE, help="The forecast as it stood at the end of that day.")
+@click.option("--extremize", type=click.FloatRange(min=0, min_open=True, max=10), metavar="A",
+              help="Also show the team's geometric mean of odds raised to the power A (above 1 extremizes).")
 @format_option
 @pass_ledger
-def show(ledger: Ledger, ref, as_of, fmt):
+def show(ledger: Ledger, ref, as_of, extremize, fmt):
     """Show everything about one forecast: fields, evidence, timeline."""
     from tracker.services.forecasts import show_forecast
 
@@ -96,9 +98,9 @@ def show(ledger: Ledger, ref, as_of, fmt):
         if as_of:
             from tracker.services.past import show_as_of
 
-            forecast = show_as_of(session, ref, as_of)
+            forecast = show_as_of(session, ref, as_of, extremize)
         else:
-            forecast = show_forecast(session, ref)
+            forecast = show_forecast(session, ref, extremize)
     emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
 
 

@@ -144,6 +144,9 @@ def estimate_lines(forecast: dict[str, Any]) -> list[str]:
     team = forecast["aggregates"]
     lines.append(f"  team: median {describe_estimate(team['median'])}, mean {describe_estimate(team['mean'])}, "
                  f"geometric mean of odds {describe_estimate(team['geometric_mean_of_odds'])}")
+    if "extremized" in team:
+        lines.append(f"  extremized (geometric mean of odds to the power {team['extremize']:g}): "
+                     f"{describe_estimate(team['extremized'])}")
     return lines
 
 

@@ -525,8 +525,9 @@ def tested(column: ColumnElement) -> ColumnElement:
     return func.coalesce(column, column)
 
 
-def show_forecast(session: Session, ref: str) -> dict[str, Any]:
-    """Everything about one forecast: its fields, evidence and timeline."""
+def show_forecast(session: Session, ref: str, extremize: float | None = None) -> dict[str, Any]:
+    """Everything about one forecast: its fields, evidence and timeline, and its estimates with
+    the team's aggregates (`extremize`: the geometric mean of odds to that power too)."""
     forecast = find_forecast(session, ref)
     record = forecast_record(forecast)
     record["evidence"] = evidence_of(session, forecast.id)
@@ -536,7 +537,7 @@ def show_forecast(session: Session, ref: str) -> dict[str, Any]:
     from tracker.services.replay import load_states
 
     [state] = load_states(session, [forecast])
-    record.update(estimate_view(state))
+    record.update(estimate_view(state, extremize))
     return record
 
 
