@@ -426,6 +426,17 @@ def test_show_extremizes_the_team_s_geometric_mean_of_odds_on_request(seeded):
     assert_clean_failure(run("show", "1", "--extremize", "0"), USAGE, "--extremize")
 
 
+def test_list_shows_and_sorts_by_the_team_s_median_once_anyone_estimates(seeded):
+    assert ok("list").stdout.splitlines()[0].split() == ["ID", "STATUS", "PROB", "RESOLVE", "BY", "TAGS", "CLAIM"]
+    ok("--as", "ana", "forecast", "2", "30%")
+    ok("--as", "ana", "forecast", "3", "70%")
+    ok("--as", "bo", "forecast", "3", "90%")
+    lines = ok("list", "--sort", "-aggregate").stdout.splitlines()
+    assert lines[0].split()[:4] == ["ID", "STATUS", "PROB", "TEAM"]
+    assert [line.split()[:4] for line in lines[1:3]] == [["3", "open", "-", "80%"], ["2", "open", "-", "30%"]]
+    assert [f["aggregate"] for f in run_json("list", "--sort", "-aggregate")][:2] == [0.8, 0.3]
+
+
 def test_binary_brier_at_resolution_is_scikit_learns(ledger, clock):
     build_team_ledger(clock)
     exported = json.loads(ok("export", "--format", "json").stdout)

@@ -14,6 +14,11 @@ def forecast_rows(forecasts: list[dict[str, Any]], *, today: dt.date | None = No
     """One line a forecast; with `today`, deadlines passed unsettled are marked overdue."""
     if not forecasts:
         return ""
+    if any(f.get("aggregate") is not None for f in forecasts):
+        # The team's median estimate (yes/no forecasts), when any forecast listed has one.
+        rows = [(f["id"], f["status"], as_percent(f["probability"]), as_percent(f.get("aggregate")),
+                 deadline_text(f, today), f["tags"], f["claim"]) for f in forecasts]
+        return render_table(("ID", "STATUS", "PROB", "TEAM", "RESOLVE BY", "TAGS", "CLAIM"), rows)
     rows = [(f["id"], f["status"], as_percent(f["probability"]), deadline_text(f, today), f["tags"], f["claim"])
             for f in forecasts]
     return render_table(("ID", "STATUS", "PROB", "RESOLVE BY", "TAGS", "CLAIM"), rows)
