@@ -274,9 +274,8 @@ def score_binary(question: Question, cards: dict[str, Card]) -> None:
     two equal on random timelines).
 
     The forecasters' probabilities are laid out on the stretches between the days anything
-    changes; a name whose score stays the same from its first estimate on (most forecasters
-    give one) is summed as one product; with one forecaster, the median and the mean are that
-    forecaster's own values, and so is the crowd an aggregate is compared with."""
+    changes, each stretch's crowd read once; with one forecaster, the median and the mean are
+    that forecaster's own values, and so is the crowd an aggregate is compared with."""
     made = timelines(question)
     if not made:
         return
@@ -333,15 +332,8 @@ def score_binary(question: Question, cards: dict[str, Card]) -> None:
             key = (person, *own)
             result = worked.get(key)
             if result is None:
-                first = own.count(None)  # the Nones come first
-                score = own[-1]
-                if own.count(score) == count - first:
-                    result = steady(score, first, lengths, crowds if person else None,
-                                    ([None] * count if crowds is None else None) if person else medians)
-                else:
-                    result = work(own, lengths, crowds if person else None,
-                                  [None] * count if person else medians)
-                worked[key] = result
+                result = worked[key] = work(own, lengths, crowds if person else None,
+                                            [None] * count if person else medians)
             card = cards.get(name)
             if card is None:
                 card = cards[name] = Card()
@@ -351,29 +343,6 @@ def score_binary(question: Question, cards: dict[str, Card]) -> None:
             if result.relative_days:
                 card.relative.add_terms(result.relative)
                 card.relative_days += result.relative_days
-
-
-def steady(score: float, first: int, lengths: list[int], crowds: list[list[float]] | None,
-           crowd_medians: list[float | None] | None) -> "Worked":
-    """work() for daily scores that are `score` from stretch `first` on (None before)."""
-    days = sum(lengths[first:])
-    relative: list[tuple[float, int]] = []
-    difference, run, relative_days = None, 0, 0
-    for n in range(first, len(lengths)):
-        others = crowd_medians[n] if crowds is None else median_without(crowds[n], score)
-        if others is not None:
-            length = lengths[n]
-            relative_days += length
-            if score - others == difference:
-                run += length
-            else:
-                if difference is not None:
-                    relative.append((difference, run))
-                difference, run = score - others, length
-    if difference is not None:
-        relative.append((difference, run))
-    # One score throughout: its exact sum over the days, rounded once, is the product.
-    return Worked(score * days / days, relative, relative_days)
 
 
 @dataclass(slots=True)
