@@ -114,15 +114,18 @@ def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, delete
 @click.command()
 @click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.option("--as-of", type=DATE, help="The forecast as it stood at the end of that day.")
+@click.option("--extremize", type=click.FloatRange(min=0, min_open=True, max=10), metavar="A",
+              help="Also show the team's geometric mean of odds raised to the power A (above 1 extremizes).")
 @format_option
 @pass_ledger
-def show(ledger: Ledger, ref, as_of, fmt):
+def show(ledger: Ledger, ref, as_of, extremize, fmt):
     """Show everything about one forecast: fields, evidence, timeline.
 
     \b
     Examples:
       tracker show 1
       tracker show anchorage-2025/channels --as-of 2025-12-31
+      tracker show 2 --extremize 2.5 --format json
     """
     from tracker.services.forecasts import show_forecast
 
@@ -130,9 +133,9 @@ def show(ledger: Ledger, ref, as_of, fmt):
         if as_of:
             from tracker.services.past import show_as_of
 
-            forecast = show_as_of(session, ref, as_of)
+            forecast = show_as_of(session, ref, as_of, extremize)
         else:
-            forecast = show_forecast(session, ref)
+            forecast = show_forecast(session, ref, extremize)
     emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
 
 

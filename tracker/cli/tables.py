@@ -30,11 +30,15 @@ def forecast_rows(forecasts: list[dict[str, Any]], *, today: dt.date | None = No
     """One line a forecast; with `today`, deadlines passed unsettled are marked overdue."""
     if not forecasts:
         return ""
-    rows = [(f["id"], f["status"], as_percent(f["probability"]), deadline_text(f, today), f["tags"], f["claim"])
-            for f in forecasts]
+    # The team's median estimate (yes/no forecasts) gets a column when any forecast listed has one.
+    team = any(f.get("aggregate") is not None for f in forecasts)
+    headers = ("ID", "STATUS", "PROB") + ("TEAM",) * team + ("RESOLVE BY", "TAGS", "CLAIM")
+    rows = [(f["id"], f["status"], as_percent(f["probability"]))
+            + (as_percent(f.get("aggregate")),) * team
+            + (deadline_text(f, today), f["tags"], f["claim"]) for f in forecasts]
     # One line a forecast: on a terminal the claim keeps most of the room, the tags give it up.
-    return render_table(("ID", "STATUS", "PROB", "RESOLVE BY", "TAGS", "CLAIM"), rows, give=(4,), one_line=True,
-                        colours={1: status_colour, 3: overdue_colour})
+    return render_table(headers, rows, give=(4 + team,), one_line=True,
+                        colours={1: status_colour, 3 + team: overdue_colour})
 
 
 def deadline_text(forecast: dict[str, Any], today: dt.date | None) -> str:
@@ -179,6 +183,9 @@ def estimate_lines(forecast: dict[str, Any]) -> list[str]:
     lines.append(wrapped(f"team: median {describe_estimate(team['median'])}, mean {describe_estimate(team['mean'])}, "
                          f"geometric mean of odds {describe_estimate(team['geometric_mean_of_odds'])}",
                          first="  ", rest="    "))
+    if "extremized" in team:
+        lines.append(wrapped(f"extremized (geometric mean of odds to the power {team['extremize']:g}): "
+                             f"{describe_estimate(team['extremized'])}", first="  ", rest="    "))
     return lines
 
 

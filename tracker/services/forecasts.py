@@ -21,6 +21,8 @@ from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTa
 DEFAULT_REVIEW_EVERY = 30
 MAX_ID = 2**63 - 1
 _NAME = re.compile(r"^\w[\w.:/+-]*$")
+# The tag a forecast brought by a file gets when its deadline is before the day it was made.
+DEADLINE_FLAG = "flag:deadline-before-creation"
 EDITABLE_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every")
 
 
@@ -163,10 +165,13 @@ def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
 
 
 def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
-                    note: str | None = None, check_source: bool = False) -> Forecast:
+                    note: str | None = None, check_source: bool = False,
+                    recorded_elsewhere: bool = False) -> Forecast:
     """Add a forecast and its `created` event, which holds the values it started with.
     `check_source`: the source's fields are as typed, to be checked as `source add` checks them
-    (an import's are kept as its file has them)."""
+    (an import's are kept as its file has them). `recorded_elsewhere`: a forecast a file brings,
+    made on its own day, whose deadline may be before that day (it is kept, flagged by the
+    file's reader, not refused)."""
     if check_source and draft.source:
         from tracker.services.sources import clean_source_fields
 
@@ -182,7 +187,7 @@ def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
     made_on = draft.made_on or today
     if made_on > today:
         raise InvalidInput(f"made-on {made_on} is in the future; a forecast is made on or before today.")
-    if draft.resolve_by is not None and draft.resolve_by < made_on:
+    if draft.resolve_by is not None and draft.resolve_by < made_on and not (recorded_elsewhere and draft.made_on):
         raise InvalidInput(f"resolve-by {draft.resolve_by} is before made-on {made_on}.")
     check_probability(draft.probability)
     check_review_every(draft.review_every)
@@ -551,8 +556,9 @@ def tested(column: ColumnElement) -> ColumnElement:
     return func.coalesce(column, column)
 
 
-def show_forecast(session: Session, ref: str) -> dict[str, Any]:
-    """Everything about one forecast: its fields, evidence and timeline."""
+def show_forecast(session: Session, ref: str, extremize: float | None = None) -> dict[str, Any]:
+    """Everything about one forecast: its fields, evidence and timeline, and its estimates with
+    the team's aggregates (`extremize`: the geometric mean of odds to that power too)."""
     forecast = find_forecast(session, ref)
     record = as_shown(forecast_record(forecast))
     record["evidence"] = evidence_of(session, forecast.id)
@@ -562,7 +568,7 @@ def show_forecast(session: Session, ref: str) -> dict[str, Any]:
     from tracker.services.replay import load_states
 
     [state] = load_states(session, [forecast])
-    record.update(estimate_view(state))
+    record.update(estimate_view(state, extremize))
     return record
 
 

@@ -41,6 +41,7 @@ from tracker import dates
 from tracker.errors import Conflict, TrackerError
 from tracker.services.evidence import add_evidence, retract_evidence
 from tracker.services.forecasts import (
+    DEADLINE_FLAG,
     EDITABLE_FIELDS,
     apply_edit,
     change_tags,
@@ -74,6 +75,9 @@ class ImportCounts:
     # What an import of another tracker's files read, and what it found odd but kept.
     notes: list[str] = field(default_factory=list)
     left_deleted: int = 0
+    # Forecasts without a timeline of their own (CSV rows) whose deadline is before the day they
+    # were made: kept, tagged flag:deadline-before-creation.
+    deadlines_kept: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,7 +86,10 @@ class ImportCounts:
         """The lines the import's summary adds to its counts."""
         deleted = [f"{self.left_deleted} deleted in this ledger left as "
                    f"{'it is' if self.left_deleted == 1 else 'they are'}."] if self.left_deleted else []
-        return self.notes + deleted
+        kept = self.deadlines_kept
+        deadlines = [f"{kept} {'deadline' if kept == 1 else 'deadlines'} before creation kept "
+                     f"(tagged {DEADLINE_FLAG})."] if kept else []
+        return self.notes + deadlines + deleted
 
 
 def import_file(session: Session, actor: str, file: ImportFile, *,
@@ -174,9 +181,12 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
             forecast = session.scalars(select(Forecast).where(Forecast.key == item.key)).first()
         elif file.origin is None and (forecast := find_twin(session, item)) is not None:
             counts.matched += 1
+        deadline = None if forecast is None else forecast.resolve_by
         if forecast is None:
-            _report(where, create_from_object, session, actor, item, note)
+            created = _report(where, create_from_object, session, actor, item, note)
             counts.added += 1
+            if created.resolve_by is not None and created.resolve_by < created.made_on:
+                counts.deadlines_kept += 1
         elif file.origin is not None and forecast.deleted_at is not None:
             # Deleted here by choice: another tracker's later export does not bring it back,
             # nor stop the rest of the import.
@@ -184,6 +194,9 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
             counts.unchanged += 1
         elif _report(where, _update, session, actor, forecast, item, now, note, file.origin is not None):
             counts.updated += 1
+            if forecast.resolve_by != deadline and forecast.resolve_by is not None \
+                    and forecast.resolve_by < forecast.made_on and file.origin is None:
+                counts.deadlines_kept += 1
         else:
             counts.unchanged += 1
         next_wanted = next(wanted, None)
@@ -227,7 +240,7 @@ def _update(session: Session, actor: str, forecast: Forecast, item: ForecastObje
 
 def create_from_object(session: Session, actor: str, item: ForecastObject, note: str) -> Forecast:
     """A new forecast made now by `actor` from an object, then resolved and evidenced as it says."""
-    forecast = create_forecast(session, actor, item.draft(), note=note)
+    forecast = create_forecast(session, actor, item.draft(), note=note, recorded_elsewhere=True)
     at = forecast.updated_at
     for evidence in item.evidence:
         added = add_evidence(session, str(forecast.id), actor, evidence.summary, url=evidence.url,
@@ -256,10 +269,13 @@ def update_from_object(session: Session, actor: str, forecast: Forecast, item: F
     if forecast.deleted_at is not None:
         raise Conflict(f"forecast {forecast.id} ({forecast.key}) is deleted in this ledger and cannot be changed.")
     for name, value in edits.items():
-        apply_edit(session, forecast, actor, at, name, value, note=note)
+        # A deadline before the day the forecast was made is kept, as on creation, and flagged.
+        apply_edit(session, forecast, actor, at, name, value, note=note, recorded_elsewhere=name == "resolve_by")
     if tags_differ:
         change_tags(session, forecast, actor, at, tuple(sorted(set(item.tags) - set(forecast.tags))),
                     tuple(sorted(set(forecast.tags) - set(item.tags))), note=note)
+    if "resolve_by" in edits and forecast.resolve_by is not None and forecast.resolve_by < forecast.made_on:
+        change_tags(session, forecast, actor, at, (DEADLINE_FLAG,), (), note=note)
     for evidence in new_evidence:
         added = add_evidence(session, str(forecast.id), actor, evidence.summary, url=evidence.url,
                              observed_on=evidence.observed_on, stance=evidence.stance, at=at, note=note)

@@ -23,7 +23,7 @@ from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
 from tracker.limits import ACTOR_LENGTH, COMMAND_LENGTH, EVENT_FIELD_LENGTH, EVENT_KIND_LENGTH, OPTION_LENGTH, STATUS_LENGTH
 from tracker.probability import parse_probability
-from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
+from tracker.services.forecasts import DEADLINE_FLAG, DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
 from tracker.services.replay import EVIDENCE_FIELDS, TimelineError, fold
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
@@ -360,10 +360,11 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
             _valid_tags.update(tags)
     values["tags"] = tags
     made_on, resolve_by = values.get("made_on"), values.get("resolve_by")
-    # A bare object is entered now, and is refused what `add` refuses; one with its own timeline
-    # is history, and real history has deadlines set before the question (PredictionBook's do).
-    if made_on and resolve_by and resolve_by < made_on and not values.get("events"):
-        _fail(where, "resolve_by", f"{resolve_by} is before made_on {made_on}.")
+    # Real history has deadlines set before the question (PredictionBook's do). One with its own
+    # timeline is restored as it is; one without (a CSV row) is kept and flagged, so an export
+    # of such a forecast comes back in. With no made_on, the object is made today, as by `add`.
+    if made_on and resolve_by and resolve_by < made_on and not values.get("events") and DEADLINE_FLAG not in tags:
+        values["tags"] = sorted([*tags, DEADLINE_FLAG])
     if values.get("source") is not None:
         values["source"] = {name: getattr(shape.source, name) for name in SOURCE_FIELDS}
         if not values["source"]["title"].strip():

@@ -33,7 +33,7 @@ def check_day(day: dt.date) -> None:
         raise InvalidInput(f"--as-of {day} is in the future; the ledger knows only today and the past.")
 
 
-def show_as_of(session: Session, ref: str, day: dt.date) -> dict[str, Any]:
+def show_as_of(session: Session, ref: str, day: dt.date, extremize: float | None = None) -> dict[str, Any]:
     """`show` as of the end of `day`: fields, evidence and the timeline up to then."""
     check_day(day)
     forecast = find_forecast(session, ref)
@@ -43,7 +43,7 @@ def show_as_of(session: Session, ref: str, day: dt.date) -> dict[str, Any]:
                        f"it was added on {forecast.created_at.astimezone().date()}.")
     record = as_shown(detail(states[0]))
     record["changes"] = changes_of(session, [event["change"] for event in record["events"]])
-    record.update(estimate_view(states[0]))
+    record.update(estimate_view(states[0], extremize))
     return record
 
 
