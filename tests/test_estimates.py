@@ -417,7 +417,7 @@ def test_show_extremizes_the_team_s_geometric_mean_of_odds_on_request(seeded):
     team = run_json("show", "1", "--extremize", "2")["aggregates"]
     odds = math.exp(2 * statistics.fmean([math.log(0.7 / 0.3), math.log(0.8 / 0.2)]))
     assert team["extremize"] == 2 and team["extremized"] == pytest.approx(odds / (1 + odds), abs=1e-12)
-    assert "extremized (geometric mean of odds to the power 2): 90.32%" in ok("show", "1", "--extremize", "2").stdout
+    assert "extremized (geometric mean of odds to the power 2): 90.3226%" in ok("show", "1", "--extremize", "2").stdout
     ok("add", "Who?", "--option", "A", "--option", "B", "--option", "C")
     ok("--as", "ana", "forecast", "4", "A=0.6", "B=0.3", "C=0.1")
     ok("--as", "bo", "forecast", "4", "A=0.2", "B=0.5", "C=0.3")
