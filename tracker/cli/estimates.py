@@ -4,7 +4,7 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
-from tracker.cli.tables import describe_estimate
+from tracker.cli.events import describe_estimate
 
 
 @click.command()

@@ -5,6 +5,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.events import describe_estimate, describe_event
 from tracker.cli.output import local_time, plain, render_table, visible
 from tracker.probability import as_percent
 from tracker.statuses import is_final
@@ -69,65 +70,6 @@ def describe_evidence(evidence: dict[str, Any]) -> str:
 def event_rows(events: list[dict[str, Any]]) -> str:
     rows = [(local_time(e["at"]), e["actor"], describe_event(e)) for e in events]
     return render_table(("WHEN", "WHO", "WHAT"), rows)
-
-
-def describe_event(event: dict[str, Any]) -> str:
-    kind = event["kind"]
-    if kind == "status_changed":
-        text = f"status {event['from']} → {event['to']}"
-        if event.get("new"):
-            text += f" ({event['new']})"
-        if event["evidence_ids"]:
-            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
-    elif kind == "edited":
-        text = change_text(event["field"], event["old"], event["new"])
-    elif kind in ("evidence_added", "evidence_retracted"):
-        text = f"evidence #{event['evidence_id']} {kind.removeprefix('evidence_')}"
-    elif kind == "reviewed":
-        text = f"reviewed; next review on {event['new']}"
-    elif kind == "snoozed":
-        text = f"review snoozed from {event['old']} to {event['new']}"
-    elif kind == "estimate":
-        text = f"estimate {describe_estimate(event['new'])}"
-        if event["evidence_ids"]:
-            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
-    elif kind == "undone":
-        text = "undo: " + describe_undo(event)
-    else:
-        text = kind.replace("_", " ")
-    if event.get("note"):
-        text += f": {event['note']}"
-    return text
-
-
-def change_text(field: str, old: Any, new: Any) -> str:
-    show = as_percent if field == "probability" else plain
-    return f"{field}: {show(old)} → {show(new)}"
-
-
-def describe_undo(event: dict[str, Any]) -> str:
-    """What an `undone` event put back; its `field` names what was taken back."""
-    taken_back = event["field"]
-    if taken_back == "evidence_added":
-        return f"evidence #{event['evidence_id']} retracted"
-    if taken_back == "evidence_retracted":
-        return f"evidence #{event['evidence_id']} restored"
-    if taken_back in ("reviewed", "snoozed"):
-        return f"next review {event['old']} → {event['new']}"
-    if taken_back == "deleted":
-        return "forecast restored"
-    if taken_back == "created":
-        return "forecast deleted"
-    if taken_back == "estimate":
-        return f"estimate {describe_estimate(event['old'])} withdrawn"
-    return change_text(taken_back, event["old"], event["new"])
-
-
-def describe_estimate(value: float | dict[str, float] | None) -> str:
-    """A probability, or a probability per option."""
-    if isinstance(value, dict):
-        return ", ".join(f"{option} {as_percent(p)}" for option, p in value.items())
-    return as_percent(value)
 
 
 def estimate_lines(forecast: dict[str, Any]) -> list[str]:
