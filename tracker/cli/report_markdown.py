@@ -104,10 +104,45 @@ def forecast_markdown(forecast: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def attention_markdown(attention: dict[str, Any]) -> str:
+    """What needs attention: overdue, reviews due, quiet forecasts and the latest changes."""
+    parts = ["## Needs attention", ""]
+    for title, entries, line in words.attention_lists(attention):
+        parts += [f"### {title}", ""]
+        parts += [f"- {entry['id']}. {md(entry['claim'])} — {md(line(entry))}" for entry in entries["items"]]
+        if not entries["items"]:
+            parts.append("None.")
+        elif entries["count"] > len(entries["items"]):
+            parts.append(f"- … and {entries['count'] - len(entries['items'])} more")
+        parts.append("")
+    recent = attention["recent"]
+    parts += ["### Latest changes", ""]
+    parts += [f"- {md(words.local_time(e['at']))} · {md(e['actor'])} · {e['forecast_id']}. {md(e['claim'])}: "
+              f"{md(words.headline(e))}" for e in recent] or ["None."]
+    parts.append("")
+    return "\n".join(parts)
+
+
+def monthly_markdown(months: list[dict[str, Any]]) -> str:
+    if not months:
+        return ""
+    rows = [[m["month"], m["resolved"], *(m["by_status"][s] for s in FINAL), m["scored"],
+             md(words.number(m["brier"], 3)), m["rolling_scored"], md(words.number(m["rolling_brier"], 3)),
+             md(words.number(m["rolling_log_score"], 3))] for m in months]
+    headers = ["month", "resolved", *FINAL, "scored", "Brier", "scored (3 months)", "Brier (3 months)",
+               "log (3 months)"]
+    return f"### Resolutions and scores per month\n\n{table(headers, rows)}\n"
+
+
 def summary_markdown(content: dict[str, Any]) -> str:
-    """Everything before the forecasts: title, overview, scores and calibration, scorecards."""
-    parts = [f"# {words.TITLE}", "", md(words.generated_line(content)), "",
-             overview_markdown(content["stats"]),
+    """Everything before the forecasts: title, scope, what needs attention, overview, scores and
+    calibration, scorecards."""
+    parts = [f"# {md(content.get('title') or words.TITLE)}", "", md(words.generated_line(content)), ""]
+    if content.get("scope"):
+        parts += [f"**Scope:** {md(content['scope'])}", ""]
+    if content.get("attention"):
+        parts.append(attention_markdown(content["attention"]))
+    parts += [overview_markdown(content["stats"]), monthly_markdown(content.get("scores_by_month") or []),
              scorecard_markdown(content["scorecard"], "Scores and calibration"),
              "## Scorecards", ""]
     groupings = content["scorecards"]
@@ -119,6 +154,8 @@ def summary_markdown(content: dict[str, Any]) -> str:
         parts += ["### By forecaster (their own estimates)", "",
                   table(["forecaster", "scored", "Brier", "log", "time-averaged Brier", "relative Brier"], rows), ""]
     parts += ["## Forecasts", ""]
+    if content.get("total") is not None and (left := words.left_out_line(content)):
+        parts += [md(left), ""]
     return "\n".join(parts)
 
 
@@ -134,8 +171,13 @@ def write_report_markdown(summary: dict[str, Any], forecasts: Iterable[dict[str,
         stream.write("No forecasts to show.\n")
 
 
-def report_markdown(content: dict[str, Any]) -> str:
-    """The whole report: overview, scores and calibration, scorecards by group, every forecast."""
-    stream = io.StringIO()
+def write_report(content: dict[str, Any], stream: TextIO) -> None:
+    """`tracker report -o FILE.md`: the summary, then the forecasts as they are read."""
     write_report_markdown(content, content["forecasts"], stream)
+
+
+def report_markdown(content: dict[str, Any]) -> str:
+    """The whole report as one string."""
+    stream = io.StringIO()
+    write_report(content, stream)
     return stream.getvalue()
