@@ -22,6 +22,7 @@ from test_bad_input import FAILURE, USAGE, assert_clean_failure
 
 HOSTILE_CLAIM = ("<script>document.title='pwned';document.body.appendChild(document.createElement('injected-marker'))"
                  "</script><img src=x onerror=\"document.title='pwned-img'\"> & | *not bold* [link](javascript:x)")
+HOSTILE_URL = "https://example.org/\"><script>document.title='pwned-url'</script>"
 BROWSER_PACKAGE = "chromium"
 
 
@@ -36,6 +37,7 @@ def ledger_with_stories() -> list[str]:
         forecast_id = ok("add", claim, "--probability", probability, "--criteria", "<b>Bold</b> criteria & more",
                          "--tag", "economy").stdout.strip()
         ok("update", forecast_id, "--status", status)
+    ok("evidence", "add", forecast_id, "<i>Hostile</i> evidence", "--url", HOSTILE_URL)
     return [f["claim"] for f in ok("list", "--format", "json").json()]
 
 
@@ -62,6 +64,7 @@ def test_html_report_is_self_contained_and_escapes_user_text(ledger, tmp_path):
         assert f"#forecast-{number}" in page.hrefs
     assert "<b>Bold</b> criteria & more" in page.text  # shown as text, never as markup
     assert "https://example.org/line?a=1&b=(2)" in page.hrefs
+    assert "<i>Hostile</i> evidence" in page.text and HOSTILE_URL in page.hrefs  # an address, kept whole
     assert "Status open → developing citing #1" in page.text
     assert {"Calibration chart", "Brier score, rolling over 3 months", "Log score, rolling over 3 months",
             "Forecasts by status: open 2, developing 1, stalled 0, confirmed 1, partial 0, refuted 2, void 0",
@@ -138,9 +141,10 @@ def test_markdown_report_has_the_same_content(ledger, tmp_path):
     assert "[Deconfliction line used over Syria](https://example.org/line?a=1&b=%282%29)" in text
     for claim in claims[:5]:
         assert claim in text
-    # Rendered as GitHub would, the only link is the evidence's own.
+    # Rendered as GitHub would, the only links are the evidence's own, the hostile one kept whole.
     rendered = cmarkgfm.github_flavored_markdown_to_html(text)
-    assert rendered.count("<a ") == 1
+    assert rendered.count("<a ") == 2 and "<script" not in rendered
+    assert 'href="https://example.org/%22%3E%3Cscript%3Edocument.title=&#x27;pwned-url&#x27;%3C/script%3E"' in rendered
 
 
 def scoped_ledger() -> None:

@@ -7,9 +7,10 @@ import click
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import is_stdout, message, output_stream
 from tracker.cli.params import forecast_filter_options
+from tracker.cli.report_text import TITLE as DEFAULT_TITLE
+from tracker.cli.report_text import scope_words
 
 REPORT_FORMATS = ("html", "markdown")
-DEFAULT_TITLE = "Forecast ledger report"
 LIMIT = 100
 ATTENTION = 10
 EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
@@ -47,8 +48,6 @@ def report(ledger: Ledger, output, fmt, title, limit, show_all, **filters):
     if fmt is None:
         raise click.UsageError(f"cannot tell the format from {output!r}; name a .html or .md file, "
                                "or give --format html or --format markdown.")
-    from tracker.cli.report_text import scope_words
-    from tracker.services.export import start_snapshot
     from tracker.services.forecasts import ForecastFilter
     from tracker.services.report import ReportRequest, report_content
 
@@ -60,7 +59,6 @@ def report(ledger: Ledger, output, fmt, title, limit, show_all, **filters):
     request = ReportRequest(scope, limit=None if show_all else limit,
                             attention_limit=None if show_all else min(limit, ATTENTION))
     with ledger.session(write=False) as session, output_stream(output, ledger=ledger.sqlite_file()) as stream:
-        start_snapshot(session)
         content = report_content(session, request)
         content.update(title=title or DEFAULT_TITLE, scope=scope_words(scope))
         write(content, stream)

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from functools import cache
+from itertools import islice
 from typing import Any, TextIO
 
 from tracker import dates
@@ -50,17 +51,11 @@ def page_parts() -> tuple[Any, str, str, str]:
 def write_report_html(content: dict[str, Any], stream: TextIO) -> None:
     """`tracker report -o FILE.html`: the page, written as it is rendered."""
     template, css, script, csp = page_parts()
-    for chunk in template.generate(page_values(content, css, script, csp)):
+    # The template yields a piece per value written: joined a few thousand at a time, they are
+    # written in far fewer calls, and memory holds no more than those few thousand.
+    pieces = template.generate(page_values(content, css, script, csp))
+    while chunk := "".join(islice(pieces, 4096)):
         stream.write(chunk)
-
-
-def report_html(content: dict[str, Any]) -> str:
-    """The whole page as one string."""
-    import io
-
-    stream = io.StringIO()
-    write_report_html(content, stream)
-    return stream.getvalue()
 
 
 def page_values(content: dict[str, Any], css: str, script: str, csp: str) -> dict[str, Any]:

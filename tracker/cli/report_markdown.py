@@ -1,11 +1,10 @@
 """The report as Markdown, for pasting into a wiki or an issue: the same content as the HTML page.
 
-`report_markdown` renders the whole report; `write_report_markdown` writes it forecast by
-forecast for `export --format markdown`, so both give the same document. User text is escaped so that
+`write_report` writes the report; `write_report_markdown` writes it forecast by forecast for
+`export --format markdown` too, so both give the same document. User text is escaped so that
 it shows as written and never becomes markup, links or HTML.
 """
 
-import io
 import re
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -175,9 +174,3 @@ def write_report(content: dict[str, Any], stream: TextIO) -> None:
     """`tracker report -o FILE.md`: the summary, then the forecasts as they are read."""
     write_report_markdown(content, content["forecasts"], stream)
 
-
-def report_markdown(content: dict[str, Any]) -> str:
-    """The whole report as one string."""
-    stream = io.StringIO()
-    write_report(content, stream)
-    return stream.getvalue()

@@ -167,9 +167,13 @@ def report_content(session: Session, request: ReportRequest | None = None) -> di
     """Plain values for any rendering of the report (HTML, Markdown): the summary, what needs
     attention, the number of forecasts in scope (`total`), the `index` (a row per forecast)
     and the `forecasts` with their `evidence`, `events`, `score` once resolved and `series`
-    (probabilities and estimates over time), both iterators of at most `limit` items."""
-    from tracker.services.export import exported_records
+    (probabilities and estimates over time), both iterators of at most `limit` items.
 
+    Every query of the transaction, those of the iterators too, sees the ledger as it was at
+    this call's first: it must come before the transaction's first query."""
+    from tracker.services.export import exported_records, start_snapshot
+
+    start_snapshot(session)
     request = request or ReportRequest()
     filters = replace(request.filters, deleted=False, sort="id", limit=None, after=None)
     scope = scope_condition(session, filters)
