@@ -12,7 +12,6 @@ from tracker.cli.report_text import scope_words
 
 REPORT_FORMATS = ("html", "markdown")
 LIMIT = 100
-ATTENTION = 10
 EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
 
@@ -49,7 +48,7 @@ def report(ledger: Ledger, output, fmt, title, limit, show_all, **filters):
         raise click.UsageError(f"cannot tell the format from {output!r}; name a .html or .md file, "
                                "or give --format html or --format markdown.")
     from tracker.services.forecasts import ForecastFilter
-    from tracker.services.report import ReportRequest, report_content
+    from tracker.services.report import ATTENTION, ReportRequest, report_content
 
     if fmt == "html":
         from tracker.cli.report_html import write_report_html as write

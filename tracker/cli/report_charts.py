@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from tracker.cli.output import local_time
-from tracker.cli.score_tables import calibration_cells, number, share
+from tracker.cli.score_tables import calibration_cells, number
 from tracker.probability import as_percent
 from tracker.services.replay import median
 from tracker.statuses import FINAL, STATUSES
@@ -20,6 +20,8 @@ STATUS_COLOURS = {
 }
 # Colours of forecasters' estimates, in turn.
 PALETTE = ("#d97706", "#0891b2", "#9333ea", "#be123c", "#4d7c0f", "#1d4ed8", "#a16207", "#0f766e")
+# Groups drawn in a scorecard's bar chart, at most.
+GROUP_BARS = 20
 # Room kept inside a plot's frame, so that a dot at 0% or 100% sits inside it, not on its border.
 INSET = 12
 
@@ -129,10 +131,13 @@ def score_lines(months: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def group_bars(cards: list[dict[str, Any]], label_of) -> dict[str, Any] | None:
-    """Each group's Brier score as a bar with its 95% interval, best first (groups with scores only)."""
-    scored = sorted((c for c in cards if c.get("brier") is not None), key=lambda c: (c["brier"], -c["scored"]))
+    """Each group's Brier score as a bar with its 95% interval, best first: the `GROUP_BARS`
+    groups with the most scored forecasts (the table under the chart has every group)."""
+    scored = [c for c in cards if c.get("brier") is not None]
     if not scored:
         return None
+    largest = sorted(scored, key=lambda c: -c["scored"])[:GROUP_BARS]
+    scored = sorted(largest, key=lambda c: (c["brier"], -c["scored"]))
     left, row, room = 150, 22, 420
     top = max(max((c.get("brier_high") or c["brier"]) for c in scored), 0.25) * 1.05
 
@@ -146,7 +151,7 @@ def group_bars(cards: list[dict[str, Any]], label_of) -> dict[str, Any] | None:
                          if c.get("brier_low") is not None else "")}
             for n, c in enumerate(scored)]
     return {"left": left, "room": room, "width": left + room + 70, "height": 16 + len(bars) * row, "bars": bars,
-            "quarter": x(0.25)}
+            "quarter": x(0.25), "left_out": len([c for c in cards if c.get("brier") is not None]) - len(bars)}
 
 
 def interval(card: dict[str, Any]) -> tuple[float, float]:
@@ -210,7 +215,3 @@ def probability_chart(forecast: dict[str, Any], now: dt.datetime) -> dict[str, A
             "path": " ".join(path), "dots": dots, "aggregate": " ".join(aggregate), "marks": marks,
             "people": [(actor, colours[actor]) for actor in people], "ticks": [(y(p), f"{round(p * 100)}%") for p in (0, .5, 1)],
             "first": local_time(start)[:10], "last": local_time(end)[:10], "rows": sorted(rows)}
-
-
-def share_text(value: float | None) -> str:
-    return share(value)

@@ -36,6 +36,8 @@ STALE_DAYS = 90
 # Months a rolling score looks back over (the month itself and those before it).
 ROLLING_MONTHS = 3
 INDEX_BATCH = 500
+# The items of each list of what needs attention, at most, unless asked for more.
+ATTENTION = 10
 # The latest changes listed (at most; fewer with a smaller limit).
 RECENT = 12
 
@@ -46,7 +48,7 @@ class ReportRequest:
 
     filters: ForecastFilter = field(default_factory=ForecastFilter)
     limit: int | None = 100  # cards and index rows
-    attention_limit: int | None = 10  # each list of what needs attention
+    attention_limit: int | None = ATTENTION  # each list of what needs attention
     stale_days: int = STALE_DAYS
 
 
@@ -59,9 +61,10 @@ def scope_condition(session: Session, filters: ForecastFilter) -> ColumnElement[
     return Forecast.id.in_(query.with_only_columns(Forecast.id))
 
 
-def report_summary(session: Session, filters: ForecastFilter | None = None) -> dict[str, Any]:
-    """The counts, the overall scorecard, group scorecards and scores over time, over the
-    forecasts the filters choose (all undeleted ones without filters).
+def report_summary(session: Session, filters: ForecastFilter | None = None, *,
+                   attention_limit: int | None = ATTENTION, stale_days: int = STALE_DAYS) -> dict[str, Any]:
+    """What needs attention, the counts, the overall scorecard, group scorecards and scores over
+    time, over the forecasts the filters choose (all undeleted ones without filters).
 
     Each value is plain. The cards are filled in one pass over the resolved forecasts and keep
     no forecast's own scores (`scores_by_forecast` gives those); group cards, shown as a line
@@ -79,6 +82,7 @@ def report_summary(session: Session, filters: ForecastFilter | None = None) -> d
         spread.add(item, brier)
     return {
         "generated_at": dates.utc_now(),
+        "attention": attention(session, scope, attention_limit, stale_days),
         "stats": ledger_stats(session, scope),
         "scorecard": overall.finish(),
         "scorecards": {by: [{**card, **spread.interval(by, card["group"])} for card in cards.finish()]
@@ -181,10 +185,9 @@ def report_content(session: Session, request: ReportRequest | None = None) -> di
     shown = total if request.limit is None else min(total, request.limit)
     records = exported_records(session, filters, timelines=True, scores=True)
     return {
-        **report_summary(session, filters),
+        **report_summary(session, filters, attention_limit=request.attention_limit, stale_days=request.stale_days),
         "total": total,
         "shown": shown,
-        "attention": attention(session, scope, request),
         "index": index_rows(session, filters, request.limit),
         "forecasts": (with_series(record) for record in islice(records, request.limit)),
     }
@@ -216,14 +219,15 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "series": series}
 
 
-def attention(session: Session, scope: ColumnElement[bool] | None, request: ReportRequest) -> dict[str, Any]:
-    """What needs someone now, each list with its full `count` and at most `attention_limit` `items`:
+def attention(session: Session, scope: ColumnElement[bool] | None, limit: int | None,
+              stale_days: int) -> dict[str, Any]:
+    """What needs someone now, each list with its full `count` and at most `limit` `items`:
     overdue forecasts (longest overdue first), reviews due (longest waiting first), active
     forecasts without new evidence for `stale_days` days (longest quiet first), and the latest
-    changes (newest first)."""
+    changes (newest first, at most `RECENT`)."""
     today = dates.today()
     scoped = [LIVE, *in_scope(scope)]
-    quiet_since = dates.start_of_day(today - dt.timedelta(days=request.stale_days))
+    quiet_since = dates.start_of_day(today - dt.timedelta(days=stale_days))
     last_evidence = (select(Evidence.forecast_id, func.max(Evidence.added_at).label("last"))
                      .group_by(Evidence.forecast_id).subquery())
     stale = and_(Forecast.status.in_(ACTIVE), Forecast.created_at < quiet_since,
@@ -233,17 +237,17 @@ def attention(session: Session, scope: ColumnElement[bool] | None, request: Repo
         query = query if query is not None else select(Forecast.id, Forecast.claim, Forecast.status,
                                                        Forecast.resolve_by, Forecast.next_review_on)
         count = session.scalar(select(func.count()).select_from(query.where(*scoped, condition).subquery())) or 0
-        rows = session.execute(query.where(*scoped, condition).order_by(*order).limit(request.attention_limit)).all()
+        rows = session.execute(query.where(*scoped, condition).order_by(*order).limit(limit)).all()
         return {"count": count, "items": [row._asdict() for row in rows]}
 
     stale_query = (select(Forecast.id, Forecast.claim, Forecast.status, Forecast.resolve_by,
                           Forecast.next_review_on, last_evidence.c.last.label("last_evidence"))
                    .outerjoin(last_evidence, last_evidence.c.forecast_id == Forecast.id))
     recent_query = (select(Event, Forecast.claim).join(Forecast, Event.forecast_id == Forecast.id)
-                    .where(*scoped).order_by(Event.id.desc()).limit(min(RECENT, request.attention_limit or RECENT)))
+                    .where(*scoped).order_by(Event.id.desc()).limit(min(RECENT, limit or RECENT)))
     return {
         "today": today,
-        "stale_days": request.stale_days,
+        "stale_days": stale_days,
         "overdue": listed(past_deadline(today), [Forecast.resolve_by, Forecast.id]),
         "due": listed(due_for_review(today), [Forecast.next_review_on, Forecast.id]),
         "stale": listed(stale, [last_evidence.c.last.asc().nulls_first(), Forecast.id], stale_query),
