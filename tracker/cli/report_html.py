@@ -95,9 +95,15 @@ def page_values(content: dict[str, Any], css: str, script: str, csp: str) -> dic
 
 
 def attention_lists(attention: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"title": title, "count": entries["count"], "alert": n == 0,
-             "items": [{"id": item["id"], "claim": item["claim"], "line": line(item)} for item in entries["items"]]}
+    """Each list of what needs attention, its items read as the page is written."""
+    return [{"title": title, "count": entries["count"], "more": entries["count"] - entries["shown"], "alert": n == 0,
+             "items": attention_items(entries["items"], line)}
             for n, (title, entries, line) in enumerate(words.attention_lists(attention))]
+
+
+def attention_items(items: Iterator[dict[str, Any]], line) -> Iterator[dict[str, Any]]:
+    for item in items:
+        yield {"id": item["id"], "claim": item["claim"], "line": line(item)}
 
 
 def chance(probability: float | None, aggregate: float | None) -> tuple[str, str]:

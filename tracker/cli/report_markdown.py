@@ -6,7 +6,7 @@ it shows as written and never becomes markup, links or HTML.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -103,23 +103,26 @@ def forecast_markdown(forecast: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def attention_markdown(attention: dict[str, Any]) -> str:
-    """What needs attention: overdue, reviews due, quiet forecasts and the latest changes."""
-    parts = ["## Needs attention", ""]
+def attention_markdown(attention: dict[str, Any]) -> Iterator[str]:
+    """What needs attention, a line at a time: overdue, reviews due, quiet forecasts and the
+    latest changes."""
+    yield "## Needs attention\n\n"
     for title, entries, line in words.attention_lists(attention):
-        parts += [f"### {title}", ""]
-        parts += [f"- {entry['id']}. {md(entry['claim'])} — {md(line(entry))}" for entry in entries["items"]]
-        if not entries["items"]:
-            parts.append("None.")
-        elif entries["count"] > len(entries["items"]):
-            parts.append(f"- … and {entries['count'] - len(entries['items'])} more")
-        parts.append("")
-    recent = attention["recent"]
-    parts += ["### Latest changes", ""]
-    parts += [f"- {md(words.local_time(e['at']))} · {md(e['actor'])} · {e['forecast_id']}. {md(e['claim'])}: "
-              f"{md(words.headline(e))}" for e in recent] or ["None."]
-    parts.append("")
-    return "\n".join(parts)
+        yield f"### {title}\n\n"
+        for entry in entries["items"]:
+            yield f"- {entry['id']}. {md(entry['claim'])} — {md(line(entry))}\n"
+        if not entries["count"]:
+            yield "None.\n"
+        elif entries["count"] > entries["shown"]:
+            yield f"- … and {entries['count'] - entries['shown']} more\n"
+        yield "\n"
+    yield "### Latest changes\n\n"
+    for e in attention["recent"]:
+        yield (f"- {md(words.local_time(e['at']))} · {md(e['actor'])} · {e['forecast_id']}. {md(e['claim'])}: "
+               f"{md(words.headline(e))}\n")
+    if not attention["recent"]:
+        yield "None.\n"
+    yield "\n"
 
 
 def monthly_markdown(months: list[dict[str, Any]]) -> str:
@@ -133,15 +136,16 @@ def monthly_markdown(months: list[dict[str, Any]]) -> str:
     return f"### Resolutions and scores per month\n\n{table(headers, rows)}\n"
 
 
-def summary_markdown(content: dict[str, Any]) -> str:
-    """Everything before the forecasts: title, scope, what needs attention, overview, scores and
-    calibration, scorecards."""
+def summary_markdown(content: dict[str, Any]) -> Iterator[str]:
+    """Everything before the forecasts, a piece at a time: title, scope, what needs attention,
+    overview, scores and calibration, scorecards."""
     parts = [f"# {md(content.get('title') or words.TITLE)}", "", md(words.generated_line(content)), ""]
     if content.get("scope"):
         parts += [f"**Scope:** {md(content['scope'])}", ""]
+    yield "\n".join(parts) + "\n"
     if content.get("attention"):
-        parts.append(attention_markdown(content["attention"]))
-    parts += [overview_markdown(content["stats"]), monthly_markdown(content.get("scores_by_month") or []),
+        yield from attention_markdown(content["attention"])
+    parts = [overview_markdown(content["stats"]), monthly_markdown(content.get("scores_by_month") or []),
              scorecard_markdown(content["scorecard"], "Scores and calibration"),
              "## Scorecards", ""]
     groupings = content["scorecards"]
@@ -155,13 +159,15 @@ def summary_markdown(content: dict[str, Any]) -> str:
     parts += ["## Forecasts", ""]
     if content.get("total") is not None and (left := words.left_out_line(content)):
         parts += [md(left), ""]
-    return "\n".join(parts)
+    yield "\n".join(parts)
 
 
 def write_report_markdown(summary: dict[str, Any], forecasts: Iterable[dict[str, Any]], stream: TextIO) -> None:
     """The report as Markdown, forecast by forecast as they come, each with its `score` (what
     `export --format markdown` streams)."""
-    stream.write(summary_markdown(summary) + "\n")
+    for piece in summary_markdown(summary):
+        stream.write(piece)
+    stream.write("\n")
     written = False
     for forecast in forecasts:
         stream.write(forecast_markdown(forecast) + "\n")

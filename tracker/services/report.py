@@ -25,7 +25,7 @@ from tracker.services.forecasts import ForecastFilter, due_for_review, filtered_
 from tracker.services.records import event_row_record
 from tracker.services.replay import Step, fold
 from tracker.services.scorecards import (Resolved, ScoreRequest, Scorecards, group_names, resolved_forecasts,
-                                         scored_forecast)
+                                         scored_forecast, streamed)
 from tracker.services.scoring import Z95, log_term
 from tracker.services.stats import LIVE, ledger_stats
 from tracker.statuses import ACTIVE, FINAL
@@ -221,7 +221,8 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
 
 def attention(session: Session, scope: ColumnElement[bool] | None, limit: int | None,
               stale_days: int) -> dict[str, Any]:
-    """What needs someone now, each list with its full `count` and at most `limit` `items`:
+    """What needs someone now, each list with its full `count`, the number `shown`, and those
+    `items`, read from the database as they are iterated (once, in any order of the lists):
     overdue forecasts (longest overdue first), reviews due (longest waiting first), active
     forecasts without new evidence for `stale_days` days (longest quiet first), and the latest
     changes (newest first, at most `RECENT`)."""
@@ -237,8 +238,9 @@ def attention(session: Session, scope: ColumnElement[bool] | None, limit: int | 
         query = query if query is not None else select(Forecast.id, Forecast.claim, Forecast.status,
                                                        Forecast.resolve_by, Forecast.next_review_on)
         count = session.scalar(select(func.count()).select_from(query.where(*scoped, condition).subquery())) or 0
-        rows = session.execute(query.where(*scoped, condition).order_by(*order).limit(limit)).all()
-        return {"count": count, "items": [row._asdict() for row in rows]}
+        ordered = query.where(*scoped, condition).order_by(*order).limit(limit)
+        return {"count": count, "shown": count if limit is None else min(count, limit),
+                "items": (row._asdict() for row in lazily(session, ordered))}
 
     stale_query = (select(Forecast.id, Forecast.claim, Forecast.status, Forecast.resolve_by,
                           Forecast.next_review_on, last_evidence.c.last.label("last_evidence"))
@@ -255,6 +257,11 @@ def attention(session: Session, scope: ColumnElement[bool] | None, limit: int | 
                                        if event.kind in ("status_changed", "estimate") else []), "claim": claim}
                    for event, claim in session.execute(recent_query)],
     }
+
+
+def lazily(session: Session, query) -> Iterator[Any]:
+    """The rows of a query, which runs when they are first asked for, fetched a batch at a time."""
+    yield from streamed(session, query)
 
 
 def index_rows(session: Session, filters: ForecastFilter, limit: int | None) -> Iterator[dict[str, Any]]:
