@@ -119,6 +119,11 @@ class Page(HTMLParser):
         return "".join(self.chunks)
 
 
+def cards_linked(page: Page) -> set[str]:
+    """The cards the page links to (every link within the page must find its card)."""
+    return {href[1:] for href in page.hrefs if href.startswith("#forecast-")}
+
+
 def parse(text: str) -> Page:
     page = Page()
     page.feed(text)
@@ -204,6 +209,8 @@ def test_lists_and_cards_are_capped_and_the_page_says_so(ledger, tmp_path):
     page = parse((tmp_path / "page.html").read_text())
     assert [d[0] for d in page.details] == ["forecast-1", "forecast-2"] and page.index_rows == 2
     assert "The first 2 of 5 forecasts are shown; 3 cards left out." in page.text
+    assert "Overdue (2)" in page.text and "#5 New party wins a seat" in page.text  # named, but it has no card
+    assert cards_linked(page) == {"forecast-1", "forecast-2"}
     ok("report", "-o", tmp_path / "all.html", "--limit", "2", "--all")
     page = parse((tmp_path / "all.html").read_text())
     assert len(page.details) == 5 and page.index_rows == 5 and "left out" not in page.text
@@ -466,5 +473,6 @@ def test_a_large_generated_ledger_in_headless_chromium(ledger, tmp_path):
     assert "left out of the cards and index" in result.stderr
     parsed = parse(page.read_text())
     assert len(parsed.details) == 50 and parsed.index_rows == 50 and "cards left out" in parsed.text
+    assert cards_linked(parsed) <= {name for name, _ in parsed.details}
     check_in_browser(page, tmp_path)
     check_printed(page, tmp_path, 40)

@@ -68,7 +68,7 @@ def month_bars(months: list[dict[str, Any]], counts_of, keys: tuple[str, ...], l
     """Stacked bars per month: `counts_of(month)` gives each key's count; None without months."""
     if not months:
         return None
-    left, top, height, bar_room = 36, 10, 140, 600
+    left, top, height, bar_room = 36, 10, 140, 400
     step = bar_room / len(months)
     tallest = max((sum(counts_of(m).values()) for m in months), default=0) or 1
     bars = []
@@ -108,7 +108,7 @@ def score_lines(months: list[dict[str, Any]]) -> list[dict[str, Any]]:
         values = [p[1] for p in points]
         bottom = low if low is not None else min(min(values), -0.1)
         top_value = high if high is not None else max(max(values), 0.25)
-        left, top, height, room = 48, 10, 140, 600
+        left, top, height, room = 48, 10, 140, 400
         step = room / max(1, len(months) - 1)
 
         def y(value: float) -> float:
@@ -138,7 +138,7 @@ def group_bars(cards: list[dict[str, Any]], label_of) -> dict[str, Any] | None:
         return None
     largest = sorted(scored, key=lambda c: -c["scored"])[:GROUP_BARS]
     scored = sorted(largest, key=lambda c: (c["brier"], -c["scored"]))
-    left, row, room = 150, 22, 420
+    left, row, room = 150, 22, 260
     top = max(max((c.get("brier_high") or c["brier"]) for c in scored), 0.25) * 1.05
 
     def x(value: float) -> float:
@@ -173,7 +173,7 @@ def probability_chart(forecast: dict[str, Any], now: dt.datetime) -> dict[str, A
     start = min(times)
     end = max(times + ([now] if forecast["status"] not in FINAL else []))
     span = (end - start).total_seconds() or 1
-    left, top, height, room = 40, 8, 110, 560
+    left, top, height, room = 40, 8, 110, 420
 
     def x(at: dt.datetime) -> float:
         return left + room * (at - start).total_seconds() / span

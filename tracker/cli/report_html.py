@@ -91,6 +91,7 @@ def page_values(content: dict[str, Any], css: str, script: str, csp: str) -> dic
         "index": index_rows(content["index"]),
         "cards": (card_values(forecast, now) for forecast in content["forecasts"]),
         "open_cards": OPEN_CARDS,
+        "last_card": content["last_card"],
     }
 
 

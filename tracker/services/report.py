@@ -2,7 +2,7 @@
 and each forecast with its story, all over the forecasts in scope.
 
 Nothing here holds the ledger in memory: counts and lists come from the database (the lists
-capped), scores from one streamed pass over the resolved forecasts (each folded by
+capped, or read as they are written), scores from one streamed pass over the resolved forecasts (each folded by
 services/replay.py), and the forecasts themselves are read a batch at a time as the page is
 written (`forecasts` and `index` are iterators, to be read once, in that order or any).
 """
@@ -169,7 +169,8 @@ def scores_by_forecast(session: Session, ids: list[int] | None = None) -> dict[i
 
 def report_content(session: Session, request: ReportRequest | None = None) -> dict[str, Any]:
     """Plain values for any rendering of the report (HTML, Markdown): the summary, what needs
-    attention, the number of forecasts in scope (`total`), the `index` (a row per forecast)
+    attention, the number of forecasts in scope (`total`) and of those with a card (`shown`), the
+    id of the last with a card (`last_card`, None when all have one), the `index` (a row per forecast)
     and the `forecasts` with their `evidence`, `events`, `score` once resolved and `series`
     (probabilities and estimates over time), both iterators of at most `limit` items.
 
@@ -180,21 +181,23 @@ def report_content(session: Session, request: ReportRequest | None = None) -> di
     start_snapshot(session)
     request = request or ReportRequest()
     filters = replace(request.filters, deleted=False, sort="id", limit=None, after=None)
-    scope = scope_condition(session, filters)
-    total = ledger_stats_total(session, scope)
+    summary = report_summary(session, filters, attention_limit=request.attention_limit, stale_days=request.stale_days)
+    total = summary["stats"]["forecasts"]
     shown = total if request.limit is None else min(total, request.limit)
     records = exported_records(session, filters, timelines=True, scores=True)
+    last_card = None
+    if shown < total:
+        matching = filtered_query(filters, session.get_bind().dialect.name)[0]
+        last_card = session.scalar(matching.with_only_columns(Forecast.id).order_by(Forecast.id)
+                                   .offset(shown - 1).limit(1)) if shown else 0
     return {
-        **report_summary(session, filters, attention_limit=request.attention_limit, stale_days=request.stale_days),
+        **summary,
         "total": total,
         "shown": shown,
+        "last_card": last_card,
         "index": index_rows(session, filters, request.limit),
         "forecasts": (with_series(record) for record in islice(records, request.limit)),
     }
-
-
-def ledger_stats_total(session: Session, scope: ColumnElement[bool] | None) -> int:
-    return session.scalar(select(func.count()).select_from(Forecast).where(LIVE, *in_scope(scope))) or 0
 
 
 def in_scope(scope: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
