@@ -5,7 +5,7 @@ import click
 from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
-from tracker.cli.tables import describe_estimate
+from tracker.cli.events import describe_estimate
 
 
 @click.command()

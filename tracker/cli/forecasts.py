@@ -8,7 +8,8 @@ from tracker.cli import tables
 from tracker.cli.completion import complete_forecast, complete_tag
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS
+from tracker.cli.params import (DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS,
+                                forecast_filter_options)
 from tracker.dates import today
 from tracker.fields import SORT_FIELDS
 from tracker.statuses import STATUSES
@@ -66,17 +67,8 @@ def add(ledger: Ledger, claim, key, criteria, source, source_author, source_outl
 
 
 @click.command("list")
-@click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
-@click.option("--tag", "tags", multiple=True, shell_complete=complete_tag,
-              help="Only forecasts with this tag; repeat to require several.")
-@click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
-@click.option("--search", help="Only forecasts whose claim, criteria or key contains this text, ignoring case "
-                               "(Unicode case folding: ß finds ss).")
-@click.option("--final/--active", default=None, help="Only settled, or only unsettled, forecasts.")
+@forecast_filter_options
 @click.option("--deleted", is_flag=True, help="List deleted forecasts instead.")
-@click.option("--by-actor", "actor", metavar="NAME", help="Only forecasts NAME has changed or created.")
-@click.option("--due", is_flag=True, help="Only forecasts due for review (as `tracker review` lists them).")
-@click.option("--overdue", is_flag=True, help="Only unsettled forecasts whose resolve-by date has passed.")
 @click.option("--as-of", type=DATE, help="The forecasts as they stood at the end of that day.")
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")

@@ -10,9 +10,8 @@ import click
 from tracker.cli.completion import complete_tag
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import is_stdout, message, output_stream
-from tracker.cli.params import DATE
+from tracker.cli.params import DATE, forecast_filter_options
 from tracker.cli.progress import WORTH_SHOWING_BYTES, progress_bar
-from tracker.statuses import STATUSES
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown")
 IMPORT_FORMATS = ("json", "jsonl", "csv")
@@ -26,19 +25,21 @@ ORIGINS = ("fatebook", "predictionbook", "iqisa", "gjp")
               help="Output format [default: from the -o file name, else json].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout (replaced only once the export is complete).")
-@click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
-@click.option("--tag", "tags", multiple=True, shell_complete=complete_tag,
-              help="Only forecasts with this tag; repeat to require several.")
-@click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
+@forecast_filter_options
 @click.option("--since", type=DATE, help="Only forecasts changed on or after this date.")
+@click.option("--title", help="The Markdown document's title [default: Forecast ledger report].")
 @pass_ledger
-def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
+def export(ledger: Ledger, fmt, output, since, title, **chosen):
     """Write forecasts, with their evidence and timelines, as JSON, JSONL, CSV or Markdown.
+
+    The filters are those of `tracker list`. Markdown is the report's document (`tracker
+    report -o FILE.md`) of the forecasts exported: every count and score in it is over them.
 
     \b
     Examples:
       tracker export -o ledger.json
       tracker export --format csv --status confirmed > settled.csv
+      tracker export --format markdown --tag us-russia --title "US–Russia forecasts"
     """
     from tracker.cli.writers import SUFFIXES, WRITERS
     from tracker.services.export import count_exported, exported_records, start_snapshot
@@ -49,11 +50,12 @@ def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
                                f"or end it in {', '.join(SUFFIXES)}.")
     fmt = fmt or (SUFFIXES[output.suffix.lower()] if not is_stdout(output) else "json")
     # Markdown is for reading, like the report it reproduces: deleted forecasts stay out.
-    filters = ForecastFilter(statuses=statuses, tags=tags, source=source, since=since,
-                             deleted=False if fmt == "markdown" else None)
+    if title is not None and fmt != "markdown":
+        raise click.UsageError("--title names the Markdown document; it goes with --format markdown.")
+    filters = ForecastFilter(**chosen, since=since, deleted=False if fmt == "markdown" else None)
     with ledger.session(write=False) as session, output_stream(output, ledger=ledger.sqlite_file()) as stream:
         start_snapshot(session)
-        write = WRITERS.get(fmt) or markdown_writer(session)
+        write = WRITERS.get(fmt) or markdown_writer(session, filters, title)
         total = count_exported(session, filters) if sys.stderr.isatty() else 0
         with progress_bar(total, "Exporting") as advance_to:
             records = exported_records(session, filters, timelines=fmt != "csv", scores=fmt == "markdown")
@@ -62,12 +64,15 @@ def export(ledger: Ledger, fmt, output, statuses, tags, source, since):
         message(f"Exported to {output}.")
 
 
-def markdown_writer(session):
-    """The report's Markdown document, its forecasts the exported ones."""
+def markdown_writer(session, filters, title: str | None):
+    """The report's Markdown document, its forecasts the exported ones and every number over them."""
     from tracker.cli.report_markdown import write_report_markdown
+    from tracker.cli.report_text import TITLE, scope_words
     from tracker.services.report import report_summary
 
-    return partial(write_report_markdown, report_summary(session))
+    summary = report_summary(session, filters)
+    summary.update(title=title or TITLE, scope=scope_words(filters))
+    return partial(write_report_markdown, summary)
 
 
 def _counted(records, advance_to):

@@ -6,7 +6,7 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, local_time, message, render_table
-from tracker.cli.tables import describe_event
+from tracker.cli.events import describe_event
 
 
 @click.command()

@@ -35,7 +35,7 @@ from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.services.estimates import pooled_odds, pooled_options
@@ -78,13 +78,14 @@ SCORED_EVENTS = or_(Event.kind.in_(("estimate", "status_changed", "created")),
                     and_(Event.kind == "undone", Event.field.in_(("estimate", "status", "outcome"))))
 
 
-def questions(session: Session) -> Iterator[Question]:
-    """Every resolved, undeleted forecast with estimates, scored or not yet, in id order."""
+def questions(session: Session, scope: ColumnElement[bool] | None = None) -> Iterator[Question]:
+    """Every resolved, undeleted forecast with estimates, scored or not yet, in id order; with
+    `scope`, a condition on forecasts, only those it holds for."""
     with_estimates = select(Event.forecast_id).where(Event.kind == "estimate")
     query = (select(Forecast.id, Forecast.made_on, Forecast.options, Event.kind, Event.at, Event.actor,
                     Event.field, Event.from_status, Event.to_status, Event.old_value, Event.new_value, Event.note)
              .join(Event, and_(Event.forecast_id == Forecast.id, SCORED_EVENTS))
-             .where(scored(), Forecast.id.in_(with_estimates)).order_by(Forecast.id, Event.id))
+             .where(scored(), Forecast.id.in_(with_estimates), *([] if scope is None else [scope])).order_by(Forecast.id, Event.id))
     rows = session.connection().execution_options(yield_per=BATCH).execute(query)
     for forecast_id, group in groupby(rows, key=itemgetter(0)):
         group = list(group)
@@ -189,10 +190,11 @@ class Card:
         }
 
 
-def forecaster_scorecards(session: Session) -> list[dict[str, Any]]:
-    """One scorecard per forecaster, then one per aggregate, each with its `group` name."""
+def forecaster_scorecards(session: Session, scope: ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
+    """One scorecard per forecaster, then one per aggregate, each with its `group` name; `scope`
+    as in `questions`."""
     cards: dict[str, Card] = {}
-    for question in questions(session):
+    for question in questions(session, scope):
         if question.options is None:
             score_binary(question, cards)
         else:
