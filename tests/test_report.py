@@ -178,9 +178,9 @@ def test_the_filters_of_list_scope_every_number(ledger, tmp_path):
     scoped_ledger()
     whole = ok("report", "-o", "-", "--format", "markdown").stdout
     economy = ok("report", "-o", "-", "--format", "markdown", "--tag", "economy", "--title", "Economy").stdout
-    assert overview(whole) == {"Forecasts": "5", "Active": "2", "Final": "3", "Overdue": "2", "Due for review": "0",
+    assert overview(whole) == {"Forecasts": "5", "Active": "2", "Final": "3", "Overdue": "2", "Due for review": "2",
                                "Evidence": "5 (1 retracted)"}
-    assert overview(economy) == {"Forecasts": "3", "Active": "1", "Final": "2", "Overdue": "1", "Due for review": "0",
+    assert overview(economy) == {"Forecasts": "3", "Active": "1", "Final": "2", "Overdue": "1", "Due for review": "1",
                                  "Evidence": "3 (1 retracted)"}
     assert economy.startswith("# Economy\n") and "**Scope:** Forecasts with tag economy" in economy
     assert "- **Resolved:** 2 (1 confirmed, 0 partial, 1 refuted, 0 void)" in economy
