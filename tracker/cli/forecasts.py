@@ -152,8 +152,7 @@ def history(ledger: Ledger, ref, fmt):
     from tracker.services.forecasts import history as timeline
 
     with ledger.session(write=False) as session:
-        events = timeline(session, ref)
-    emit(events, fmt, tables.event_rows)
+        emit(timeline(session, ref), fmt, tables.event_rows)
 
 
 @click.command()

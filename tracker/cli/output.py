@@ -6,6 +6,7 @@ too, so what only rendering needs (json, csv, shutil) is imported when rendering
 """
 
 import datetime as dt
+import itertools
 import os
 import re
 import sys
@@ -127,8 +128,16 @@ def is_nested(value: Any) -> bool:
     return isinstance(value, list) and any(isinstance(item, dict) for item in value)
 
 
-def emit(data: dict[str, Any] | list[dict[str, Any]], fmt: str, table: Callable[[Any], str]) -> None:
-    """Write a command's result to stdout in the format asked for."""
+def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]], fmt: str,
+         table: Callable[[Any], str]) -> None:
+    """Write a command's result to stdout in the format asked for.
+
+    Rows given as an iterator are written as they come, the same text a list of them gives:
+    a command showing rows without end holds one page of them, not all (a table holds their
+    cells, to line its columns up)."""
+    if isinstance(data, Iterator):
+        emit_stream(data, fmt, table)
+        return
     rows = data if isinstance(data, list) else [data]
     if fmt == "json":
         click.echo(to_json(data, indent=2))
@@ -139,6 +148,30 @@ def emit(data: dict[str, Any] | list[dict[str, Any]], fmt: str, table: Callable[
         write_csv(rows)
     else:
         text = table(data)
+        if text:
+            click.echo(visible(text))
+
+
+def emit_stream(rows: Iterator[dict[str, Any]], fmt: str, table: Callable[[Any], str]) -> None:
+    first = next(rows, None)
+    if first is None:
+        emit([], fmt, table)
+        return
+    rows = itertools.chain([first], rows)
+    write = sys.stdout.write
+    if fmt == "json":
+        # As to_json lays out the whole list: each item indented one level more, comma-separated.
+        write("[\n")
+        for number, row in enumerate(rows):
+            write((",\n" if number else "") + "  " + to_json(row, indent=2).replace("\n", "\n  "))
+        write("\n]\n")
+    elif fmt == "jsonl":
+        for row in rows:
+            write(to_json(row) + "\n")
+    elif fmt == "csv":
+        write_csv(list(rows))  # its header names every column any row has: all are read first
+    else:
+        text = table(rows)
         if text:
             click.echo(visible(text))
 
@@ -159,8 +192,9 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Aligned columns; on a terminal the last column is cut to fit its width."""
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Aligned columns; on a terminal the last column is cut to fit its width. `rows` may be an
+    iterator: only their cells are kept, to measure the columns."""
     import shutil
 
     # Escaped before measuring, so that the columns line up with what is shown.

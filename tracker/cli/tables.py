@@ -30,8 +30,8 @@ def queue_rows(queue: list[dict[str, Any]]) -> str:
     """`tracker review`: what is due, how long since it was last looked at, and what changed."""
     if not queue:
         return ""
-    rows = [(f["id"], f["status"], f["next_review_on"], last_review(f), changes_since_review(f),
-             ("OVERDUE " if f["deadline_passed"] else "") + f["claim"]) for f in queue]
+    rows = ((f["id"], f["status"], f["next_review_on"], last_review(f), changes_since_review(f),
+             ("OVERDUE " if f["deadline_passed"] else "") + f["claim"]) for f in queue)
     return render_table(("ID", "STATUS", "DUE", "LAST REVIEW", "SINCE THEN", "CLAIM"), rows)
 
 
@@ -67,7 +67,7 @@ def describe_evidence(evidence: dict[str, Any]) -> str:
 
 
 def event_rows(events: list[dict[str, Any]]) -> str:
-    rows = [(local_time(e["at"]), e["actor"], describe_event(e)) for e in events]
+    rows = ((local_time(e["at"]), e["actor"], describe_event(e)) for e in events)
     return render_table(("WHEN", "WHO", "WHAT"), rows)
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from tracker.storage.locks import lock_key
 from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTag, Source
 
 DEFAULT_REVIEW_EVERY = 30
+PAGE = 1000  # rows read at a time by a command that shows rows without end
 MAX_ID = 2**63 - 1
 _NAME = re.compile(r"^\w[\w.:/+-]*$")
 EDITABLE_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every")
@@ -552,8 +554,12 @@ def events_of(session: Session, forecast_id: int) -> list[dict[str, Any]]:
     return [event_record(e) for e in rows]
 
 
-def history(session: Session, ref: str) -> list[dict[str, Any]]:
-    return events_of(session, find_forecast(session, ref).id)
+def history(session: Session, ref: str) -> Iterator[dict[str, Any]]:
+    """The forecast's timeline, oldest first, read a page at a time as it is taken."""
+    forecast_id = find_forecast(session, ref).id
+    rows = session.scalars(select(Event).where(Event.forecast_id == forecast_id).order_by(Event.id)
+                           .execution_options(yield_per=PAGE))
+    return (event_record(event) for event in rows)
 
 
 def count_forecasts(session: Session) -> int:

@@ -6,6 +6,9 @@ next review to a chosen date.
 """
 
 import datetime as dt
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -20,14 +23,56 @@ from tracker.services.timeline import record_event
 from tracker.storage.models import Forecast
 
 
-def review_queue(session: Session, *, limit: int | None = None) -> list[dict[str, Any]]:
+PAGE = 100
+
+
+def review_queue(session: Session, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
     """Forecasts due for review: past their deadline first, then the longest waiting.
 
-    Each comes with what happened since its last review.
+    Each comes with what happened since its last review. Without a limit the queue is read a
+    page at a time, as the entries are taken, so a queue of any length is held a page at a time.
     """
     today = dates.today()
-    forecasts = queued(session, today, limit=limit)
-    return [queue_entry(state, today) for state in load_states(session, forecasts)]
+    if limit is not None:
+        pages: Iterable[list[Forecast]] = [queued(session, today, limit=limit)]
+    else:
+        pages = batched(heapq.merge(*(due_in_order(session, today, status, deadline_passed)
+                                      for status in statuses.ACTIVE), key=due_order)
+                        for deadline_passed in (True, False))
+    return (queue_entry(state, today) for page in pages for state in load_states(session, page))
+
+
+def batched(parts: Iterable[Iterable[Forecast]]) -> Iterator[list[Forecast]]:
+    """The forecasts of `parts`, one after another, in lists of a page."""
+    page: list[Forecast] = []
+    for forecast in itertools.chain.from_iterable(parts):
+        page.append(forecast)
+        if len(page) == PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def due_order(forecast: Forecast) -> tuple[dt.date, int]:
+    return forecast.next_review_on, forecast.id
+
+
+def due_in_order(session: Session, today: dt.date, status: str, deadline_passed: bool) -> Iterator[Forecast]:
+    """The due forecasts of one status, by next review and id, read a page at a time from its index."""
+    after: tuple[dt.date, int] | None = None
+    while True:
+        query = (select(Forecast).where(Forecast.status == status, Forecast.next_review_on <= today,
+                                        Forecast.deleted_at.is_(None), deadline(today, deadline_passed))
+                 .order_by(Forecast.next_review_on, Forecast.id).limit(PAGE))
+        if after is not None:
+            query = query.where(Forecast.next_review_on >= after[0],
+                                or_(Forecast.next_review_on > after[0], Forecast.id > after[1]))
+        page = list(session.scalars(query))
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = due_order(page[-1])
 
 
 def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: tuple[int, ...] = ()) -> list[Forecast]:
