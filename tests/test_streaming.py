@@ -50,18 +50,19 @@ def test_an_empty_queue_streams_as_an_empty_list(seeded):
     assert "Nothing is due for review." in ok("review").stderr
 
 
-def test_a_long_history_is_the_same_in_pages_of_any_size(seeded, clock, monkeypatch):
+def test_a_long_history_and_show_are_the_same_in_pages_of_any_size(seeded, clock, monkeypatch):
     ok("update", "1", "--probability", "0.3", "--tag", "paged")
     ok("evidence", "add", "1", "News")
     ok("update", "1", "--status", "developing", "--note", "a sign", "--evidence", "1")
     for day in range(1, 8):
         clock.go(day * 40)
         ok("review", "1")
-    whole = outputs("history", "1")
+    ok("update", "2", "--status", "confirmed", "--note", "it happened")  # a change of another forecast
+    whole = {command: outputs(command, "1") for command in ("history", "show")}
     assert len(ok("history", "1", "--format", "jsonl").stdout.splitlines()) > 10
     for page in (1, 3):
         monkeypatch.setattr(forecasts, "PAGE", page)
-        assert outputs("history", "1") == whole, page
+        assert {command: outputs(command, "1") for command in ("history", "show")} == whole, page
 
 
 def test_the_streamed_json_is_laid_out_as_a_list_is(seeded):

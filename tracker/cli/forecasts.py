@@ -99,7 +99,7 @@ def show(ledger: Ledger, ref, as_of, fmt):
             forecast = show_as_of(session, ref, as_of)
         else:
             forecast = show_forecast(session, ref)
-    emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
+        emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
 
 
 @click.command()

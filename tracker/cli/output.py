@@ -132,48 +132,61 @@ def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]],
          table: Callable[[Any], str]) -> None:
     """Write a command's result to stdout in the format asked for.
 
-    Rows given as an iterator are written as they come, the same text a list of them gives:
-    a command showing rows without end holds one page of them, not all (a table holds their
-    cells, to line its columns up)."""
+    Rows given as an iterator (the result, or a list in it) are written as they come, the same
+    text a list of them gives: a command showing rows without end holds a page of them, not
+    all. A table keeps their cells, to line its columns up; CSV reads them all first, as its
+    header names every column any row has."""
     if isinstance(data, Iterator):
-        emit_stream(data, fmt, table)
-        return
-    rows = data if isinstance(data, list) else [data]
+        first = next(data, None)
+        data = [] if first is None else itertools.chain([first], data)
+    rows = data if isinstance(data, (list, Iterator)) else [data]
     if fmt == "json":
-        click.echo(to_json(data, indent=2))
+        for part in json_parts(data, 2):
+            sys.stdout.write(part)
+        sys.stdout.write("\n")
     elif fmt == "jsonl":
         for row in rows:
-            click.echo(to_json(row))
+            for part in json_parts(row, None):
+                sys.stdout.write(part)
+            sys.stdout.write("\n")
     elif fmt == "csv":
-        write_csv(rows)
+        write_csv([gathered(row) for row in rows])
     else:
         text = table(data)
         if text:
             click.echo(visible(text))
 
 
-def emit_stream(rows: Iterator[dict[str, Any]], fmt: str, table: Callable[[Any], str]) -> None:
-    first = next(rows, None)
-    if first is None:
-        emit([], fmt, table)
+def holds_rows(value: Any) -> bool:
+    return isinstance(value, Iterator) or isinstance(value, dict) and any(
+        isinstance(item, Iterator) for item in value.values())
+
+
+def gathered(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: list(value) if isinstance(value, Iterator) else value for name, value in row.items()}
+
+
+def json_parts(value: Any, indent: int | None, level: int = 0) -> Iterator[str]:
+    """`to_json(value, indent=indent)` in parts, as the rows of its iterators come (at `level`
+    of nesting)."""
+    if not holds_rows(value):
+        text = to_json(value, indent=indent)
+        yield text if not (indent and level) else text.replace("\n", "\n" + " " * (indent * level))
         return
-    rows = itertools.chain([first], rows)
-    write = sys.stdout.write
-    if fmt == "json":
-        # As to_json lays out the whole list: each item indented one level more, comma-separated.
-        write("[\n")
-        for number, row in enumerate(rows):
-            write((",\n" if number else "") + "  " + to_json(row, indent=2).replace("\n", "\n  "))
-        write("\n]\n")
-    elif fmt == "jsonl":
-        for row in rows:
-            write(to_json(row) + "\n")
-    elif fmt == "csv":
-        write_csv(list(rows))  # its header names every column any row has: all are read first
+    inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
+    items = ((None, item) for item in value) if isinstance(value, Iterator) else iter(value.items())
+    opening, closing = "[]" if isinstance(value, Iterator) else "{}"
+    count = 0
+    for key, item in items:
+        yield (opening if not count else "," if indent else ", ") + inner
+        if key is not None:
+            yield to_json(key) + ": "
+        yield from json_parts(item, indent, level + 1)
+        count += 1
+    if not count:
+        yield opening + closing
     else:
-        text = table(rows)
-        if text:
-            click.echo(visible(text))
+        yield ("" if indent is None else "\n" + " " * (indent * level)) + closing
 
 
 def local_time(value: dt.datetime | None) -> str:

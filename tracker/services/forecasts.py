@@ -528,13 +528,15 @@ def show_forecast(session: Session, ref: str) -> dict[str, Any]:
     forecast = find_forecast(session, ref)
     record = forecast_record(forecast)
     record["evidence"] = evidence_of(session, forecast.id)
-    record["events"] = events_of(session, forecast.id)
-    record["changes"] = changes_of(session, [event["change"] for event in record["events"]])
+    # A timeline of any length: its events and changes are read as they are shown.
+    record["events"] = timeline_of(session, forecast.id)
+    record["changes"] = (change_record(change) for change in session.scalars(
+        select(Change).where(Change.id.in_(select(Event.change_id).where(Event.forecast_id == forecast.id)))
+        .order_by(Change.id).execution_options(yield_per=PAGE)))
     from tracker.services.estimates import estimate_view
-    from tracker.services.replay import load_states
+    from tracker.services.replay import load_state
 
-    [state] = load_states(session, [forecast])
-    record.update(estimate_view(state))
+    record.update(estimate_view(load_state(session, forecast)))
     return record
 
 
@@ -549,14 +551,12 @@ def evidence_of(session: Session, forecast_id: int) -> list[dict[str, Any]]:
     return [evidence_record(e) for e in rows]
 
 
-def events_of(session: Session, forecast_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Event).where(Event.forecast_id == forecast_id).order_by(Event.id))
-    return [event_record(e) for e in rows]
-
-
 def history(session: Session, ref: str) -> Iterator[dict[str, Any]]:
-    """The forecast's timeline, oldest first, read a page at a time as it is taken."""
-    forecast_id = find_forecast(session, ref).id
+    return timeline_of(session, find_forecast(session, ref).id)
+
+
+def timeline_of(session: Session, forecast_id: int) -> Iterator[dict[str, Any]]:
+    """The forecast's events, oldest first, read a page at a time as they are taken."""
     rows = session.scalars(select(Event).where(Event.forecast_id == forecast_id).order_by(Event.id)
                            .execution_options(yield_per=PAGE))
     return (event_record(event) for event in rows)
