@@ -518,11 +518,12 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
 
 
 
-def load_state(session: Session, forecast: Forecast) -> ForecastState | None:
+def load_state(session: Session, forecast: Forecast, *, strict: bool = False) -> ForecastState | None:
     """One forecast replayed from its events read a page at a time, for a timeline of any length:
-    the state's `events` are the folded steps, not the rows (see `load_states` for those)."""
+    the state's `events` are the folded steps, not the rows (see `load_states` for those).
+    `strict` as in `fold`."""
     rows = session.scalars(select(Event).where(Event.forecast_id == forecast.id).order_by(Event.id)
                            .execution_options(yield_per=IDS_PER_QUERY))
     evidence = {row.id: evidence_record(row)
                 for row in session.scalars(select(Evidence).where(Evidence.forecast_id == forecast.id))}
-    return fold(forecast_record(forecast), map(step_of, rows), evidence)
+    return fold(forecast_record(forecast), map(step_of, rows), evidence, strict=strict)
