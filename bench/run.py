@@ -233,7 +233,7 @@ def seed_ledger(folder: Path) -> Path:
 # how large"): forecasts of the ledger, entries of the queue or events of a timeline a second.
 RATES = {
     "review": (1_000, "due"),
-    "stats": (50_000, "forecasts"),
+    "stats": (20_000, "forecasts"),
     "score --by": (20_000, "forecasts"),
     "doctor": (500, "forecasts"),
     "history LONG": (10_000, "events"),
@@ -334,18 +334,19 @@ WHOLE = "whole-ledger commands: time against a stated rate, memory against the s
 
 def whole_ledger(pair, small: Picks, big: Picks) -> list[Measurement]:
     """Commands that read the whole ledger, a whole queue or a whole timeline: time linear in
-    what they read or show, memory as on the seed ledger. JSON, so every row is written."""
+    what they read or show, memory as on the seed ledger. Each runs once, unwarmed (as export).
+    JSON where the rows shown are what grows, so every one is written."""
     items = []
     for name, args, seed_args in [
         ("review", ["review", "--format", "json"], None),
         ("stats", ["stats", "--format", "json"], None),
-        *((f"score --by {by}", ["score", "--by", by, "--format", "json"], None)
-          for by in ("source", "author", "tag", "forecaster")),
+        # The table: its JSON lists every scored forecast under each of its groups.
+        *((f"score --by {by}", ["score", "--by", by], None) for by in ("source", "author", "tag", "forecaster")),
         ("doctor", ["doctor", "--format", "json"], None),
         ("history LONG", ["history", big.long, "--format", "json"], ["history", small.long, "--format", "json"]),
         ("show LONG", ["show", big.long, "--format", "json"], ["show", small.long, "--format", "json"]),
     ]:
-        item = pair(WHOLE, name, seed_args or args, args, 1.0, 1.5, rounds=3)
+        item = pair(WHOLE, name, seed_args or args, args, 1.0, 1.5, rounds=1)
         item.rate = rate(name, big)
         items.append(item)
     return items
@@ -368,7 +369,7 @@ def file_copies(seed: Path, large: Path, scratch: Path, small: Picks, big: Picks
                     part.unlink()
 
             sides.append(Side(label, argv, after=after))
-        item = Measurement(WHOLE, f"{name} FILE", *sides, 1.0, 1.5, rounds=1)
+        item = Measurement(WHOLE, f"{name} FILE", *sides, 1.0, 1.5, rounds=1 if name == "db copy" else None)
         item.rate = rate(name, big)
         items.append(item)
     return items
@@ -439,10 +440,13 @@ if result.exit_code != 0:
 event.remove(Engine, "before_cursor_execute", note)
 engine = create_engine(url)
 with engine.connect() as conn:
+    # As tests/test_query_plans.py: with sequential scans priced out of reach, the server
+    # chooses one only where no index can serve the statement.
+    conn.exec_driver_sql("SET enable_seqscan = off")
     for statement, parameters in seen:
         plan = "\\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
         if re.search(r"Seq Scan on TABLES\\b", plan):
-            print(" ".join(statement.split()) + "\\n" + plan)
+            print(" ".join(statement.split())[:300] + "…\\n" + plan)
             sys.exit(1)
 print(len(seen))
 """.replace("TABLES", PG_TABLES)
