@@ -17,6 +17,7 @@ rows of the ledger (through `step_of`), the objects of an import file and the fe
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any, NamedTuple
 
 import msgspec
@@ -74,8 +75,10 @@ class Step(NamedTuple):
 
 
 def step_of(event: Event) -> Step:
-    return Step(event.kind, event.at, event.actor, event.version, event.field, decode(event.old_value),
-                decode(event.new_value), event.from_status, event.to_status, event.evidence_id, event.note)
+    # Kinds, actors and fields repeat down a timeline: one string each, however long it is.
+    return Step(intern(event.kind), event.at, intern(event.actor), event.version,
+                event.field and intern(event.field), decode(event.old_value), decode(event.new_value),
+                event.from_status, event.to_status, event.evidence_id, event.note)
 
 
 def decode(text: str | None) -> Any:
