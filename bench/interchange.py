@@ -101,7 +101,7 @@ def tracker(*args: str) -> tuple[float, int]:
 
 def baseline(ledger: Path, rows: list[tuple]) -> float:
     """Rows per second of a plain executemany of the forecast rows into an empty ledger's table."""
-    subprocess.run([sys.executable, "-m", "tracker", "--db", str(ledger), "list"], check=True,
+    subprocess.run([sys.executable, "-m", "tracker", "--db", str(ledger), "db", "upgrade"], check=True,
                    capture_output=True)  # an empty ledger at the current schema
     with sqlite3.connect(ledger) as conn:
         conn.executemany("INSERT INTO sources (id, title, author) VALUES (?, ?, ?)",

@@ -8,7 +8,7 @@
 Every measurement is a pair of commands, each run in a fresh process: a reference (the seed
 ledger, or the bare libraries, or plain sqlite3) and the command measured against it. The
 pair is run `--rounds` times, alternating which goes first, after one untimed run of each to
-warm the file cache (export, which reads the whole ledger, runs once, unwarmed). The table gives each side's median wall time and median peak memory
+warm the file cache (export and report, which read the whole ledger, run once, unwarmed). The table gives each side's median wall time and median peak memory
 (resident set size, from the kernel's accounting of the finished process), their ratios, the
 target each ratio must meet, and whether it does. The exit status is 1 when a target is
 missed.
@@ -294,6 +294,9 @@ def measurements(seed: Path, large: Path, scratch: Path, small: Picks, big: Pick
     def words(number: int) -> str:
         return f"bench note {number}"
 
+    def report(fmt: str, *more: str) -> list[str]:  # to standard output, which the benchmark discards
+        return ["report", "-o", "-", "--format", fmt, *more]
+
     startup = "start-up (against the bare libraries)"
     scale = "large ledger against the seed ledger"
     aggregates = "large ledger against a plain sqlite3 aggregate over it"
@@ -311,6 +314,12 @@ def measurements(seed: Path, large: Path, scratch: Path, small: Picks, big: Pick
         pair(scale, "stats", ["stats"], ["stats"], None, 1.5),
         pair(scale, "score", ["score"], ["score"], None, 1.5),
         pair(scale, "export --format jsonl", ["export", "--format", "jsonl"], ["export", "--format", "jsonl"],
+             None, 1.5, rounds=1),
+        pair(scale, "report --format html", report("html"), report("html"), None, 1.5, rounds=1),
+        pair(scale, "report --format markdown", report("markdown"), report("markdown"), None, 1.5, rounds=1),
+        pair(scale, "report --all --format html", report("html", "--all"), report("html", "--all"), None, 1.5,
+             rounds=1),
+        pair(scale, "export --format markdown", ["export", "--format", "markdown"], ["export", "--format", "markdown"],
              None, 1.5, rounds=1),
         *whole_ledger(pair, small, big),
         *file_copies(seed, large, scratch, small, big),

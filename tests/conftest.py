@@ -106,9 +106,9 @@ def postgres():
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
-    """One ledger created at head by the real first-use path, copied for each test."""
+    """One ledger created at head by `tracker db upgrade`, copied for each test."""
     path = tmp_path_factory.mktemp("template") / "ledger.db"
-    result = CliRunner().invoke(cli, ["--db", str(path), "list"])
+    result = CliRunner().invoke(cli, ["--db", str(path), "db", "upgrade"])
     assert result.exit_code == 0, result.output
     return path
 

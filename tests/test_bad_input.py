@@ -23,7 +23,7 @@ CASES = [
     (["update", "999", "--status", "open"], FAILURE, "no forecast"),
     (["update", "1", "--status", "bogus"], USAGE, "'bogus' is not one of"),
     (["update", "1"], USAGE, "nothing to change"),
-    (["update", "1", "--note", "why"], USAGE, "--note and --evidence go with --status"),
+    (["update", "1", "--note", "why"], USAGE, "nothing to change; give --status"),
     (["update", "1", "--claim", "  "], FAILURE, "the claim is empty"),
     (["update", "1", "--status", "developing", "--expect-version", "7"], FAILURE, "is at version 1, not 7"),
     (["update", "1", "--status", "developing", "--evidence", "999"], FAILURE, "has no evidence 999"),

@@ -46,6 +46,7 @@ def test_the_benchmark_measures_every_target_and_prints_its_table(tmp_path):
     table = done.stdout[done.stdout.index("command "):]
     for row in ("tracker --help  (import click → tracker)", "list --search RARE --limit 50  (seed → large)",
                 "update ID --probability P  (seed → large)", "export --format jsonl  (seed → large)",
+                "report --format html  (seed → large)", "report --all --format html  (seed → large)",
                 "score  (sqlite3 → large)"):
         assert row in table
     assert "measurements meet their targets" in done.stdout

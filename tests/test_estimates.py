@@ -4,17 +4,51 @@ and every forecaster scored, checked against independent computations (scikit-le
 import datetime as dt
 import json
 import math
+import re
+import shlex
 import statistics
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import gmean
 from sklearn.metrics import brier_score_loss
 
 from clock import clock  # noqa: F401  (fixture)
 from conftest import dump, ok, run, run_json
 from interchange_helpers import ledgers  # noqa: F401  (fixture)
 from test_bad_input import FAILURE, USAGE, assert_clean_failure
+
+
+def readme_session(heading: str) -> list[tuple[list[str], list[str]]]:
+    """The first console block under a README heading: each `$ tracker …` command with the
+    lines the README shows it printing."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"\n{heading}\n", 1)[1]
+    block = section.split("```console\n", 1)[1].split("\n```", 1)[0]
+    session: list[tuple[list[str], list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ tracker "):
+            session.append((shlex.split(line.removeprefix("$ tracker ")), []))
+        elif line.strip() != "…":
+            session[-1][1].append(line)
+    return session
+
+
+def test_the_readme_s_team_forecasting_the_anchorage_questions_is_what_tracker_does(seeded):
+    """README "Forecasting together", run on a seeded ledger: every line it shows is printed
+    (dates and times aside, which depend on the day it runs)."""
+    def plain(line: str) -> str:
+        return re.sub(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?", "DATE", line).rstrip()
+
+    session = readme_session("## Forecasting together")
+    assert len(session) >= 10
+    for args, shown in session:
+        done = ok(*args)
+        printed = {plain(line) for line in (done.stdout + "\n" + done.stderr).splitlines()}
+        for line in shown:
+            assert plain(line) in printed, (args, line)
 
 
 def test_anyone_estimates_and_show_lists_each_forecaster_and_the_team(seeded):
@@ -151,14 +185,21 @@ def test_estimates_and_options_round_trip_byte_identically(ledger, ledgers, tmp_
     ok("add", "Who leads?", "--option", "Putin", "--option", "Medvedev", "--option", "Neither")
     ok("--as", "ana", "forecast", "4", "Putin=0.6", "Medvedev=0.3", "Neither=0.1", "--note", "why")
     ok("--as", "bo", "forecast", "1", "0.35")
+    ok("--as", "cy", "forecast", "1", "0.1234567890123457")
+    ok("--as", "cy", "forecast", "1", "33%")
+    ok("--as", "bo", "forecast", "2", "0.2")
+    ok("--as", "bo", "undo")
+    ok("add", "Open still", "--option", "A", "--option", "B")
+    ok("--as", "di", "forecast", "5", "A=1 in 3", "B=2:1")
     ok("update", "4", "--status", "confirmed", "--outcome", "Medvedev")
-    exported = ok("export", "--format", "json").stdout
-    path = tmp_path / "ledger.json"
-    path.write_text(exported, encoding="utf-8")
-    other = ledgers.new()
-    ok("--db", other, "import", path)
-    assert ok("--db", other, "export", "--format", "json").stdout == exported
-    ok("--db", other, "doctor")
+    for fmt in ("json", "jsonl"):
+        exported = ok("export", "--format", fmt).stdout
+        path = tmp_path / f"ledger.{fmt}"
+        path.write_text(exported, encoding="utf-8")
+        other = ledgers.new()
+        ok("--db", other, "import", path)
+        assert ok("--db", other, "export", "--format", fmt).stdout == exported
+        ok("--db", other, "doctor")
 
 
 def test_an_import_whose_aggregate_or_outcome_is_not_its_fold_is_refused(seeded, tmp_path):
@@ -251,11 +292,150 @@ def test_scores_per_forecaster_match_an_independent_computation(ledger, clock):
     assert set(expected) == {"ana", "bo", "cy"}
     for who, numbers in expected.items():
         for name, value in numbers.items():
-            assert cards[who][name] == pytest.approx(value, abs=1e-12), (who, name)
+            # JSON gives numbers to 12 significant digits.
+            assert cards[who][name] == pytest.approx(value, rel=1e-11, abs=1e-12), (who, name)
     assert cards["ana"]["scored"] == 3 and cards["cy"]["scored"] == 2  # void and unestimated questions left out
     assert {name for name in cards if cards[name]["aggregate"]} == {"(median)", "(mean)", "(geometric mean of odds)"}
     table = ok("score", "--by", "forecaster").stdout
     assert table.splitlines()[0].split() == ["FORECASTER", "SCORED", "BRIER", "LOG", "TIME-AVG", "BRIER", "RELATIVE"]
+
+
+def independent_aggregate_scores(exported: dict) -> dict:
+    """The team's aggregates scored from the exported events by numpy, scipy and pandas: on each
+    UTC day from the first estimate to the resolution, every forecaster's latest estimate by the
+    day's end, combined by the median, the mean and the geometric mean of odds (multiple choice:
+    of each option's probability, normalised)."""
+    cards: dict[str, dict[str, list]] = {}
+    for forecast in exported["forecasts"]:
+        if forecast["status"] not in ("confirmed", "refuted"):
+            continue
+        resolved = next(pd.Timestamp(e["at"]) for e in reversed(forecast["events"]) if e["kind"] == "status_changed")
+        options = forecast["options"] or ["yes", "no"]
+        outcome = ({o: int(o == forecast["outcome"]) for o in options} if forecast["options"]
+                   else {"yes": int(forecast["status"] == "confirmed"), "no": int(forecast["status"] != "confirmed")})
+        made = pd.DataFrame([{"who": e["actor"], "day": pd.Timestamp(e["at"]).tz_convert("UTC").normalize(),
+                              **(e["new"] if forecast["options"] else {"yes": e["new"], "no": 1 - e["new"]})}
+                             for e in forecast["events"] if e["kind"] == "estimate" and pd.Timestamp(e["at"]) < resolved])
+        if made.empty:
+            continue
+        days = pd.date_range(made["day"].min(), resolved.tz_convert("UTC").normalize(), freq="D")
+        standing = {who: group.groupby("day")[options].last().reindex(days).ffill()
+                    for who, group in made.groupby("who")}
+        daily: dict[str, list[float]] = {name: [] for name in AGGREGATES}
+        relative: dict[str, list[float]] = {name: [] for name in AGGREGATES}
+        finals = {}
+        for day in days:
+            values = pd.DataFrame([frame.loc[day] for frame in standing.values() if frame.loc[day].notna().all()])
+            if values.empty:
+                continue
+            binary = not forecast["options"]
+            if binary:
+                clipped = values["yes"].clip(1e-4, 1 - 1e-4)
+                odds = float(np.exp(np.log(clipped / (1 - clipped)).mean()))
+            combined = {
+                "(median)": values.median(),
+                "(mean)": values.mean(),
+                "(geometric mean of odds)": (pd.Series({"yes": odds / (1 + odds), "no": 1 / (1 + odds)}) if binary else
+                                             pd.Series({o: gmean(values[o].clip(lower=1e-4)) for o in options})),
+            }
+            people = [sum((row[o] - outcome[o]) ** 2 for o in (["yes"] if binary else options))
+                      for _, row in values.iterrows()]
+            for name, value in combined.items():
+                value = value / value.sum()
+                score = sum((value[o] - outcome[o]) ** 2 for o in (["yes"] if binary else options))
+                daily[name].append(score)
+                relative[name].append(score - float(np.median(people)))
+                finals[name] = value
+        happened = next(o for o, hit in outcome.items() if hit)
+        for name in AGGREGATES:
+            card = cards.setdefault(name, {"brier": [], "log_score": [], "brier_time_averaged": [], "relative": [],
+                                           "finals": []})
+            card["brier"].append(daily[name][-1])
+            card["log_score"].append(math.log(min(max(finals[name][happened], 1e-6), 1 - 1e-6)))
+            card["brier_time_averaged"].append(float(np.mean(daily[name])))
+            card["relative"] += relative[name]
+            if not forecast["options"]:
+                card["finals"].append((finals[name]["yes"], outcome["yes"]))
+    return {name: {"brier": np.mean(card["brier"]), "log_score": np.mean(card["log_score"]),
+                   "brier_time_averaged": np.mean(card["brier_time_averaged"]),
+                   "relative_brier": np.mean(card["relative"]), "finals": card["finals"]}
+            for name, card in cards.items()}
+
+
+AGGREGATES = ("(median)", "(mean)", "(geometric mean of odds)")
+
+
+def assert_calibration_is_pandas(card: dict, finals: list[tuple[float, int]]) -> None:
+    """A card's calibration table against a plain pandas grouping of its final probabilities into
+    tenths (k/10 to (k+1)/10, the last with 1; 0.3 written as 0.29999… counted in 30–40% as meant)."""
+    frame = pd.DataFrame(finals, columns=["p", "hit"])
+    frame["bin"] = np.minimum(np.floor(np.round(frame["p"] * 10, 9)), 9).astype(int)
+    grouped = frame.groupby("bin").agg(count=("p", "size"), mean_forecast=("p", "mean"), observed=("hit", "mean"))
+    assert [row["count"] for row in card["calibration"]] == [int(grouped["count"].get(k, 0)) for k in range(10)]
+    for k, row in grouped.iterrows():
+        shown = card["calibration"][k]
+        assert shown["mean_forecast"] == pytest.approx(row["mean_forecast"], abs=1e-12)
+        assert shown["observed"] == pytest.approx(row["observed"], abs=1e-12)
+
+
+def test_the_aggregates_scores_and_everyones_calibration_match_an_independent_computation(ledger, clock):
+    build_team_ledger(clock)
+    ok("add", "Binary E", "--key", "e")
+    ok("add", "Binary F", "--key", "f")
+    ok("--as", "ana", "forecast", "e", "0.35")
+    ok("--as", "bo", "forecast", "e", "0.62")
+    ok("--as", "cy", "forecast", "f", "0.05")
+    clock.go(15)
+    ok("--as", "ana", "forecast", "f", "0.81")
+    ok("--as", "bo", "forecast", "f", "1")
+    ok("--as", "ana", "forecast", "e", "0.3")
+    clock.go(18)
+    ok("update", "e", "--status", "confirmed")
+    ok("update", "f", "--status", "refuted")
+    exported = json.loads(ok("export", "--format", "json").stdout)
+    cards = {card["group"]: card for card in run_json("score", "--by", "forecaster")}
+    expected = independent_aggregate_scores(exported)
+    assert set(expected) == set(AGGREGATES)
+    for name, numbers in expected.items():
+        for score in ("brier", "log_score", "brier_time_averaged", "relative_brier"):
+            assert cards[name][score] == pytest.approx(numbers[score], abs=1e-12), (name, score)
+        assert_calibration_is_pandas(cards[name], numbers["finals"])
+    for who in ("ana", "bo", "cy"):
+        finals = []
+        for forecast in exported["forecasts"]:
+            mine = [e["new"] for e in forecast["events"] if e["kind"] == "estimate" and e["actor"] == who]
+            if mine and forecast["options"] is None and forecast["status"] in ("confirmed", "refuted"):
+                finals.append((mine[-1], int(forecast["status"] == "confirmed")))
+        assert_calibration_is_pandas(cards[who], finals)
+
+
+def test_show_extremizes_the_team_s_geometric_mean_of_odds_on_request(seeded):
+    ok("--as", "ana", "forecast", "1", "70%")
+    ok("--as", "bo", "forecast", "1", "80%")
+    plain = run_json("show", "1")["aggregates"]
+    assert "extremized" not in plain
+    team = run_json("show", "1", "--extremize", "2")["aggregates"]
+    odds = math.exp(2 * statistics.fmean([math.log(0.7 / 0.3), math.log(0.8 / 0.2)]))
+    assert team["extremize"] == 2 and team["extremized"] == pytest.approx(odds / (1 + odds), abs=1e-12)
+    assert "extremized (geometric mean of odds to the power 2): 90.3226%" in ok("show", "1", "--extremize", "2").stdout
+    ok("add", "Who?", "--option", "A", "--option", "B", "--option", "C")
+    ok("--as", "ana", "forecast", "4", "A=0.6", "B=0.3", "C=0.1")
+    ok("--as", "bo", "forecast", "4", "A=0.2", "B=0.5", "C=0.3")
+    pooled = {o: gmean([a, b]) ** 1.5 for o, a, b in (("A", 0.6, 0.2), ("B", 0.3, 0.5), ("C", 0.1, 0.3))}
+    shown = run_json("show", "4", "--extremize", "1.5")["aggregates"]["extremized"]
+    assert shown == pytest.approx({o: v / sum(pooled.values()) for o, v in pooled.items()}, abs=1e-12)
+    assert_clean_failure(run("show", "1", "--extremize", "0"), USAGE, "--extremize")
+
+
+def test_list_shows_and_sorts_by_the_team_s_median_once_anyone_estimates(seeded):
+    assert ok("list").stdout.splitlines()[0].split() == ["ID", "STATUS", "PROB", "RESOLVE", "BY", "TAGS", "CLAIM"]
+    ok("--as", "ana", "forecast", "2", "30%")
+    ok("--as", "ana", "forecast", "3", "70%")
+    ok("--as", "bo", "forecast", "3", "90%")
+    lines = ok("list", "--sort", "-aggregate").stdout.splitlines()
+    assert lines[0].split()[:4] == ["ID", "STATUS", "PROB", "TEAM"]
+    assert [line.split()[:4] for line in lines[1:3]] == [["3", "open", "-", "80%"], ["2", "open", "-", "30%"]]
+    assert [f["aggregate"] for f in run_json("list", "--sort", "-aggregate")][:2] == [0.8, 0.3]
 
 
 def test_binary_brier_at_resolution_is_scikit_learns(ledger, clock):

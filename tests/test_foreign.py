@@ -137,6 +137,72 @@ def test_a_later_fatebook_export_updates_without_duplicates(ledger, tmp_path):
     ok("doctor")
 
 
+def test_fatebook_comments_become_evidence_once_each_dated_by_the_question_never_the_import_day(ledger, tmp_path):
+    """Fatebook's export writes a question's comments in one cell, `name: comment; name: comment`,
+    with no moment of their own (lib/web/export.ts). Each becomes evidence once, by its author,
+    dated at the question's last known moment in the file that first holds it; a later export
+    holding it again adds only the comments that are new."""
+    price = '"=Will the price pass 100?",,"Ada Lovelace",,2024-04-02 08:00:0,"Ada Lovelace",2024-04-02 07:59:59,'
+    text = FATEBOOK.read_text(encoding="utf-8")
+    first = tmp_path / "first.csv"
+    first.write_text(text.replace(price + "2025-01-01 00:00:0,,,,,,,false,",
+                                  price + '2025-01-01 00:00:0,,,,,,,false,"Ada Lovelace: watching the index"'),
+                     encoding="utf-8")
+    ok("import", "--from", "fatebook", first)
+    question = by_claim()["=Will the price pass 100?"]["id"]
+    evidence = run_json("show", question)["evidence"]
+    assert [(e["added_by"], e["summary"], e["added_at"][:19]) for e in evidence] == [
+        ("Ada Lovelace", "Ada Lovelace: watching the index", "2024-04-02T07:59:59")]
+    later = tmp_path / "later.csv"
+    comments = '"Ada Lovelace: watching the index; Grace Hopper: it dipped; so did I"'
+    later.write_text(text.replace(price + "2025-01-01 00:00:0,,,,,,,false,", price + "2025-01-01 00:00:0,,,,,,,false,"
+                                  + comments)
+                     + price.replace('"Ada Lovelace",,2024-04-02 08:00:0', '"Grace Hopper",0.2,2024-05-01 12:00:0')
+                     + "2025-01-01 00:00:0,,,,,,,false," + comments + "\n", encoding="utf-8")
+    ok("import", "--from", "fatebook", later)
+    evidence = run_json("show", question)["evidence"]
+    assert [(e["added_by"], e["summary"], e["added_at"][:19]) for e in evidence] == [
+        ("Ada Lovelace", "Ada Lovelace: watching the index", "2024-04-02T07:59:59"),
+        ("Grace Hopper", "Grace Hopper: it dipped; so did I", "2024-05-01T12:00:00")]
+    settled = dump(ledger)
+    ok("import", "--from", "fatebook", later)
+    assert dump(ledger) == settled  # nothing twice
+
+
+def what_came_in(exported: dict) -> dict:
+    """Each imported question by its key: what it says, its estimates and its evidence, with
+    no ids, versions or order of recording (a merge records in another order than one import)."""
+    return {f["key"]: (f["claim"], f["status"], f.get("outcome"), f["resolve_by"],
+                       sorted((e["actor"], e["at"], json.dumps(e["new"])) for e in f["events"] if e["kind"] == "estimate"),
+                       sorted((e["summary"], e["added_by"], e["added_at"]) for e in f["evidence"]))
+            for f in exported["forecasts"]}
+
+
+def test_a_later_predictionbook_export_updates_without_duplicates(ledger, ledgers, tmp_path):  # noqa: F811
+    """An earlier API export lacks some responses (and their comments) and a judgement, and has
+    a description edited since; the later one, imported on top, leaves the ledger holding what a
+    direct import of the later one holds, each response and comment once."""
+    later = json.loads(PREDICTIONBOOK.read_text(encoding="utf-8"))
+    earlier = json.loads(PREDICTIONBOOK.read_text(encoding="utf-8"))
+    bridge = earlier["predictions"][0]
+    bridge["responses"] = bridge["responses"][:1]
+    bridge["outcome"], bridge["updated_at"] = None, "2015-03-02T10:11:12.000Z"
+    earlier["predictions"][1]["description"] += " (draft)"
+    first, second = tmp_path / "earlier.json", tmp_path / "later.json"
+    first.write_text(json.dumps(earlier), encoding="utf-8")
+    second.write_text(json.dumps(later), encoding="utf-8")
+    ok("import", "--from", "predictionbook", first)
+    assert "0 added, 2 updated" in ok("import", "--from", "predictionbook", second).stderr
+    merged = what_came_in(json.loads(ok("export", "--format", "json").stdout))
+    settled = dump(ledger)
+    assert "0 added, 0 updated" in ok("import", "--from", "predictionbook", second).stderr
+    assert dump(ledger) == settled
+    direct = ledgers.new()
+    ok("--db", direct, "import", "--from", "predictionbook", second)
+    assert merged == what_came_in(json.loads(ok("--db", direct, "export", "--format", "json").stdout))
+    assert run_json("score", "--by", "forecaster") == run_json("--db", direct, "score", "--by", "forecaster")
+
+
 def test_every_predictionbook_response_is_an_estimate_and_every_comment_evidence(ledger):
     result = ok("import", "--from", "predictionbook", PREDICTIONBOOK)
     assert "4 added, 0 updated, 0 unchanged" in result.stderr and "5 estimates by 2 people." in result.stderr

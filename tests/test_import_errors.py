@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import dump, ok, run
+from conftest import dump, ok, run, run_json
 from test_bad_input import assert_clean_failure
 
 FAILURE, USAGE = 1, 2
@@ -48,13 +48,13 @@ CASES = [
     ("unknown status", "a.jsonl", lines(with_(status="done")), FAILURE, "field 'status': 'done' is not one of"),
     ("probability 2", "a.jsonl", lines(with_(probability=2)), FAILURE, "line 1, field 'probability': is out of range (it must be <= 1.0)"),
     ("probability text", "a.jsonl", lines(with_(probability="high")), FAILURE,
-     "field 'probability': must be a number"),
+     "field 'probability': 'high' is not a probability; use a chance such as 0.7, 70%"),
     ("duplicate keys", "a.jsonl", lines(GOOD, with_(claim="Again")), FAILURE,
      "line 2, field 'key': 'good' appears twice"),
     ("bad date", "a.jsonl", lines(with_(made_on="2025-02-30")), FAILURE, "line 1, field 'made_on': is not a date; use YYYY-MM-DD"),
-    ("relative date", "a.jsonl", lines(with_(resolve_by="+30d")), FAILURE, "field 'resolve_by': is not a date"),
-    ("deadline before made", "a.jsonl", lines(with_(made_on="2025-05-01", resolve_by="2025-01-01")), FAILURE,
-     "field 'resolve_by': 2025-01-01 is before made_on"),
+    ("relative date", "a.jsonl", lines(with_(resolve_by="+30d")), FAILURE, "field 'resolve_by': '+30d' is not a date; use YYYY-MM-DD"),
+    ("deadline before today", "a.jsonl", lines(with_(resolve_by="2025-01-01")), FAILURE,
+     "line 1: resolve-by 2025-01-01 is before made-on"),
     ("tags not array", "a.jsonl", lines(with_(tags="a,b")), FAILURE, "field 'tags': must be an array or null, not text"),
     ("tag with space", "a.jsonl", lines(with_(tags=["two words"])), FAILURE, "tag 'two words' is not usable"),
     ("key of digits", "a.jsonl", lines(with_(key="123")), FAILURE, "field 'key': key '123' is all digits"),
@@ -99,7 +99,7 @@ CASES = [
     ("full without dates", "a.jsonl", lines({**FULL, "next_review_on": None}), FAILURE,
      "field 'next_review_on': is missing"),
     ("csv missing column", "a.csv", "key,criteria\nx,y\n".encode(), FAILURE,
-     "a.csv line 1: this is not a tracker CSV export: it has no 'claim' column"),
+     "a.csv line 1: this is not a CSV of forecasts: it has no 'claim' column"),
     ("csv header alone, no claim", "a.csv", "key,criteria\n".encode(), FAILURE, "it has no 'claim' column"),
     ("csv short row", "a.csv", "key,claim,status\nx,A claim,open\ny,Another\n".encode(), FAILURE,
      "line 3: 2 cells, but the header has 3 columns"),
@@ -141,12 +141,27 @@ def test_export_to_a_missing_folder(seeded, tmp_path):
     assert_clean_failure(run("export", "-o", tmp_path / "no" / "x.json"), FAILURE, "is not an existing folder")
 
 
-def test_a_timeline_may_hold_a_deadline_before_its_creation(ledger, tmp_path):
-    """What a bare object may not say (it is entered now, as `add` would be), history may:
-    another tracker's question whose deadline was set before it was asked, exported and restored."""
+def test_a_deadline_before_its_creation_is_kept_and_flagged_not_refused(ledger, tmp_path):
+    """Another tracker's question whose deadline was set before it was asked is real history:
+    restored as it is with its timeline, and kept and flagged without one (a CSV row, a bare
+    object with its own made_on), the rest of the file coming in too. An object with no made_on
+    is made today, as by `add`, and a deadline before today is refused as `add` refuses it."""
     event = {**FULL_EVENT, "new": {**FULL_EVENT["new"], "resolve_by": "2025-12-01"}}
     path = tmp_path / "history.jsonl"
     path.write_bytes(lines({**FULL, "resolve_by": "2025-12-01", "events": [event]}))
     assert "1 added" in ok("import", path).stderr
-    path.write_bytes(lines({"claim": "Bare", "key": "bare", "made_on": "2026-01-01", "resolve_by": "2025-12-01"}))
-    assert_clean_failure(run("import", path), FAILURE, "field 'resolve_by': 2025-12-01 is before made_on")
+    path.write_bytes(lines({"claim": "Bare", "key": "bare", "made_on": "2026-01-01", "resolve_by": "2025-12-01"},
+                           {"claim": "Plain", "key": "plain"}))
+    result = ok("import", path)
+    assert "2 added" in result.stderr
+    assert "1 deadline before creation kept (tagged flag:deadline-before-creation)." in result.stderr
+    bare = run_json("show", "bare")
+    assert (bare["made_on"], bare["resolve_by"], bare["tags"]) == ("2026-01-01", "2025-12-01",
+                                                                   ["flag:deadline-before-creation"])
+    path.write_bytes(lines({"claim": "Plain", "key": "plain", "made_on": "2026-01-01", "resolve_by": "2025-11-01"}))
+    result = ok("import", path)
+    assert "1 updated" in result.stderr and "1 deadline before creation kept" in result.stderr
+    assert run_json("show", "plain")["tags"] == ["flag:deadline-before-creation"]
+    path.write_bytes(lines({"claim": "Today", "key": "today", "resolve_by": "2025-12-01"}))
+    assert_clean_failure(run("import", path), FAILURE, "resolve-by 2025-12-01 is before made-on")
+    assert_clean_failure(run("add", "Asked now", "--resolve-by", "2025-12-01"), FAILURE, "is before made-on")

@@ -29,7 +29,7 @@ def test_one_linear_history_whose_head_is_the_constant_checked_at_start_up():
 
 def test_a_new_ledger_is_created_at_head_and_matches_the_models(tmp_path):
     target = tmp_path / "new.db"
-    ok("--db", target, "list")
+    ok("--db", target, "add", "The first forecast")
     engine = engine_for(target)
     assert migrate.current_revision(engine) == schema.HEAD
     assert migrate.schema_differences(engine) == []
@@ -51,6 +51,25 @@ def test_upgrade_downgrade_round_trip(tmp_path):
     ok("--db", target, "db", "upgrade")
     ok("--db", target, "db", "check")
     assert migrate.schema_differences(engine_for(target)) == []
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "1"], ["stats"], ["score"], ["export"], ["history", "1"],
+                                     ["review"], ["evidence", "list", "1"], ["seed", "--list"], ["undo", "--list"]])
+def test_a_read_command_on_a_missing_file_says_so_and_creates_nothing(tmp_path, command):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    target = folder / "mistyped.db"
+    result = run("--db", target, *command)
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == (f"Error: no ledger at {target}; run tracker seed or tracker add to start one, "
+                             "or check --db.\n")
+    assert list(folder.iterdir()) == []
+
+
+def test_a_write_command_creates_a_missing_file(tmp_path):
+    target = tmp_path / "new.db"
+    ok("--db", target, "seed")
+    assert len(run_json("--db", target, "list")) > 0
 
 
 def test_db_current_and_check_do_not_create_a_missing_file(tmp_path):

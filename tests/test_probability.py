@@ -73,7 +73,8 @@ def test_forms_people_write(text, value):
     assert parse_probability(text) == value
 
 
-@pytest.mark.parametrize("value,shown", [(0.7, "70%"), (0.25, "25%"), (1 / 3, "33.33%"), (0.0, "0%"),
+@pytest.mark.parametrize("value,shown", [(0.7, "70%"), (0.25, "25%"), (1 / 3, "33.3333%"), (0.999, "99.9%"), (0.99999, "99.999%"), (0.9990000000000001, "99.9%"), (0.0, "0%"),
                                          (1.0, "100%"), (None, "-")])
 def test_shown_as_a_percent(value, shown):
     assert as_percent(value) == shown
+

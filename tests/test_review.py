@@ -82,7 +82,9 @@ def test_the_review_interval_is_the_forecasts_own(ledger, clock):
 
 def test_snoozed_forecasts_return_on_their_date_and_can_be_brought_forward(ledger, clock):
     ok("seed")
-    ok("snooze", "1", "--until", "+10d", "--note", "waiting for the talks")
+    moved = ok("snooze", "1", "--until", "+10d", "--note", "waiting for the talks")
+    assert moved.stderr == (f"Snoozed forecast 1: its next review moved EARLIER, to {clock.date(10)}, from "
+                            f"{clock.date(30)}; `tracker undo` takes that back.\n")
     assert ok("snooze", "2", "--until", "today").stderr.startswith("Snoozed forecast 2")
     assert queue() == [2]
     result = ok("snooze", "2", "--until", "today")
@@ -105,10 +107,15 @@ def test_deadlines_passed_come_first_and_are_marked(ledger, clock):
     assert [f["id"] for f in run_json("list", "--overdue")] == []
     clock.go(30)
     assert [f["id"] for f in run_json("list", "--overdue")] == [4]
-    assert queue() == [1, 2, 3]  # 4 is past its deadline but not yet due for review
+    # 4 is past its deadline: it comes first, though its next review is a month away.
+    assert queue() == [4, 1, 2, 3] and due() == [1, 2, 3, 4]
     assert "OVERDUE" in ok("list").stdout.splitlines()[4]
     assert "OVERDUE" not in "".join(ok("list").stdout.splitlines()[:4] + ok("list").stdout.splitlines()[5:])
-    ok("snooze", "4", "--until", "today")
+    assert run_json("stats")["due_for_review"] == 4
+    # Reviewing or snoozing it does not take it out of the queue while it stays overdue.
+    ok("review", "4")
+    snoozed = ok("snooze", "4", "--until", "+70d")
+    assert "stays in the review queue while it is past its resolve-by date" in snoozed.stderr
     entries = run_json("review")
     assert [e["id"] for e in entries] == [4, 1, 2, 3]
     assert entries[0]["deadline_passed"] is True
@@ -116,6 +123,32 @@ def test_deadlines_passed_come_first_and_are_marked(ledger, clock):
     assert [f["id"] for f in run_json("list", "--due", "--overdue")] == [4]
     ok("update", "4", "--status", "refuted")
     assert queue() == [1, 2, 3] and run_json("list", "--overdue") == []
+
+
+def test_a_snooze_says_when_it_brings_a_review_forward(ledger, clock):
+    ok("add", "Quarterly question", "--review-every", "90")
+    assert ok("snooze", "1", "--until", "+100d").stderr == f"Snoozed forecast 1; next review on {clock.date(100)}.\n"
+    assert "EARLIER" in ok("snooze", "1", "--until", "+95d").stderr
+    assert run_json("show", "1")["next_review_on"] == clock.date(95)
+
+
+def test_a_settled_forecast_has_no_next_review(ledger, clock):
+    ok("add", "Settles soon", "--resolve-by", "+5d")
+    ok("add", "Stays open")
+    ok("update", "1", "--status", "confirmed")
+    shown = run_json("show", "1")
+    assert shown["next_review_on"] is None
+    assert "none: settled forecasts are not reviewed" in ok("show", "1").stdout
+    assert "next on" not in ok("show", "1").stdout
+    assert [f["next_review_on"] for f in run_json("list")] == [None, clock.date(30)]
+    assert run_json("list", "--as-of", "today")[0]["next_review_on"] is None
+    assert run_json("show", "1", "--as-of", "today")["next_review_on"] is None
+    clock.go(40)
+    assert queue() == [2]
+    # Reopened, it is due again from the date it kept.
+    ok("update", "1", "--status", "open", "--note", "the deal fell through")
+    assert run_json("show", "1")["next_review_on"] == clock.date(30)
+    assert queue() == [1, 2]
 
 
 def test_queue_formats(seeded):

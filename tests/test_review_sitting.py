@@ -50,6 +50,8 @@ def test_a_sitting_through_the_whole_queue_with_quit_and_resume(ledger):
     child.sendline("supports")
     child.expect(r"URL \(optional\): ")
     child.sendline("")
+    child.expect(r"Observed on \[today\]: ")
+    child.sendline("")
     child.expect("Added evidence 1 to forecast 1.")
     # Adding evidence is not a review: the same forecast comes back, showing what changed.
     child.expect(r"(?s)Forecast 1 .*?since last review: \+1 evidence")
@@ -90,7 +92,7 @@ def test_a_sitting_through_the_whole_queue_with_quit_and_resume(ledger):
     child.sendline("someday")
     child.expect("Error: 'someday' is not a date")
     child.sendline("+10d")
-    child.expect("Snoozed forecast 2 until ")
+    child.expect("Snoozed forecast 2; next review on ")
     child.expect(r"Forecast 3 .*\(1 due\)")
     child.expect(MENU)
     child.send("n")
@@ -119,7 +121,7 @@ def test_a_sitting_through_the_whole_queue_with_quit_and_resume(ledger):
     finish(child)
 
 
-def test_a_failed_action_is_reported_and_the_sitting_goes_on(ledger):
+def test_a_wrong_answer_is_asked_again_alone_and_the_sitting_goes_on(ledger):
     seed_forty_days_ago()
     child = sitting()
     child.expect(MENU)
@@ -131,6 +133,30 @@ def test_a_failed_action_is_reported_and_the_sitting_goes_on(ledger):
     child.expect(r"URL \(optional\): ")
     child.sendline("not a url")
     child.expect("Error: 'not a url' is not a web address")
+    child.expect(r"URL \(optional\): ")
+    child.sendline("https://example.org/report")
+    child.expect(r"Observed on \[today\]: ")
+    child.sendline("+3d")
+    child.expect("is in the future")
+    child.expect(r"Observed on \[today\]: ")
+    child.sendline("2025-10-02")
+    child.expect("Added evidence 1 to forecast 1.")
+    child.expect(r"Forecast 1 .*\(3 due\)")
+    child.expect(MENU)
+    child.send("p")
+    child.expect(r"New probability \(or none\): ")
+    child.sendline("85")
+    child.expect("write 85%")
+    child.expect(r"New probability \(or none\): ")
+    child.sendline("85%")
+    child.expect(r"Why \(note\): ")
+    child.sendline("the report is solid")
+    child.expect(r"Evidence it rests on \(ids, optional\): ")
+    child.sendline("one")
+    child.expect("is not a list of evidence ids")
+    child.expect(r"Evidence it rests on \(ids, optional\): ")
+    child.sendline("1")
+    child.expect("Forecast 1 now has probability 85%; it stays in the queue")
     child.expect(r"Forecast 1 .*\(3 due\)")
     child.expect(MENU)
     child.send("s")
@@ -142,10 +168,30 @@ def test_a_failed_action_is_reported_and_the_sitting_goes_on(ledger):
     child.expect(r"Forecast 2 .*\(2 due\)")
     child.expect(MENU)
     child.sendcontrol("c")
-    child.expect("Review sitting over: status changed 1. Run it again")
+    child.expect("Review sitting over: evidence added 1, probability changed 1, status changed 1. Run it again")
     finish(child)
-    assert run_json("show", "1")["evidence"] == []
+    shown = run_json("show", "1")
+    assert [(e["summary"], e["url"], e["observed_on"]) for e in shown["evidence"]] == [
+        ("Reported", "https://example.org/report", "2025-10-02")]
+    assert shown["probability"] == 0.85
+    edit = [e for e in shown["events"] if e["kind"] == "edited"][0]
+    assert (edit["field"], edit["note"], edit["evidence_ids"]) == ("probability", "the report is solid", [1])
     assert queue() == [2, 3]
+
+
+def test_an_overdue_forecast_reviewed_in_a_sitting_is_not_shown_again_in_it(ledger):
+    seed_forty_days_ago()
+    ok("update", "1", "--resolve-by", "-1d")
+    child = sitting()
+    child.expect(r"Forecast 1 .*\(3 due\)")
+    child.expect(MENU)
+    child.send("r")
+    child.expect(r"Forecast 2 .*\(2 due\)")
+    child.expect(MENU)
+    child.send("q")
+    child.expect("Review sitting over: reviewed 1. Run it again")
+    finish(child)
+    assert queue() == [1, 2, 3]
 
 
 def test_the_sitting_needs_a_terminal_and_takes_no_other_options(seeded):

@@ -275,6 +275,17 @@ def test_a_tally_sums_exactly_as_exact_sum_does(terms):
     assert tally.total() == exact.total()
 
 
+@given(st.lists(scores, max_size=40))
+def test_math_fsum_sums_as_exact_sum_does(values):
+    """The time-averaged scores are summed by math.fsum: the same number as ExactSum's."""
+    from tracker.services.scoring import ExactSum
+
+    exact = ExactSum()
+    for value in values:
+        exact.add(value)
+    assert math.fsum(values) == exact.total()
+
+
 @given(scores, st.integers(1, 5000))
 def test_one_score_over_many_days_sums_to_its_rounded_product(value, days):
     from tracker.services.scoring import ExactSum
@@ -282,3 +293,31 @@ def test_one_score_over_many_days_sums_to_its_rounded_product(value, days):
     total = ExactSum()
     total.add(value, days)
     assert total.total() == value * days
+
+
+# A yes/no question for the forecaster scores: estimates by a few people over a few days (some
+# on one day, some in one second, some after the resolution), on a grid and off it.
+probabilities = st.one_of(st.sampled_from([0.0, 0.05, 0.1, 0.25, 0.5, 0.7, 0.9, 0.95, 1.0]),
+                          st.floats(min_value=0, max_value=1, allow_nan=False))
+estimates = st.lists(st.tuples(st.sampled_from(["ana", "bo", "cy", "di"]), st.integers(0, 30 * 24),
+                               probabilities), min_size=1, max_size=14)
+
+
+@given(st.lists(st.tuples(estimates, st.integers(1, 40 * 24), st.integers(0, 1)), min_size=1, max_size=5))
+def test_the_yes_no_shortcut_scores_as_the_general_way_does(found):
+    """score_binary (what every yes/no forecast is scored by) gives every card score_question's numbers."""
+    from tracker.services.forecaster_scores import Question, score_binary, score_question
+    from tracker.services.replay import Estimate
+
+    start = dt.datetime(2024, 3, 1, 22, tzinfo=dt.timezone.utc)
+    general: dict = {}
+    shortcut: dict = {}
+    for number, (made, resolved_after, outcome) in enumerate(found):
+        question = Question(number, None, outcome, start + dt.timedelta(hours=resolved_after),
+                            sorted((Estimate(who, start + dt.timedelta(hours=hours), value)
+                                    for who, hours, value in made), key=lambda estimate: estimate.at))
+        score_question(question, general)
+        score_binary(question, shortcut)
+    assert set(shortcut) == set(general)
+    for name, card in general.items():
+        assert shortcut[name].finish(name) == card.finish(name), name

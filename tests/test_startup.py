@@ -27,7 +27,7 @@ def loaded_by(*args: str) -> dict:
     return report
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["update", "--help"],
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["list", "--help", "--db", "x"], ["list", "--help"], ["update", "--help"],
                                   ["evidence", "--help"], ["db", "--help"],
                                   ["score", "--help"], ["stats", "--help"], ["report", "--help"],
                                   ["review", "--help"], ["snooze", "--help"], ["undo", "--help"],
@@ -43,7 +43,8 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
                                   ["add", "claim"], ["update", "1", "--status", "developing"],
                                   ["evidence", "add", "1", "news"], ["seed"], ["seed", "--list"],
                                   ["delete", "2", "--reason", "test"], ["score", "--by", "tag"], ["stats"],
-                                  ["report", "-o", "-", "--format", "markdown"], ["review"], ["review", "1"],
+                                  ["report", "-o", "-", "--format", "markdown"],
+                                  ["report", "-o", "-", "--format", "html", "--tag", "us-russia"], ["review"], ["review", "1"],
                                   ["snooze", "1", "--until", "+3d"], ["list", "--due", "--overdue"],
                                   ["undo"], ["list", "--as-of", "today"], ["show", "1", "--as-of", "today"],
                                   ["review", "--format", "ics"], ["export"],

@@ -273,3 +273,17 @@ def test_history_from_another_tracker_is_brought_by_the_import_and_undone_with_i
     assert "forecast 77: created" in ok("undo").stderr
     assert run_json("show", "elsewhere/1")["deleted_at"] is not None
     ok("doctor")
+
+
+def test_undo_reaches_an_older_change_past_one_blocked_and_others_edits_of_other_fields(seeded):
+    ok("--as", "alice", "update", "1", "--claim", "Alice's words", "--note", "clearer")
+    ok("--as", "alice", "update", "1", "--status", "developing")
+    ok("--as", "bob", "update", "1", "--status", "stalled")        # built on alice's status move
+    ok("--as", "bob", "update", "1", "--probability", "30%")      # another field of the same forecast
+    done = ok("--as", "alice", "undo", "--yes")
+    assert done.stderr.startswith("Undid change 2 (`update` of ") and "→ Alice's words: clearer." in done.stderr
+    forecast = run_json("show", "1")
+    assert forecast["claim"].startswith("US–Russia") and forecast["status"] == "stalled"
+    assert forecast["probability"] == 0.3
+    assert_clean_failure(run("--as", "alice", "undo"), FAILURE, "bob has since changed status on forecast 1")
+    ok("doctor")

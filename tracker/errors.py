@@ -29,5 +29,9 @@ class StorageError(TrackerError):
     """The database could not be opened, read or written."""
 
 
+class NoLedger(StorageError):
+    """A command that only reads was pointed at a ledger file that does not exist."""
+
+
 class SchemaError(StorageError):
     """The database schema is not the one this version of tracker works with."""

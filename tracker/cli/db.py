@@ -10,14 +10,26 @@ from tracker.cli.output import message
 
 @click.group()
 def db():
-    """Schema and safety: upgrade, downgrade, current, check, copy, backup, restore."""
+    """Schema and safety: upgrade, downgrade, current, check, copy, backup, restore.
+
+    \b
+    Examples:
+      tracker db current
+      tracker db backup ~/tracker-2026-11-30.db
+    """
 
 
 @db.command()
 @click.argument("revision", default="head")
 @pass_ledger
 def upgrade(ledger: Ledger, revision):
-    """Upgrade the schema to REVISION (default: head)."""
+    """Upgrade the schema to REVISION (default: head).
+
+    \b
+    Examples:
+      tracker db upgrade
+      tracker --db postgresql+psycopg://ana@db/team db upgrade
+    """
     from tracker.storage import migrate
 
     with ledger.engine(write=True) as engine:
@@ -33,7 +45,12 @@ def upgrade(ledger: Ledger, revision):
               help="On PostgreSQL, downgrade even where that drops data (take a backup with pg_dump first).")
 @pass_ledger
 def downgrade(ledger: Ledger, revision, yes):
-    """Downgrade the schema to REVISION (`base` removes every table); SQLite files are backed up first."""
+    """Downgrade the schema to REVISION (`base` removes every table); SQLite files are backed up first.
+
+    \b
+    Examples:
+      tracker db downgrade base
+    """
     from tracker.storage import migrate
 
     with ledger.engine(write=True) as engine:
@@ -47,7 +64,12 @@ def downgrade(ledger: Ledger, revision, yes):
 @db.command()
 @pass_ledger
 def current(ledger: Ledger):
-    """Print the schema revision of the ledger."""
+    """Print the schema revision of the ledger.
+
+    \b
+    Examples:
+      tracker db current
+    """
     from tracker.storage import migrate
     from tracker.storage.schema import HEAD
 
@@ -60,7 +82,12 @@ def current(ledger: Ledger):
 @db.command()
 @pass_ledger
 def check(ledger: Ledger):
-    """Exit 0 if the schema is at head and matches the models, else say what differs."""
+    """Exit 0 if the schema is at head and matches the models, else say what differs.
+
+    \b
+    Examples:
+      tracker db check
+    """
     from tracker.storage import migrate
 
     with ledger.engine(write=False) as engine:
@@ -77,6 +104,10 @@ def copy(ledger: Ledger, destination):
 
     A new SQLite file is created; a PostgreSQL database must first be made ready with
     `tracker --db URL db upgrade`.
+
+    \b
+    Examples:
+      tracker db copy postgresql+psycopg://ana@db/team
     """
     from tracker.storage.copy import copy_ledger
     from tracker.storage.database import display_url, open_database, translate_errors
@@ -97,7 +128,12 @@ def copy(ledger: Ledger, destination):
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE")
 @pass_ledger
 def backup(ledger: Ledger, destination: Path):
-    """Write a consistent, checked copy of the ledger to FILE, even while others write."""
+    """Write a consistent, checked copy of the ledger to FILE, even while others write.
+
+    \b
+    Examples:
+      tracker db backup ~/tracker-2026-11-30.db
+    """
     from tracker.storage.backup import backup_ledger
 
     with ledger.engine(write=False) as engine:
@@ -110,7 +146,12 @@ def backup(ledger: Ledger, destination: Path):
 @click.option("--yes", is_flag=True, help="Replace an existing ledger (a copy of it is kept beside it).")
 @pass_ledger
 def restore(ledger: Ledger, source: Path, yes: bool):
-    """Replace the ledger with the backup in FILE, after checking the backup is sound."""
+    """Replace the ledger with the backup in FILE, after checking the backup is sound.
+
+    \b
+    Examples:
+      tracker db restore ~/tracker-2026-11-30.db --yes
+    """
     from tracker.storage.backup import restore_ledger
 
     with ledger.engine(write=True) as engine:

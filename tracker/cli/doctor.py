@@ -23,7 +23,13 @@ def report_table(results) -> str:
 @format_option
 @pass_ledger
 def doctor(ledger: Ledger, fmt):
-    """Check the ledger: integrity, foreign keys, schema, and that every timeline explains its forecast."""
+    """Check the ledger: integrity, foreign keys, schema, and that every timeline explains its forecast.
+
+    \b
+    Examples:
+      tracker doctor
+      tracker --db postgresql+psycopg://ana@db/team doctor
+    """
     from tracker.services.doctor import examine
     from tracker.storage.database import read_one_snapshot
 

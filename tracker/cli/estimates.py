@@ -2,13 +2,14 @@
 
 import click
 
+from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
-from tracker.cli.tables import describe_estimate
+from tracker.cli.events import describe_estimate
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.argument("values", metavar="PROB | OPTION=PROB...", nargs=-1, required=True)
 @click.option("--note", help="Why you hold this view (kept with the estimate).")
 @click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
@@ -21,8 +22,10 @@ def forecast(ledger: Ledger, ref, values, note, evidence_ids):
     probability stays what its source stated. Probabilities take every form the other
     commands take (0.7, 70%, 7:3, 1 in 4); per option they must sum to 1.
 
-    Examples: tracker forecast 1 65% --note "the hotline works again";
-    tracker forecast 4 Putin=70% Medvedev=20% Neither=10%
+    \b
+    Examples:
+      tracker forecast 1 65% --note "the hotline works again"
+      tracker forecast 4 Putin=70% Medvedev=20% Neither=10%
     """
     from tracker.probability import parse_probability
     from tracker.services.estimates import parse_estimate, record_estimate

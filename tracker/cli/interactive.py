@@ -9,6 +9,7 @@ they are only passed over for the rest of this sitting.
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -16,13 +17,16 @@ import click
 from tracker.cli import tables
 from tracker.cli.context import Ledger
 from tracker.cli.output import message, visible
-from tracker.cli.params import DATE
-from tracker.errors import TrackerError
+from tracker.cli.params import DATE, PROBABILITY_OR_NONE, ParsedType
+from tracker.cli.review import snoozed_message
+from tracker.dates import parse_date
+from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
 from tracker.probability import as_percent
 from tracker.statuses import STATUSES, is_final
 
-KEYS = {"r": "reviewed", "s": "status", "e": "evidence", "z": "snooze", "n": "skip", "q": "quit"}
+KEYS = {"r": "reviewed", "s": "status", "p": "probability", "e": "evidence", "z": "snooze", "n": "skip",
+        "q": "quit"}
 MENU = "  ".join(f"[{key}] {name}" for key, name in KEYS.items())
 SHOWN_EVIDENCE = 3
 
@@ -39,12 +43,15 @@ def review_sitting(ledger: Ledger) -> None:
     from tracker.services.reviews import next_for_review
 
     skipped: list[int] = []
+    # Reviewed or snoozed in this sitting: an overdue forecast stays due until it is settled,
+    # so it is not shown again until the next sitting.
+    handled: list[int] = []
     done: Counter[str] = Counter()
     finished = False
     try:
         while True:
             with ledger.session(write=False) as session:
-                entry, left = next_for_review(session, tuple(skipped))
+                entry, left = next_for_review(session, tuple(skipped + handled))
             if entry is None:
                 finished = True
                 break
@@ -55,7 +62,10 @@ def review_sitting(ledger: Ledger) -> None:
                 done["skipped"] += 1
                 continue
             try:
-                done[act(ledger, entry, key)] += 1
+                action = act(ledger, entry, key)
+                done[action] += 1
+                if action in ("reviewed", "snoozed"):
+                    handled.append(entry["id"])
             except TrackerError as exc:
                 message(f"Error: {exc}")
     except (Quit, KeyboardInterrupt):
@@ -115,9 +125,38 @@ def prompt(text: str, **options) -> Any:
         raise Quit from None
 
 
+def checked(clean: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A prompt's value_proc from a service's check: what it refuses is asked again, with why."""
+    def value_proc(text: str) -> Any:
+        try:
+            return clean(text)
+        except InvalidInput as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value_proc
+
+
+def evidence_ids(text: str) -> tuple[int, ...]:
+    """Evidence ids as typed at a prompt: none, or numbers separated by spaces or commas."""
+    words = text.replace(",", " ").split()
+    if not all(word.isdigit() and int(word) > 0 for word in words):
+        raise click.BadParameter(f"{text!r} is not a list of evidence ids; give numbers such as 3 5, or nothing.")
+    return tuple(int(word) for word in words)
+
+
+def observed(text: str):
+    """The day evidence was observed: a date (or `today`, `-3d`), not in the future."""
+    from tracker.services.evidence import check_observed_on
+
+    return check_observed_on(parse_date(text))
+
+
+OBSERVED_ON = ParsedType("date", observed)
+
+
 def act(ledger: Ledger, entry: dict[str, Any], key: str) -> str:
     """Carry out one action in its own transaction; return what was done."""
     from tracker.services import evidence, forecasts, reviews
+    from tracker.services.forecasts import clean_text
 
     ref, actor = str(entry["id"]), ledger.actor
     if key == "r":
@@ -134,16 +173,32 @@ def act(ledger: Ledger, entry: dict[str, Any], key: str) -> str:
         message(f"Forecast {ref} is now {status}; " + ("settled, it leaves the queue." if is_final(status) else
                                                        "it stays in the queue until marked reviewed (r)."))
         return "status changed"
-    if key == "e":
-        summary = prompt("Evidence summary")
-        stance = prompt("Stance", type=click.Choice(STANCES), default="context")
-        url = prompt("URL (optional)", default="", show_default=False)
+    if key == "p":
+        probability = prompt("New probability (or none)", type=PROBABILITY_OR_NONE)
+        note = prompt("Why (note)", default="", show_default=False)
+        cited = prompt("Evidence it rests on (ids, optional)", default="", show_default=False,
+                       value_proc=evidence_ids)
+        changes = forecasts.ForecastChanges(edits={"probability": probability}, note=note or None, evidence_ids=cited)
         with ledger.session(write=True) as session:
-            added = evidence.add_evidence(session, ref, actor, summary, url=url or None, stance=stance).id
+            forecasts.update_forecast(session, ref, actor, changes)
+        message(f"Forecast {ref} now has probability {as_percent(probability)}; "
+                "it stays in the queue until marked reviewed (r).")
+        return "probability changed"
+    if key == "e":
+        # Each answer is checked as it is given, so a wrong one is asked again alone and
+        # nothing typed before it is lost.
+        summary = prompt("Evidence summary", value_proc=checked(lambda text: clean_text(text, "evidence summary",
+                                                                                      required=True)))
+        stance = prompt("Stance", type=click.Choice(STANCES), default="context")
+        url = prompt("URL (optional)", default="", show_default=False, value_proc=checked(evidence.clean_url))
+        observed_on = prompt("Observed on", default="today", type=OBSERVED_ON)
+        with ledger.session(write=True) as session:
+            added = evidence.add_evidence(session, ref, actor, summary, url=url or None, stance=stance,
+                                          observed_on=observed_on).id
         message(f"Added evidence {added} to forecast {ref}.")
         return "evidence added"
     until = prompt("Snooze until", type=DATE)
     with ledger.session(write=True) as session:
-        reviews.snooze_forecast(session, ref, actor, until)
-    message(f"Snoozed forecast {ref} until {until}.")
+        _, before = reviews.snooze_forecast(session, ref, actor, until)
+    message(snoozed_message(int(ref), until, before) if before else f"Forecast {ref} is already due on {until}.")
     return "snoozed"

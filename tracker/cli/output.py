@@ -2,7 +2,9 @@
 
 JSON keys are the contract of SPEC section 3 and never depend on the terminal or settings;
 timestamps are UTC in JSON and local time in tables. Every command loads this module, `--help`
-too, so what only rendering needs (json, csv, shutil) is imported when rendering.
+too, so what only rendering needs (json, csv, the layout of tables and its
+width tables) is imported when rendering; the width, colour and pager of the terminal are
+decided in `terminal.py`.
 """
 
 import datetime as dt
@@ -19,6 +21,7 @@ import click
 
 from tracker.errors import InvalidInput
 from tracker.formulas import neutralise
+from tracker.probability import rounded
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -81,8 +84,10 @@ def csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)  # numbers stay numbers: a spreadsheet runs no formula from them
+    if isinstance(value, float):
+        return repr(rounded(value))  # numbers stay numbers: a spreadsheet runs no formula from them
+    if isinstance(value, int):
+        return repr(value)
     if isinstance(value, list):
         text = ";".join(str(item) for item in value)
     elif isinstance(value, dict):
@@ -128,6 +133,20 @@ def is_nested(value: Any) -> bool:
     return isinstance(value, list) and any(isinstance(item, dict) for item in value)
 
 
+def numbers_rounded(data: Any) -> Any:
+    """`data` with every float in it rounded as every output rounds it (`probability.rounded`);
+    the rows of an iterator in it as they come."""
+    if isinstance(data, float):
+        return rounded(data)
+    if isinstance(data, dict):
+        return {name: numbers_rounded(value) for name, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [numbers_rounded(value) for value in data]
+    if isinstance(data, Iterator):
+        return map(numbers_rounded, data)
+    return data
+
+
 def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]], fmt: str,
          table: Callable[[Any], str]) -> None:
     """Write a command's result to stdout in the format asked for.
@@ -139,6 +158,8 @@ def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]],
     if isinstance(data, Iterator):
         first = next(data, None)
         data = [] if first is None else itertools.chain([first], data)
+    if fmt in ("json", "jsonl"):
+        data = numbers_rounded(data)
     rows = data if isinstance(data, (list, Iterator)) else [data]
     if fmt == "json":
         for part in json_parts(data, 2):
@@ -154,7 +175,26 @@ def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]],
     else:
         text = table(data)
         if text:
-            click.echo(visible(text))
+            show(text)
+
+
+def show(text: str) -> None:
+    """Write table text to stdout: through the pager on a terminal, in colour where asked for."""
+    from tracker.cli import terminal
+
+    colour = terminal.color_on()
+    text = visible_keeping_colour(text) if colour else visible(text)
+    if not terminal.page(text, color=colour):
+        click.echo(text, color=colour)
+
+
+_SGR = re.compile(r"(\x1b\[[0-9;]*m)")
+
+
+def visible_keeping_colour(text: str) -> str:
+    """`visible(text)` but for the colour sequences the renderer put in (user text in it was
+    made visible cell by cell before it was coloured)."""
+    return "".join(part if number % 2 else visible(part) for number, part in enumerate(_SGR.split(text)))
 
 
 def holds_rows(value: Any) -> bool:
@@ -205,27 +245,60 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """Aligned columns; on a terminal the last column is cut to fit its width. `rows` may be an
-    iterator: only their cells are kept, to measure the columns."""
-    import shutil
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, give: Sequence[int] = (),
+                 one_line: bool = False, colours: dict[int, Callable[[str], str | None]] | None = None,
+                 margin: int = 0) -> str:
+    """Aligned columns, measured in display width. Where output has a width (a terminal, or
+    COLUMNS) and `margin` columns are kept free, the table fits it: the last column keeps most of
+    the room, the columns in `give` shrink for it, and a cell too long is wrapped (`one_line`:
+    cut) at word boundaries. Elsewhere nothing is cut. `colours` colours a column's cells by
+    their text, on a terminal that takes colour. `rows` may be an iterator: only their cells
+    are kept, to measure the columns."""
+    from tracker.cli import layout, terminal
 
     # Escaped before measuring, so that the columns line up with what is shown.
     cells = [[visible(plain(value).replace("\n", " ")) for value in row] for row in rows]
-    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
-    limit = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    lines = []
-    for row in [list(headers)] + cells:
-        line = "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1]
-        if limit and len(line) > limit:
-            line = line[: limit - 1] + "…"
-        lines.append(line.rstrip())
-    return "\n".join(lines)
+    limit = terminal.width()
+    return layout.table(headers, cells, limit=None if limit is None else max(limit - margin, 1), give=give,
+                        one_line=one_line, colours=colours, paint=click.style if terminal.color_on() else None)
+
+
+def paint(text: str, colour: str | None) -> str:
+    """`text` in `colour` where output is coloured; as it is otherwise."""
+    from tracker.cli import terminal
+
+    return click.style(text, fg=colour) if colour and terminal.color_on() else text
+
+
+def wrapped(text: str, *, first: str = "", rest: str = "", stream: TextIO | None = None) -> str:
+    """Running text wrapped at word boundaries to the terminal's width (or a readable default),
+    each line after the first starting with `rest`; URLs are never broken."""
+    from tracker.cli import layout, terminal
+
+    return "\n".join(layout.wrap(visible(text), terminal.text_width(stream), first=first, rest=rest))
+
+
+def error_text(text: str) -> str:
+    """An error's text, safe for a terminal, and wrapped to its width when stderr is one (Click
+    puts `Error: ` before it)."""
+    if not sys.stderr.isatty():
+        return visible(text)
+    return wrapped(text, first="Error: ", rest="  ", stream=sys.stderr).removeprefix("Error: ")
 
 
 def message(text: str) -> None:
-    """Tell the user what happened, on stderr, so that stdout stays data."""
+    """Tell the user what happened, on stderr, so that stdout stays data; wrapped to the
+    terminal's width when stderr is one."""
+    if sys.stderr.isatty():
+        text = "\n".join(map(wrapped_message_line, text.split("\n")))
     click.echo(visible(text), err=True)
+
+
+def wrapped_message_line(line: str) -> str:
+    """A line of a message wrapped to stderr's terminal: its own indent kept, then two more."""
+    words = line.lstrip()
+    indent = line[:len(line) - len(words)]
+    return wrapped(words, first=indent, rest=indent + "  ", stream=sys.stderr)
 
 
 def is_stdout(path: Path | str | None) -> bool:

@@ -35,3 +35,30 @@ PROBABILITY = ParsedType("probability", parse_probability)
 PROBABILITY_OR_NONE = ParsedType("probability", parse_probability, clearable=True)
 REVIEW_DAYS = click.IntRange(1, 3650)
 LIMIT = click.IntRange(0, 2**63 - 1)  # what a database integer holds
+
+
+def forecast_filter_options(command):
+    """The filters of `tracker list` that choose forecasts, for every command that takes them
+    (`list`, `report`, `export`). Their values come as the keyword arguments of
+    `services.forecasts.ForecastFilter` of the same names."""
+    from tracker.cli.completion import complete_tag
+    from tracker.statuses import STATUSES
+
+    options = [
+        click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses."),
+        click.option("--tag", "tags", multiple=True, shell_complete=complete_tag,
+                     help="Only forecasts with this tag; repeat to require several."),
+        click.option("--source", help="Only forecasts whose source title, author or outlet contains this."),
+        click.option("--search", help="Only forecasts whose claim, criteria or key contains this text, ignoring "
+                                      "case (Unicode case folding: ß finds ss)."),
+        click.option("--final/--active", default=None, help="Only settled, or only unsettled, forecasts."),
+        click.option("--by-actor", "actor", metavar="NAME", help="Only forecasts NAME has changed or created."),
+        click.option("--due", is_flag=True, help="Only forecasts due for review (as `tracker review` lists them)."),
+        click.option("--overdue", is_flag=True, help="Only unsettled forecasts whose resolve-by date has passed."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+FILTER_NAMES = ("statuses", "tags", "source", "search", "final", "actor", "due", "overdue")

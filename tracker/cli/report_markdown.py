@@ -1,13 +1,12 @@
 """The report as Markdown, for pasting into a wiki or an issue: the same content as the HTML page.
 
-`report_markdown` renders the whole report; `write_report_markdown` writes it forecast by
-forecast for `export --format markdown`, so both give the same document. User text is escaped so that
+`write_report` writes the report; `write_report_markdown` writes it forecast by forecast for
+`export --format markdown` too, so both give the same document. User text is escaped so that
 it shows as written and never becomes markup, links or HTML.
 """
 
-import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -104,10 +103,49 @@ def forecast_markdown(forecast: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_markdown(content: dict[str, Any]) -> str:
-    """Everything before the forecasts: title, overview, scores and calibration, scorecards."""
-    parts = [f"# {words.TITLE}", "", md(words.generated_line(content)), "",
-             overview_markdown(content["stats"]),
+def attention_markdown(attention: dict[str, Any]) -> Iterator[str]:
+    """What needs attention, a line at a time: overdue, reviews due, quiet forecasts and the
+    latest changes."""
+    yield "## Needs attention\n\n"
+    for title, entries, line in words.attention_lists(attention):
+        yield f"### {title}\n\n"
+        for entry in entries["items"]:
+            yield f"- {entry['id']}. {md(entry['claim'])} — {md(line(entry))}\n"
+        if not entries["count"]:
+            yield "None.\n"
+        elif entries["count"] > entries["shown"]:
+            yield f"- … and {entries['count'] - entries['shown']} more\n"
+        yield "\n"
+    yield "### Latest changes\n\n"
+    for e in attention["recent"]:
+        yield (f"- {md(words.local_time(e['at']))} · {md(e['actor'])} · {e['forecast_id']}. {md(e['claim'])}: "
+               f"{md(words.headline(e))}\n")
+    if not attention["recent"]:
+        yield "None.\n"
+    yield "\n"
+
+
+def monthly_markdown(months: list[dict[str, Any]]) -> str:
+    if not months:
+        return ""
+    rows = [[m["month"], m["resolved"], *(m["by_status"][s] for s in FINAL), m["scored"],
+             md(words.number(m["brier"], 3)), m["rolling_scored"], md(words.number(m["rolling_brier"], 3)),
+             md(words.number(m["rolling_log_score"], 3))] for m in months]
+    headers = ["month", "resolved", *FINAL, "scored", "Brier", "scored (3 months)", "Brier (3 months)",
+               "log (3 months)"]
+    return f"### Resolutions and scores per month\n\n{table(headers, rows)}\n"
+
+
+def summary_markdown(content: dict[str, Any]) -> Iterator[str]:
+    """Everything before the forecasts, a piece at a time: title, scope, what needs attention,
+    overview, scores and calibration, scorecards."""
+    parts = [f"# {md(content.get('title') or words.TITLE)}", "", md(words.generated_line(content)), ""]
+    if content.get("scope"):
+        parts += [f"**Scope:** {md(content['scope'])}", ""]
+    yield "\n".join(parts) + "\n"
+    if content.get("attention"):
+        yield from attention_markdown(content["attention"])
+    parts = [overview_markdown(content["stats"]), monthly_markdown(content.get("scores_by_month") or []),
              scorecard_markdown(content["scorecard"], "Scores and calibration"),
              "## Scorecards", ""]
     groupings = content["scorecards"]
@@ -119,13 +157,17 @@ def summary_markdown(content: dict[str, Any]) -> str:
         parts += ["### By forecaster (their own estimates)", "",
                   table(["forecaster", "scored", "Brier", "log", "time-averaged Brier", "relative Brier"], rows), ""]
     parts += ["## Forecasts", ""]
-    return "\n".join(parts)
+    if content.get("total") is not None and (left := words.left_out_line(content)):
+        parts += [md(left), ""]
+    yield "\n".join(parts)
 
 
 def write_report_markdown(summary: dict[str, Any], forecasts: Iterable[dict[str, Any]], stream: TextIO) -> None:
     """The report as Markdown, forecast by forecast as they come, each with its `score` (what
     `export --format markdown` streams)."""
-    stream.write(summary_markdown(summary) + "\n")
+    for piece in summary_markdown(summary):
+        stream.write(piece)
+    stream.write("\n")
     written = False
     for forecast in forecasts:
         stream.write(forecast_markdown(forecast) + "\n")
@@ -134,8 +176,7 @@ def write_report_markdown(summary: dict[str, Any], forecasts: Iterable[dict[str,
         stream.write("No forecasts to show.\n")
 
 
-def report_markdown(content: dict[str, Any]) -> str:
-    """The whole report: overview, scores and calibration, scorecards by group, every forecast."""
-    stream = io.StringIO()
+def write_report(content: dict[str, Any], stream: TextIO) -> None:
+    """`tracker report -o FILE.md`: the summary, then the forecasts as they are read."""
     write_report_markdown(content, content["forecasts"], stream)
-    return stream.getvalue()
+

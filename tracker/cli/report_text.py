@@ -6,6 +6,7 @@ Nothing here is escaped; each renderer escapes what it shows.
 from typing import Any
 from urllib.parse import urlsplit
 
+from tracker.cli.events import describe_event
 from tracker.cli.output import local_time, plain
 from tracker.cli.score_tables import brier_words, clipping_words, final_counts, number, share
 from tracker.probability import as_percent
@@ -21,6 +22,16 @@ def generated_line(content: dict[str, Any]) -> str:
             f"{stats['active']} active and {stats['final']} final.")
 
 
+def left_out_line(content: dict[str, Any]) -> str | None:
+    """How many forecasts in scope have no card (and no index row), or None if none was left out."""
+    left = content["total"] - content["shown"]
+    if left <= 0:
+        return None
+    return (f"The first {content['shown']} of {content['total']} forecasts are shown; {left} "
+            f"card{'s' * (left != 1)} left out. Write the report with --all to show every one, "
+            "or narrow it with the filters of `tracker list`.")
+
+
 def overview_facts(stats: dict[str, Any]) -> list[tuple[str, str]]:
     """The headline counts of the status overview, label and value."""
     return [
@@ -29,9 +40,32 @@ def overview_facts(stats: dict[str, Any]) -> list[tuple[str, str]]:
         ("Final", str(stats["final"])),
         ("Overdue", str(stats["overdue"])),
         ("Due for review", str(stats["due_for_review"])),
-        ("Evidence" + (f", {stats['evidence_retracted']} retracted" if stats["evidence_retracted"] else ""),
-         str(stats["evidence"] - stats["evidence_retracted"])),
+        # As `tracker stats` counts it: every piece, the retracted ones among them.
+        ("Evidence", str(stats["evidence"]) + (f" ({stats['evidence_retracted']} retracted)"
+                                               if stats["evidence_retracted"] else "")),
     ]
+
+
+def scope_words(filters) -> str:
+    """Which forecasts a report covers, from the filters of `tracker list` that chose them."""
+    parts = []
+    if filters.statuses:
+        parts.append("status " + " or ".join(filters.statuses))
+    if filters.final is not None:
+        parts.append("final" if filters.final else "active")
+    if filters.tags:
+        parts.append(("tags " if len(filters.tags) > 1 else "tag ") + " and ".join(filters.tags))
+    if filters.source:
+        parts.append(f"source containing “{filters.source}”")
+    if filters.search:
+        parts.append(f"text containing “{filters.search}”")
+    if filters.actor:
+        parts.append(f"changed or created by {filters.actor}")
+    if filters.due:
+        parts.append("due for review")
+    if filters.overdue:
+        parts.append("overdue")
+    return "Forecasts with " + "; ".join(parts) if parts else "Every forecast in the ledger"
 
 
 def score_facts(card: dict[str, Any]) -> list[tuple[str, str]]:
@@ -91,33 +125,16 @@ def timeline(forecast: dict[str, Any]) -> list[dict[str, Any]]:
             "kind": event["kind"],
             "headline": headline(event),
             "note": event.get("note"),
+            "id": event.get("id"),
             "evidence": evidence.get(event.get("evidence_id")) if event["kind"] == "evidence_added" else None,
         })
     return entries
 
 
 def headline(event: dict[str, Any]) -> str:
-    kind = event["kind"]
-    if kind == "created":
-        probability = (event.get("new") or {}).get("probability")
-        return "Entered" + (f" at {as_percent(probability)}" if probability is not None else "")
-    if kind == "status_changed":
-        text = (f"Status {event['to']} restated" if event["from"] == event["to"]
-                else f"Status {event['from']} → {event['to']}")
-        if event["evidence_ids"]:
-            text += ", citing evidence " + ", ".join(f"#{n}" for n in event["evidence_ids"])
-        return text
-    if kind == "edited":
-        name = event["field"].replace("_", " ").capitalize()
-        show = as_percent if event["field"] == "probability" else plain
-        if event["field"] in ("claim", "criteria"):
-            return f"{name} reworded; it was: {plain(event['old'])}"
-        return f"{name} {show(event['old'])} → {show(event['new'])}"
-    if kind == "evidence_added":
-        return f"Evidence #{event['evidence_id']} added"
-    if kind == "evidence_retracted":
-        return f"Evidence #{event['evidence_id']} retracted"
-    return kind.replace("_", " ").capitalize()
+    """The event as `history` words it, as a sentence; its note is shown apart."""
+    text = describe_event(event, note=False)
+    return text[:1].upper() + text[1:]
 
 
 def evidence_line(item: dict[str, Any]) -> str:
@@ -126,3 +143,30 @@ def evidence_line(item: dict[str, Any]) -> str:
     if item["retracted_at"]:
         text += f"; retracted by {item['retracted_by']}: {item['retraction_reason']}"
     return text
+
+
+def days(count: int) -> str:
+    return f"{count} day{'s' * (count != 1)}"
+
+
+def attention_lists(attention: dict[str, Any]) -> list[tuple[str, dict[str, Any], Any]]:
+    """The lists of what needs attention: title, the list (`count`, `items`), and the words of an item."""
+    today = attention["today"]
+
+    def overdue(entry: dict[str, Any]) -> str:
+        return f"{entry['status']}, resolve by {entry['resolve_by']}: {days((today - entry['resolve_by']).days)} overdue"
+
+    def due(entry: dict[str, Any]) -> str:
+        waiting = (today - entry["next_review_on"]).days
+        return (f"{entry['status']}, review due {entry['next_review_on']}"
+                + (f" ({days(waiting)} ago)" if waiting else " (today)"))
+
+    def stale(entry: dict[str, Any]) -> str:
+        last = entry["last_evidence"]
+        return f"{entry['status']}, " + (f"last evidence {local_time(last)}" if last else "no evidence yet")
+
+    return [
+        ("Overdue", attention["overdue"], overdue),
+        ("Reviews due", attention["due"], due),
+        (f"No new evidence for {days(attention['stale_days'])}", attention["stale"], stale),
+    ]

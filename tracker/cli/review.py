@@ -7,6 +7,7 @@ import click
 
 from tracker import dates
 from tracker.cli import tables
+from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, is_stdout, message, output_stream
 from tracker.cli.params import DATE, LIMIT
@@ -21,10 +22,11 @@ def given(ctx: click.Context, *names: str) -> list[str]:
 
 
 @click.command()
-@click.argument("ref", metavar="[ID]", required=False)
+@click.argument("ref", metavar="[ID]", required=False, shell_complete=complete_forecast)
 @click.option("--note", help="With ID: what the review found.")
 @click.option("-i", "--interactive", is_flag=True,
-              help="Walk the queue one forecast at a time: r reviewed, s status, e evidence, z snooze, n skip, q quit.")
+              help="Walk the queue one forecast at a time: r reviewed, s status, p probability (with why), e evidence, "
+                   "z snooze, n skip, q quit.")
 @click.option("--limit", type=LIMIT, help="Show at most this many.")
 @format_option(extra=("ics",))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
@@ -39,6 +41,13 @@ def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
     next one `review_every` days ahead; changing a status or adding evidence is not a review.
     `--interactive` walks the queue in a terminal, committing each action as it is taken;
     `--format ics` writes an iCalendar file of every upcoming review and deadline.
+
+    \b
+    Examples:
+      tracker review
+      tracker review 1 --note "nothing new"
+      tracker review --interactive
+      tracker review --format ics -o ~/reviews.ics
     """
     ledger: Ledger = ctx.obj
     if interactive:
@@ -102,18 +111,38 @@ def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
 @click.option("--until", type=DATE, required=True, help="The day the review comes back.")
 @click.option("--note", help="Why it waits.")
 @pass_ledger
 def snooze(ledger: Ledger, ref, until, note):
-    """Move forecast ID's next review to another day."""
+    """Move forecast ID's next review to another day.
+
+    A day earlier than the review already has is taken, and said so loudly. A forecast past
+    its resolve-by date stays in the review queue whatever its review date, until it is
+    settled or its resolve-by date is moved.
+
+    \b
+    Examples:
+      tracker snooze 2 --until +2w --note "wait for the December talks"
+    """
     from tracker.services.reviews import snooze_forecast
 
     with ledger.session(write=True) as session:
-        forecast, changed = snooze_forecast(session, ref, ledger.actor, until, note)
-        forecast_id = forecast.id
-    if changed:
-        message(f"Snoozed forecast {forecast_id}; next review on {until}.")
-    else:
+        forecast, before = snooze_forecast(session, ref, ledger.actor, until, note)
+        forecast_id, resolve_by = forecast.id, forecast.resolve_by
+    if before is None:
         message(f"Forecast {forecast_id} is already due for review on {until}; nothing changed.")
+        return
+    message(snoozed_message(forecast_id, until, before))
+    if resolve_by is not None and resolve_by < dates.today():
+        message(f"It stays in the review queue while it is past its resolve-by date ({resolve_by}): settle it, "
+                f"or move that date with `tracker update {forecast_id} --resolve-by DATE`.")
+
+
+def snoozed_message(forecast_id: int, until, before) -> str:
+    """What a snooze did; a review brought forward is said to be, as that is seldom what a snooze is for."""
+    if until < before:
+        return (f"Snoozed forecast {forecast_id}: its next review moved EARLIER, to {until}, from {before}; "
+                f"`tracker undo` takes that back.")
+    return f"Snoozed forecast {forecast_id}; next review on {until}."

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from tracker.cli.output import render_table
+from tracker.cli.output import render_table, wrapped
+from tracker.cli.tables import STATUS_COLOURS
 from tracker.statuses import FINAL, STATUSES
 
 
@@ -45,10 +46,10 @@ def scorecard_text(card: dict[str, Any]) -> str:
         f"outcome; 0 is perfect; {clipping_words(card)}",
         f"Hit rate   {share(card['hit_rate'])}  of {card['hit_rate_of']} confirmed or refuted "
         "without a probability",
-        "",
-        "Calibration (95% Wilson intervals)",
-        calibration_text(card["calibration"]),
     ]
+    # Each line wraps under its value, clear of the labels.
+    lines = [wrapped(line, rest=" " * 11) for line in lines]
+    lines += ["", wrapped("Calibration (95% Wilson intervals)"), calibration_text(card["calibration"])]
     return "\n".join(lines)
 
 
@@ -88,9 +89,10 @@ def forecaster_cells(card: dict[str, Any]) -> tuple:
 def forecasters_text(cards: list[dict[str, Any]]) -> str:
     """`tracker score --by forecaster`: one line per person, then the team's aggregates."""
     headers = ("FORECASTER", "SCORED", "BRIER", "LOG", "TIME-AVG BRIER", "RELATIVE")
-    return (render_table(headers, [forecaster_cells(card) for card in cards]) + "\n\nBrier at resolution (multiple choice: summed over options, 0 to 2); "
-            "time-averaged over the days from the first estimate; relative: minus the median of the others "
-            "each day, below 0 beats the crowd.")
+    return (render_table(headers, [forecaster_cells(card) for card in cards]) + "\n\n"
+            + wrapped("Brier at resolution (multiple choice: summed over options, 0 to 2); time-averaged over the "
+                      "days from the first estimate; relative: minus the median of the others each day, below 0 "
+                      "beats the crowd."))
 
 
 def stats_text(stats: dict[str, Any]) -> str:
@@ -98,15 +100,18 @@ def stats_text(stats: dict[str, Any]) -> str:
     deleted = f"; {stats['deleted']} deleted, not counted" if stats["deleted"] else ""
     per = number(stats["evidence_per_forecast"], 1)
     lines = [
-        f"Forecasts       {stats['forecasts']} ({stats['active']} active, {stats['final']} final){deleted}",
-        render_table(("  STATUS", "COUNT"), [(f"  {s}", stats[s]) for s in STATUSES]),
-        f"Overdue         {stats['overdue']} active past their resolve-by date",
-        f"Due for review  {stats['due_for_review']} active with a review due today or earlier",
-        f"Evidence        {stats['evidence']} ({stats['evidence_retracted']} retracted); {per} standing per "
-        f"forecast; {stats['forecasts_without_evidence']} forecasts have none",
+        wrapped(f"Forecasts       {stats['forecasts']} ({stats['active']} active, {stats['final']} final){deleted}",
+                rest=" " * 16),
+        render_table(("  STATUS", "COUNT"), [(f"  {s}", stats[s]) for s in STATUSES],
+                     colours={0: lambda cell: STATUS_COLOURS.get(cell.strip())}),
+        wrapped(f"Overdue         {stats['overdue']} active past their resolve-by date", rest=" " * 16),
+        wrapped(f"Due for review  {stats['due_for_review']} active with a review due today or earlier, "
+                "or overdue", rest=" " * 16),
+        wrapped(f"Evidence        {stats['evidence']} ({stats['evidence_retracted']} retracted); {per} standing per "
+                f"forecast; {stats['forecasts_without_evidence']} forecasts have none", rest=" " * 16),
     ]
     moves = stats["status_moves"]
-    lines += ["", "Status moves per month"]
+    lines += ["", wrapped("Status moves per month")]
     if moves:
         headers = ("MONTH", "MOVES") + tuple(s.upper() for s in STATUSES)
         lines.append(render_table(headers, [(m["month"], m["moves"], *(m["to"][s] for s in STATUSES)) for m in moves]))

@@ -22,6 +22,12 @@ def score(ledger: Ledger, by, since, until, time_weighted, fmt):
     Brier score, log score, calibration table and hit rate. Confirmed counts as 1 and refuted as 0, each scored on the probability in force when it
     was resolved; partial and void are counted beside. Forecasts resolved without a
     probability get a hit rate instead.
+
+    \b
+    Examples:
+      tracker score
+      tracker score --by forecaster --since 2026-01-01
+      tracker score --by tag --format json
     """
     from tracker.cli import score_tables
     from tracker.services.scorecards import ScoreRequest, score_ledger
@@ -43,6 +49,11 @@ def stats(ledger: Ledger, fmt):
     Forecasts by status, active and final, overdue (active past their resolve-by date) and
     due for review (active, next review today or earlier); evidence standing and retracted;
     status moves per month.
+
+    \b
+    Examples:
+      tracker stats
+      tracker stats --format json
     """
     from tracker.cli import score_tables
     from tracker.services.stats import ledger_stats

@@ -12,7 +12,13 @@ from tracker.cli.output import emit, format_option, message, render_table
 @format_option
 @pass_ledger
 def seed(ledger: Ledger, names, show_list, fmt):
-    """Load bundled seed sets (all, or the named ones); loading again changes nothing."""
+    """Load bundled seed sets (all, or the named ones); loading again changes nothing.
+
+    \b
+    Examples:
+      tracker seed
+      tracker seed --list
+    """
     from tracker.services.seeds import describe_sets, load_sets
 
     if show_list:

@@ -3,26 +3,49 @@
 import datetime as dt
 from typing import Any
 
-import click
-
-from tracker.cli.output import local_time, plain, render_table, visible
+from tracker.cli.events import describe_estimate, describe_event, describe_source
+from tracker.cli.output import local_time, paint, plain, render_table, wrapped
 from tracker.probability import as_percent
 from tracker.statuses import is_final
+
+# Colours on a terminal that takes them; what has no colour here is left as the terminal's.
+STATUS_COLOURS = {"developing": "cyan", "stalled": "yellow", "confirmed": "green", "partial": "magenta",
+                  "refuted": "red", "void": "bright_black"}
+STANCE_COLOURS = {"supports": "green", "contradicts": "red"}
+OVERDUE = "OVERDUE"
+
+
+def status_colour(status: str) -> str | None:
+    return STATUS_COLOURS.get(status)
+
+
+def stance_colour(stance: str) -> str | None:
+    return STANCE_COLOURS.get(stance)
+
+
+def overdue_colour(text: str) -> str | None:
+    return "red" if OVERDUE in text.split() else None
 
 
 def forecast_rows(forecasts: list[dict[str, Any]], *, today: dt.date | None = None) -> str:
     """One line a forecast; with `today`, deadlines passed unsettled are marked overdue."""
     if not forecasts:
         return ""
-    rows = [(f["id"], f["status"], as_percent(f["probability"]), deadline_text(f, today), f["tags"], f["claim"])
-            for f in forecasts]
-    return render_table(("ID", "STATUS", "PROB", "RESOLVE BY", "TAGS", "CLAIM"), rows)
+    # The team's median estimate (yes/no forecasts) gets a column when any forecast listed has one.
+    team = any(f.get("aggregate") is not None for f in forecasts)
+    headers = ("ID", "STATUS", "PROB") + ("TEAM",) * team + ("RESOLVE BY", "TAGS", "CLAIM")
+    rows = [(f["id"], f["status"], as_percent(f["probability"]))
+            + (as_percent(f.get("aggregate")),) * team
+            + (deadline_text(f, today), f["tags"], f["claim"]) for f in forecasts]
+    # One line a forecast: on a terminal the claim keeps most of the room, the tags give it up.
+    return render_table(headers, rows, give=(4 + team,), one_line=True,
+                        colours={1: status_colour, 3 + team: overdue_colour})
 
 
 def deadline_text(forecast: dict[str, Any], today: dt.date | None) -> str:
     text = plain(forecast["resolve_by"])
     if today and forecast["resolve_by"] and forecast["resolve_by"] < today and not is_final(forecast["status"]):
-        text += " OVERDUE"
+        text += " " + OVERDUE
     return text
 
 
@@ -30,9 +53,11 @@ def queue_rows(queue: list[dict[str, Any]]) -> str:
     """`tracker review`: what is due, how long since it was last looked at, and what changed."""
     if not queue:
         return ""
-    rows = ((f["id"], f["status"], f["next_review_on"], last_review(f), changes_since_review(f),
-             ("OVERDUE " if f["deadline_passed"] else "") + f["claim"]) for f in queue)
-    return render_table(("ID", "STATUS", "DUE", "LAST REVIEW", "SINCE THEN", "CLAIM"), rows)
+    rows = [(f["id"], f["status"], f["next_review_on"], last_review(f), changes_since_review(f),
+             (OVERDUE + " " if f["deadline_passed"] else "") + f["claim"]) for f in queue]
+    # The claim is what a reviewer reads: it wraps whole; what changed and when give up room.
+    return render_table(("ID", "STATUS", "DUE", "LAST REVIEW", "SINCE THEN", "CLAIM"), rows, give=(4, 3),
+                        colours={1: status_colour, 5: overdue_colour})
 
 
 def last_review(entry: dict[str, Any]) -> str:
@@ -49,11 +74,11 @@ def changes_since_review(entry: dict[str, Any]) -> str:
     return ", ".join(changes) or "-"
 
 
-def evidence_rows(evidence: list[dict[str, Any]]) -> str:
+def evidence_rows(evidence: list[dict[str, Any]], *, margin: int = 0) -> str:
     if not evidence:
         return ""
     rows = [(e["id"], e["observed_on"], e["stance"], describe_evidence(e)) for e in evidence]
-    return render_table(("ID", "OBSERVED", "STANCE", "SUMMARY"), rows)
+    return render_table(("ID", "OBSERVED", "STANCE", "SUMMARY"), rows, colours={2: stance_colour}, margin=margin)
 
 
 def describe_evidence(evidence: dict[str, Any]) -> str:
@@ -66,68 +91,9 @@ def describe_evidence(evidence: dict[str, Any]) -> str:
     return text
 
 
-def event_rows(events: list[dict[str, Any]]) -> str:
-    rows = ((local_time(e["at"]), e["actor"], describe_event(e)) for e in events)
-    return render_table(("WHEN", "WHO", "WHAT"), rows)
-
-
-def describe_event(event: dict[str, Any]) -> str:
-    kind = event["kind"]
-    if kind == "status_changed":
-        text = f"status {event['from']} → {event['to']}"
-        if event.get("new"):
-            text += f" ({event['new']})"
-        if event["evidence_ids"]:
-            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
-    elif kind == "edited":
-        text = change_text(event["field"], event["old"], event["new"])
-    elif kind in ("evidence_added", "evidence_retracted"):
-        text = f"evidence #{event['evidence_id']} {kind.removeprefix('evidence_')}"
-    elif kind == "reviewed":
-        text = f"reviewed; next review on {event['new']}"
-    elif kind == "snoozed":
-        text = f"review snoozed from {event['old']} to {event['new']}"
-    elif kind == "estimate":
-        text = f"estimate {describe_estimate(event['new'])}"
-        if event["evidence_ids"]:
-            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
-    elif kind == "undone":
-        text = "undo: " + describe_undo(event)
-    else:
-        text = kind.replace("_", " ")
-    if event.get("note"):
-        text += f": {event['note']}"
-    return text
-
-
-def change_text(field: str, old: Any, new: Any) -> str:
-    show = as_percent if field == "probability" else plain
-    return f"{field}: {show(old)} → {show(new)}"
-
-
-def describe_undo(event: dict[str, Any]) -> str:
-    """What an `undone` event put back; its `field` names what was taken back."""
-    taken_back = event["field"]
-    if taken_back == "evidence_added":
-        return f"evidence #{event['evidence_id']} retracted"
-    if taken_back == "evidence_retracted":
-        return f"evidence #{event['evidence_id']} restored"
-    if taken_back in ("reviewed", "snoozed"):
-        return f"next review {event['old']} → {event['new']}"
-    if taken_back == "deleted":
-        return "forecast restored"
-    if taken_back == "created":
-        return "forecast deleted"
-    if taken_back == "estimate":
-        return f"estimate {describe_estimate(event['old'])} withdrawn"
-    return change_text(taken_back, event["old"], event["new"])
-
-
-def describe_estimate(value: float | dict[str, float] | None) -> str:
-    """A probability, or a probability per option."""
-    if isinstance(value, dict):
-        return ", ".join(f"{option} {as_percent(p)}" for option, p in value.items())
-    return as_percent(value)
+def event_rows(events: list[dict[str, Any]], *, margin: int = 0) -> str:
+    rows = [(local_time(e["at"]), e["actor"], describe_event(e)) for e in events]
+    return render_table(("WHEN", "WHO", "WHAT"), rows, give=(1,), margin=margin)
 
 
 def estimate_lines(forecast: dict[str, Any]) -> list[str]:
@@ -135,15 +101,20 @@ def estimate_lines(forecast: dict[str, Any]) -> list[str]:
     people = forecast.get("forecasters") or []
     if not people:
         return []
-    lines = ["", f"Estimates ({len(people)} forecaster{'s' * (len(people) != 1)})"]
+    lines = ["", wrapped(f"Estimates ({len(people)} forecaster{'s' * (len(people) != 1)})")]
     for person in people:
         latest = person.get("probabilities", person.get("probability"))
         moved = "" if person["count"] == 1 else f"{describe_estimate(person['first'])} → "
-        lines.append(f"  {person['actor']}: {moved}{describe_estimate(latest)}  ({person['count']} estimate"
-                     f"{'s' * (person['count'] != 1)}, latest {local_time(person['at'])})")
+        lines.append(wrapped(f"{person['actor']}: {moved}{describe_estimate(latest)}  ({person['count']} estimate"
+                             f"{'s' * (person['count'] != 1)}, latest {local_time(person['at'])})",
+                             first="  ", rest="    "))
     team = forecast["aggregates"]
-    lines.append(f"  team: median {describe_estimate(team['median'])}, mean {describe_estimate(team['mean'])}, "
-                 f"geometric mean of odds {describe_estimate(team['geometric_mean_of_odds'])}")
+    lines.append(wrapped(f"team: median {describe_estimate(team['median'])}, mean {describe_estimate(team['mean'])}, "
+                         f"geometric mean of odds {describe_estimate(team['geometric_mean_of_odds'])}",
+                         first="  ", rest="    "))
+    if "extremized" in team:
+        lines.append(wrapped(f"extremized (geometric mean of odds to the power {team['extremize']:g}): "
+                             f"{describe_estimate(team['extremized'])}", first="  ", rest="    "))
     return lines
 
 
@@ -152,8 +123,9 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
     source = forecast["source"]
     deadline = plain(forecast["resolve_by"])
     lines = [
-        f"Forecast {forecast['id']}  {forecast['key']}  [{forecast['status']}]  version {forecast['version']}"
-        + (f"  (as of the end of {as_of})" if as_of else ""),
+        wrapped(f"Forecast {forecast['id']}  {forecast['key']}  [{forecast['status']}]  version {forecast['version']}"
+                + (f"  (as of the end of {as_of})" if as_of else ""))
+        .replace(f"[{forecast['status']}]", "[" + paint(forecast["status"], status_colour(forecast["status"])) + "]", 1),
     ]
     if forecast["deleted_at"]:
         lines.append(f"DELETED {local_time(forecast['deleted_at'])}")
@@ -167,32 +139,54 @@ def forecast_detail(forecast: dict[str, Any], *, as_of: dt.date | None = None) -
                       + (f"    Outcome: {forecast['outcome']}" if forecast.get("outcome") else ""))]
           if forecast.get("options") else []),
         field_line("Tags", plain(forecast["tags"])),
-        field_line("Review", f"every {forecast['review_every']} days, next on {forecast['next_review_on']}"),
+        field_line("Review", f"every {forecast['review_every']} days, next on {forecast['next_review_on']}"
+                   if forecast["next_review_on"] else "none: settled forecasts are not reviewed"),
         field_line("Changed", f"{local_time(forecast['updated_at'])} (created {local_time(forecast['created_at'])})"),
         *estimate_lines(forecast),
         "",
-        f"Evidence ({len(forecast['evidence'])})",
-        indent(evidence_rows(forecast["evidence"]) or "none yet"),
+        wrapped(f"Evidence ({len(forecast['evidence'])})"),
+        indent(evidence_rows(forecast["evidence"], margin=2) or "none yet"),
         "",
         "Timeline",
-        indent(event_rows(forecast["events"])),
+        indent(event_rows(forecast["events"], margin=2)),
     ]
     return "\n".join(lines)
 
 
-def describe_source(source: dict[str, Any]) -> str:
-    parts = [source["title"]] + [source[k] for k in ("author", "outlet") if source[k]]
-    text = ", ".join(parts)
-    if source["published_on"]:
-        text += f" ({source['published_on']})"
-    if source["url"]:
-        text += f" <{source['url']}>"
-    return text
+def source_rows(sources: list[dict[str, Any]]) -> str:
+    """`tracker source list`: one line a source."""
+    if not sources:
+        return ""
+    rows = [(s["id"], s["forecasts"], s["published_on"], s["author"], s["outlet"], s["title"]) for s in sources]
+    return render_table(("ID", "FORECASTS", "DATE", "AUTHOR", "OUTLET", "TITLE"), rows)
+
+
+def source_detail(source: dict[str, Any]) -> str:
+    """`tracker source show`: its fields, then the forecasts citing it."""
+    lines = [field_line("Source", f"{source['id']}. {source['title']}")]
+    for label, name in (("Author", "author"), ("Outlet", "outlet"), ("URL", "url"), ("Date", "published_on"),
+                        ("Notes", "notes")):
+        lines.append(field_line(label, plain(source[name])))
+    lines.append("")
+    if source["cited_by"]:
+        lines.append(f"Cited by {source['forecasts']}:")
+        lines.append(indent(render_table(("ID", "STATUS", "CLAIM"),
+                                         [(f["id"], f["status"], f["claim"]) for f in source["cited_by"]])))
+    else:
+        lines.append("Cited by no forecast.")
+    return "\n".join(lines)
+
+
+def tag_rows(tags: list[dict[str, Any]]) -> str:
+    """`tracker tags`: each tag and how many forecasts have it."""
+    if not tags:
+        return ""
+    return render_table(("FORECASTS", "TAG"), [(t["forecasts"], t["tag"]) for t in tags])
 
 
 def field_line(label: str, value: str) -> str:
     prefix = f"{label + ':':<10} "
-    return click.wrap_text(visible(value), width=88, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+    return wrapped(value, first=prefix, rest=" " * len(prefix))
 
 
 def indent(text: str) -> str:

@@ -6,7 +6,7 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, local_time, message, render_table
-from tracker.cli.tables import describe_event
+from tracker.cli.events import describe_event
 
 
 @click.command()
@@ -23,7 +23,11 @@ def undo(ledger: Ledger, listing: bool, limit: int, yes: bool, fmt: str):
     since built on are passed over. History is never rewritten: the reverse is added to the
     timeline as `undone` events. On a terminal it shows what it will reverse and asks first.
 
-    Example: tracker undo --list, then tracker undo
+    \b
+    Examples:
+      tracker undo --list
+      tracker undo
+      tracker undo --yes
     """
     from tracker.services.undo import list_changes, plan_undo, undo_change
 

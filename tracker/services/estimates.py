@@ -58,11 +58,11 @@ def estimate_record(estimate: Estimate) -> dict[str, Any]:
     return {"actor": estimate.actor, "at": estimate.at, key: estimate.value, "note": estimate.note}
 
 
-def estimate_view(state: ForecastState) -> dict[str, Any]:
+def estimate_view(state: ForecastState, extremize: float | None = None) -> dict[str, Any]:
     """What `show` adds to a forecast: every standing estimate, each forecaster's latest, and
-    the team's aggregates."""
+    the team's aggregates (with `extremize`, the extremized one too)."""
     return {"estimates": [estimate_record(estimate) for estimate in state.in_time_order()],
-            "forecasters": forecasters(state), "aggregates": aggregates(state)}
+            "forecasters": forecasters(state), "aggregates": aggregates(state, extremize)}
 
 
 def forecasters(state: ForecastState) -> list[dict[str, Any]]:
@@ -82,7 +82,7 @@ def aggregates(state: ForecastState, extremize: float | None = None) -> dict[str
     result: dict[str, Any] = {"forecasters": len(latest), "median": None, "mean": None,
                               "geometric_mean_of_odds": None}
     if extremize is not None:
-        result["extremized"] = None
+        result.update(extremize=extremize, extremized=None)
     if not latest:
         return result
     options = state.record.get("options")

@@ -23,6 +23,13 @@ def clean_url(url: str | None) -> str | None:
     return url
 
 
+def check_observed_on(day: dt.date) -> dt.date:
+    """The day evidence was observed, which cannot be in the future."""
+    if day > dates.today():
+        raise InvalidInput(f"observed-on {day} is in the future; evidence is something that has happened.")
+    return day
+
+
 def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: str | None = None,
                  observed_on: dt.date | None = None, stance: str = "context",
                  at: dt.datetime | None = None, note: str | None = None,
@@ -33,8 +40,8 @@ def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: s
     if stance not in STANCES:
         raise InvalidInput(f"{stance!r} is not a stance; use one of {', '.join(STANCES)}.")
     observed_on = observed_on or dates.today()
-    if observed_on > dates.today() and not recorded_elsewhere:
-        raise InvalidInput(f"observed-on {observed_on} is in the future; evidence is something that has happened.")
+    if not recorded_elsewhere:
+        check_observed_on(observed_on)
     url = clean_url(url)
     forecast = find_live_forecast(session, ref)
     now = at or dates.utc_now()
@@ -46,20 +53,67 @@ def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: s
     return evidence
 
 
-def retract_evidence(session: Session, evidence_id: int, actor: str, reason: str, *,
-                     at: dt.datetime | None = None) -> Evidence:
-    reason = clean_text(reason, "reason", required=True)
+def locked_evidence(session: Session, evidence_id: int) -> tuple[Evidence, Forecast]:
+    """A piece of evidence to change and its forecast, locked in the one lock order of every
+    write: the forecast, then its evidence (as undo takes them)."""
     evidence = session.get(Evidence, evidence_id) if 0 < evidence_id <= MAX_ID else None
     if evidence is None:
         raise NotFound(f"no evidence with id {evidence_id}; `tracker evidence list ID` shows a forecast's evidence.")
-    # The one lock order of every write: the forecast, then its evidence (as undo takes them).
     forecast = session.get(Forecast, evidence.forecast_id, with_for_update=True)
     session.refresh(evidence, with_for_update=True)
+    return evidence, forecast
+
+
+def check_live(evidence: Evidence, forecast: Forecast) -> None:
+    if forecast.deleted_at is not None:
+        raise Conflict(f"evidence {evidence.id} belongs to deleted forecast {forecast.id}; it cannot be changed.")
+
+
+def edit_evidence(session: Session, evidence_id: int, actor: str, fields: dict, *,
+                  note: str | None = None) -> tuple[Evidence, bool]:
+    """Change a piece of evidence's summary, url, stance or observed date, as one
+    `evidence_edited` event holding the fields changed, before and after; say whether
+    anything changed. Retracted evidence may be corrected too: it stays visible."""
+    if not fields:
+        raise InvalidInput("nothing to change; give --summary, --url, --stance or --observed-on.")
+    cleaned = {}
+    for name, value in fields.items():
+        if name == "summary":
+            cleaned[name] = clean_text(value, "evidence summary", required=True)
+        elif name == "url":
+            cleaned[name] = clean_url(value)
+        elif name == "stance":
+            if value not in STANCES:
+                raise InvalidInput(f"{value!r} is not a stance; use one of {', '.join(STANCES)}.")
+            cleaned[name] = value
+        elif name == "observed_on":
+            if value is None or value > dates.today():
+                raise InvalidInput(f"observed-on {value} is in the future; evidence is something that has happened."
+                                   if value else "observed-on needs a date.")
+            cleaned[name] = value
+        else:
+            raise InvalidInput(f"{name} is not a field of evidence an edit can change.")
+    evidence, forecast = locked_evidence(session, evidence_id)
+    check_live(evidence, forecast)
+    old = {name: getattr(evidence, name) for name in cleaned if getattr(evidence, name) != cleaned[name]}
+    if not old:
+        return evidence, False
+    new = {name: cleaned[name] for name in old}
+    for name, value in new.items():
+        setattr(evidence, name, value)
+    record_event(session, forecast, actor, "evidence_edited", dates.utc_now(), evidence_id=evidence.id,
+                 old=old, new=new, note=clean_text(note, "note"))
+    return evidence, True
+
+
+def retract_evidence(session: Session, evidence_id: int, actor: str, reason: str, *,
+                     at: dt.datetime | None = None) -> Evidence:
+    reason = clean_text(reason, "reason", required=True)
+    evidence, forecast = locked_evidence(session, evidence_id)
     if evidence.retracted_at is not None:
         raise Conflict(f"evidence {evidence_id} was already retracted by {evidence.retracted_by} "
                        f"on {evidence.retracted_at:%Y-%m-%d}: {evidence.retraction_reason}")
-    if forecast.deleted_at is not None:
-        raise Conflict(f"evidence {evidence_id} belongs to deleted forecast {forecast.id}; it cannot be changed.")
+    check_live(evidence, forecast)
     now = at or dates.utc_now()
     evidence.retracted_at = now
     evidence.retracted_by = actor

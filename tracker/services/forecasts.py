@@ -13,7 +13,7 @@ from tracker import dates, statuses
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
 from tracker.limits import KEY_LENGTH, OPTION_LENGTH, TAG_LENGTH
-from tracker.services.records import change_record, event_record, evidence_record, forecast_record
+from tracker.services.records import as_shown, change_record, event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
 from tracker.storage.locks import lock_key
@@ -23,6 +23,8 @@ DEFAULT_REVIEW_EVERY = 30
 PAGE = 1000  # rows read at a time by a command that shows rows without end
 MAX_ID = 2**63 - 1
 _NAME = re.compile(r"^\w[\w.:/+-]*$")
+# The tag a forecast brought by a file gets when its deadline is before the day it was made.
+DEADLINE_FLAG = "flag:deadline-before-creation"
 EDITABLE_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every")
 
 
@@ -60,6 +62,10 @@ class ForecastFilter:
     limit: int | None = None
     after: str | None = None
 
+    def __post_init__(self) -> None:
+        # Tags are kept in lower case: `--tag Economy` finds `economy`.
+        self.tags = tuple(tag.strip().lower() for tag in self.tags)
+
 
 def clean_text(value: str | None, what: str, *, required: bool = False) -> str | None:
     text = (value or "").strip()
@@ -78,8 +84,8 @@ def clean_name(value: str, what: str, *, max_length: int) -> str:
                            f"a {what} may have at most {max_length}.")
     if not _NAME.match(name):
         raise InvalidInput(
-            f"{what} {value!r} is not usable: use letters, digits and . : / + - "
-            f"(no spaces, at most {max_length} characters)."
+            f"{what} {value!r} is not usable: use letters, digits, _ . : / + and -, starting with a letter, "
+            f"digit or _ (no spaces, at most {max_length} characters)."
         )
     return name
 
@@ -91,8 +97,13 @@ def clean_key(value: str) -> str:
     return key
 
 
+def clean_tag(value: str) -> str:
+    """A tag in its one stored form: tags are case-insensitive, kept in lower case."""
+    return clean_name(value, "tag", max_length=TAG_LENGTH).lower()
+
+
 def clean_tags(values) -> list[str]:
-    return sorted({clean_name(value, "tag", max_length=TAG_LENGTH) for value in values})
+    return sorted({clean_tag(value) for value in values})
 
 
 def generate_key(session: Session, claim: str) -> str:
@@ -140,9 +151,10 @@ def find_live_forecast(session: Session, ref: str) -> Forecast:
 
 
 def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
+    """The first source with this title and the other fields given, added if there is none."""
     title = clean_text(fields.get("title"), "source title", required=True)
     query = select(Source).where(Source.title == title)
-    for name in ("author", "outlet"):
+    for name in ("author", "outlet", "url", "published_on"):
         if fields.get(name) is not None:
             query = query.where(getattr(Source, name) == fields[name])
     source = session.scalars(query.order_by(Source.id).limit(1)).first()
@@ -155,8 +167,17 @@ def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
 
 
 def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
-                    note: str | None = None) -> Forecast:
-    """Add a forecast and its `created` event, which holds the values it started with."""
+                    note: str | None = None, check_source: bool = False,
+                    recorded_elsewhere: bool = False) -> Forecast:
+    """Add a forecast and its `created` event, which holds the values it started with.
+    `check_source`: the source's fields are as typed, to be checked as `source add` checks them
+    (an import's are kept as its file has them). `recorded_elsewhere`: a forecast a file brings,
+    made on its own day, whose deadline may be before that day (it is kept, flagged by the
+    file's reader, not refused)."""
+    if check_source and draft.source:
+        from tracker.services.sources import clean_source_fields
+
+        draft.source = clean_source_fields(draft.source)
     claim = clean_text(draft.claim, "claim", required=True)
     if draft.key:
         key = clean_key(draft.key)
@@ -168,7 +189,7 @@ def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
     made_on = draft.made_on or today
     if made_on > today:
         raise InvalidInput(f"made-on {made_on} is in the future; a forecast is made on or before today.")
-    if draft.resolve_by is not None and draft.resolve_by < made_on:
+    if draft.resolve_by is not None and draft.resolve_by < made_on and not (recorded_elsewhere and draft.made_on):
         raise InvalidInput(f"resolve-by {draft.resolve_by} is before made-on {made_on}.")
     check_probability(draft.probability)
     check_review_every(draft.review_every)
@@ -262,6 +283,7 @@ class ForecastChanges:
     note: str | None = None
     evidence_ids: tuple[int, ...] = ()
     expect_version: int | None = None
+    source: str | None = None  # a source id or title; "" for none
 
 
 def update_forecast(session: Session, ref: str, actor: str, changes: ForecastChanges) -> tuple[Forecast, int]:
@@ -270,10 +292,17 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
     check_expected_version(session, forecast, changes.expect_version)
     now = dates.utc_now()
     version_before = forecast.version
+    # The note and the evidence say why: each event of the change carries them.
+    note = clean_text(changes.note, "note")
+    cited = check_citations(session, forecast, changes.evidence_ids)
     for name, value in changes.edits.items():
-        apply_edit(session, forecast, actor, now, name, value)
+        apply_edit(session, forecast, actor, now, name, value, note=note, cited=cited)
     if changes.add_tags or changes.remove_tags:
-        change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags)
+        change_tags(session, forecast, actor, now, changes.add_tags, changes.remove_tags, note=note, cited=cited)
+    if changes.source is not None:
+        from tracker.services.sources import cite_source
+
+        cite_source(session, forecast, actor, now, changes.source, note=note, cited=cited)
     if changes.outcome is not None and changes.status is None:
         raise InvalidInput("--outcome goes with --status confirmed: say which option happened.")
     if changes.status is not None:
@@ -283,9 +312,11 @@ def update_forecast(session: Session, ref: str, actor: str, changes: ForecastCha
 
 
 def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-               name: str, value: Any, *, note: str | None = None, recorded_elsewhere: bool = False) -> None:
-    """Edit one field, as an `edited` event. `recorded_elsewhere`: the edit another tracker
-    made, whose deadline may be before the question's creation (it is kept, not refused)."""
+               name: str, value: Any, *, note: str | None = None, cited: list[int] = (),
+               recorded_elsewhere: bool = False) -> None:
+    """Edit one field, as an `edited` event citing the evidence ids `cited` (checked by the
+    caller). `recorded_elsewhere`: the edit another tracker made, whose deadline may be before
+    the question's creation (it is kept, not refused)."""
     if name not in EDITABLE_FIELDS:
         raise InvalidInput(f"{name} cannot be edited; editable fields: {', '.join(EDITABLE_FIELDS)}.")
     if name == "claim":
@@ -302,17 +333,18 @@ def apply_edit(session: Session, forecast: Forecast, actor: str, at: dt.datetime
     if old == value:
         return
     setattr(forecast, name, value)
-    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value, note=note)
+    record_event(session, forecast, actor, "edited", at, field=name, old=old, new=value, note=note, cited=cited)
 
 
 def change_tags(session: Session, forecast: Forecast, actor: str, at: dt.datetime,
-                add: tuple[str, ...], remove: tuple[str, ...], *, note: str | None = None) -> None:
+                add: tuple[str, ...], remove: tuple[str, ...], *, note: str | None = None,
+                cited: list[int] = ()) -> None:
     old = forecast.tags
     new = sorted((set(old) | set(clean_tags(add))) - set(clean_tags(remove)))
     if new == old:
         return
     replace_tags(forecast, new)
-    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new, note=note)
+    record_event(session, forecast, actor, "edited", at, field="tags", old=old, new=new, note=note, cited=cited)
 
 
 def replace_tags(forecast: Forecast, tags: list[str]) -> None:
@@ -389,7 +421,7 @@ def delete_forecast(session: Session, ref: str, actor: str, reason: str, *,
 
 
 def list_forecasts(session: Session, filters: ForecastFilter) -> list[dict[str, Any]]:
-    return [forecast_record(f) for f in listed_forecasts(session, filters)]
+    return [as_shown(forecast_record(f)) for f in listed_forecasts(session, filters)]
 
 
 def listed_forecasts(session: Session, filters: ForecastFilter) -> list[Forecast]:
@@ -503,12 +535,15 @@ def filtered_query(filters: ForecastFilter, dialect_name: str) -> tuple[Select, 
 
 
 def due_for_review(today: dt.date, *, row_by_row: bool = False) -> ColumnElement[bool]:
-    """In the review queue: its review date has come, it is unsettled and not deleted.
+    """In the review queue: unsettled, not deleted, and its review date has come or its resolve-by
+    date has passed.
 
-    With `row_by_row`, the date is compared in a form no index can serve (see `tested`).
+    With `row_by_row`, the dates are compared in a form no index can serve (see `tested`).
     """
     next_review_on = tested(Forecast.next_review_on) if row_by_row else Forecast.next_review_on
-    return and_(next_review_on <= today, Forecast.status.in_(statuses.ACTIVE), Forecast.deleted_at.is_(None))
+    resolve_by = tested(Forecast.resolve_by) if row_by_row else Forecast.resolve_by
+    return and_(or_(next_review_on <= today, resolve_by < today), Forecast.status.in_(statuses.ACTIVE),
+                Forecast.deleted_at.is_(None))
 
 
 def past_deadline(today: dt.date, *, row_by_row: bool = False) -> ColumnElement[bool]:
@@ -523,10 +558,11 @@ def tested(column: ColumnElement) -> ColumnElement:
     return func.coalesce(column, column)
 
 
-def show_forecast(session: Session, ref: str) -> dict[str, Any]:
-    """Everything about one forecast: its fields, evidence and timeline."""
+def show_forecast(session: Session, ref: str, extremize: float | None = None) -> dict[str, Any]:
+    """Everything about one forecast: its fields, evidence and timeline, and its estimates with
+    the team's aggregates (`extremize`: the geometric mean of odds to that power too)."""
     forecast = find_forecast(session, ref)
-    record = forecast_record(forecast)
+    record = as_shown(forecast_record(forecast))
     record["evidence"] = evidence_of(session, forecast.id)
     # A timeline of any length: its events and changes are read as they are shown.
     record["events"] = timeline_of(session, forecast.id)
@@ -536,7 +572,7 @@ def show_forecast(session: Session, ref: str) -> dict[str, Any]:
     from tracker.services.estimates import estimate_view
     from tracker.services.replay import load_state
 
-    record.update(estimate_view(load_state(session, forecast)))
+    record.update(estimate_view(load_state(session, forecast), extremize))
     return record
 
 

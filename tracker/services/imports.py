@@ -14,7 +14,9 @@ Two kinds of object arrive:
 An object whose key is already in the ledger updates that forecast: each field it carries
 that differs becomes an `edited` or `status_changed` event by the importing user, noting the
 file; evidence it has that the forecast lacks is added, retractions and deletion are applied.
-An object equal to the forecast changes nothing. Another tracker's question (services/foreign/,
+An object equal to the forecast changes nothing. An object without a key is matched the same
+way to a forecast with the same claim, source and made-on date (see `find_twin`), so that a
+file without keys imported twice adds nothing the second time. Another tracker's question (services/foreign/,
 always a full-fidelity object) merges instead: what its later export adds is appended
 (foreign/merge.py), and a forecast deleted here is left alone.
 
@@ -39,6 +41,7 @@ from tracker import dates
 from tracker.errors import Conflict, TrackerError
 from tracker.services.evidence import add_evidence, retract_evidence
 from tracker.services.forecasts import (
+    DEADLINE_FLAG,
     EDITABLE_FIELDS,
     apply_edit,
     change_tags,
@@ -67,9 +70,14 @@ class ImportCounts:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Objects without a key that were found in the ledger by claim, source and made-on.
+    matched: int = 0
     # What an import of another tracker's files read, and what it found odd but kept.
     notes: list[str] = field(default_factory=list)
     left_deleted: int = 0
+    # Forecasts without a timeline of their own (CSV rows) whose deadline is before the day they
+    # were made: kept, tagged flag:deadline-before-creation.
+    deadlines_kept: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,7 +86,10 @@ class ImportCounts:
         """The lines the import's summary adds to its counts."""
         deleted = [f"{self.left_deleted} deleted in this ledger left as "
                    f"{'it is' if self.left_deleted == 1 else 'they are'}."] if self.left_deleted else []
-        return self.notes + deleted
+        kept = self.deadlines_kept
+        deadlines = [f"{kept} {'deadline' if kept == 1 else 'deadlines'} before creation kept "
+                     f"(tagged {DEADLINE_FLAG})."] if kept else []
+        return self.notes + deadlines + deleted
 
 
 def import_file(session: Session, actor: str, file: ImportFile, *,
@@ -118,6 +129,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
         _apply_later(session, actor, file, later, counts)
     if notes is not None:
         counts.notes = notes.lines()
+    counts.notes = file.encoding_notes() + counts.notes
     return counts
 
 
@@ -167,9 +179,14 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
         forecast = None
         if item.key is not None:
             forecast = session.scalars(select(Forecast).where(Forecast.key == item.key)).first()
+        elif file.origin is None and (forecast := find_twin(session, item)) is not None:
+            counts.matched += 1
+        deadline = None if forecast is None else forecast.resolve_by
         if forecast is None:
-            _report(where, create_from_object, session, actor, item, note)
+            created = _report(where, create_from_object, session, actor, item, note)
             counts.added += 1
+            if created.resolve_by is not None and created.resolve_by < created.made_on:
+                counts.deadlines_kept += 1
         elif file.origin is not None and forecast.deleted_at is not None:
             # Deleted here by choice: another tracker's later export does not bring it back,
             # nor stop the rest of the import.
@@ -177,11 +194,36 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
             counts.unchanged += 1
         elif _report(where, _update, session, actor, forecast, item, now, note, file.origin is not None):
             counts.updated += 1
+            if forecast.resolve_by != deadline and forecast.resolve_by is not None \
+                    and forecast.resolve_by < forecast.made_on and file.origin is None:
+                counts.deadlines_kept += 1
         else:
             counts.unchanged += 1
         next_wanted = next(wanted, None)
         if next_wanted is None:
             return
+
+
+def find_twin(session: Session, item: ForecastObject) -> Forecast | None:
+    """The forecast an object without a key stands for: the same claim (ends stripped), the same
+    source (title, and author and outlet where the object gives them, as `add` finds a source)
+    or none on both sides, made on the object's made-on date (any date, if the object gives
+    none). Among several, the lowest id of those not deleted, else the lowest id."""
+    query = select(Forecast).where(Forecast.claim == item.claim.strip())
+    if item.made_on is not None:
+        query = query.where(Forecast.made_on == item.made_on)
+    candidates = [forecast for forecast in session.scalars(query.order_by(Forecast.id))
+                  if _same_source(forecast.source, item.source)]
+    live = [forecast for forecast in candidates if forecast.deleted_at is None]
+    return (live or candidates or [None])[0]
+
+
+def _same_source(held: Source | None, given: dict[str, Any] | None) -> bool:
+    if held is None or given is None:
+        return held is None and given is None
+    if held.title != (given.get("title") or "").strip():
+        return False
+    return all(given.get(name) is None or getattr(held, name) == given[name] for name in ("author", "outlet"))
 
 
 def _update(session: Session, actor: str, forecast: Forecast, item: ForecastObject, at: dt.datetime,
@@ -198,7 +240,7 @@ def _update(session: Session, actor: str, forecast: Forecast, item: ForecastObje
 
 def create_from_object(session: Session, actor: str, item: ForecastObject, note: str) -> Forecast:
     """A new forecast made now by `actor` from an object, then resolved and evidenced as it says."""
-    forecast = create_forecast(session, actor, item.draft(), note=note)
+    forecast = create_forecast(session, actor, item.draft(), note=note, recorded_elsewhere=True)
     at = forecast.updated_at
     for evidence in item.evidence:
         added = add_evidence(session, str(forecast.id), actor, evidence.summary, url=evidence.url,
@@ -227,10 +269,13 @@ def update_from_object(session: Session, actor: str, forecast: Forecast, item: F
     if forecast.deleted_at is not None:
         raise Conflict(f"forecast {forecast.id} ({forecast.key}) is deleted in this ledger and cannot be changed.")
     for name, value in edits.items():
-        apply_edit(session, forecast, actor, at, name, value, note=note)
+        # A deadline before the day the forecast was made is kept, as on creation, and flagged.
+        apply_edit(session, forecast, actor, at, name, value, note=note, recorded_elsewhere=name == "resolve_by")
     if tags_differ:
         change_tags(session, forecast, actor, at, tuple(sorted(set(item.tags) - set(forecast.tags))),
                     tuple(sorted(set(forecast.tags) - set(item.tags))), note=note)
+    if "resolve_by" in edits and forecast.resolve_by is not None and forecast.resolve_by < forecast.made_on:
+        change_tags(session, forecast, actor, at, (DEADLINE_FLAG,), (), note=note)
     for evidence in new_evidence:
         added = add_evidence(session, str(forecast.id), actor, evidence.summary, url=evidence.url,
                              observed_on=evidence.observed_on, stance=evidence.stance, at=at, note=note)

@@ -17,13 +17,14 @@ from typing import Annotated, Any, Literal, NoReturn
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from tracker import statuses
+from tracker import dates, statuses
 from tracker.actors import actor_problem
 from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
 from tracker.limits import ACTOR_LENGTH, COMMAND_LENGTH, EVENT_FIELD_LENGTH, EVENT_KIND_LENGTH, OPTION_LENGTH, STATUS_LENGTH
-from tracker.services.forecasts import DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
-from tracker.services.replay import TimelineError, fold
+from tracker.probability import parse_probability
+from tracker.services.forecasts import DEADLINE_FLAG, DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
+from tracker.services.replay import EVIDENCE_FIELDS, TimelineError, fold
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
 # Text a database cannot hold: NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8).
@@ -218,7 +219,12 @@ def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
     try:
         shape = _DECODER.decode(raw)
     except msgspec.ValidationError as exc:
-        raise _invalid(where, exc) from None
+        # Perhaps a probability or a date written as people write them: read it again, slowly.
+        try:
+            data = msgspec.json.decode(raw)
+        except msgspec.DecodeError:  # the line is not even whole JSON: what msgspec met first
+            raise _invalid(where, exc) from None
+        shape = _converted(where, _written_forms(where, data), exc)
     except msgspec.DecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
     except UnicodeDecodeError as exc:
@@ -238,8 +244,68 @@ def read_forecast_object(where: str, data: Any) -> ForecastObject:
     try:
         shape = msgspec.convert(data, _Shape)
     except msgspec.ValidationError as exc:
-        raise _invalid(where, exc) from None
+        shape = _converted(where, _written_forms(where, data), exc)
     return _checked(where, shape, screen=True)
+
+
+def _converted(where: str, data: Any, first: msgspec.ValidationError) -> _Shape:
+    """The object again, its written forms read; if nothing was rewritten, the first complaint."""
+    if data is None:
+        raise _invalid(where, first) from None
+    try:
+        return msgspec.convert(data, _Shape)
+    except msgspec.ValidationError as exc:
+        raise _invalid(where, exc) from None
+
+
+_DATES = ("made_on", "resolve_by", "next_review_on")
+
+
+def _written_forms(where: str, data: Any) -> dict[str, Any] | None:
+    """A copy of the object with probabilities and dates given as text read the way the command
+    line reads them (`"60%"`, `"3:2"`, `"31 Dec 2026"`), or None if it has none to read."""
+    if not isinstance(data, dict):
+        return None
+    item = dict(data)
+    changed = False
+    if isinstance(item.get("probability"), str):
+        item["probability"] = _read(where, "probability", parse_probability, item["probability"])
+        changed = True
+    for name in _DATES:
+        if isinstance(item.get(name), str) and not _ISO_DATE.match(item[name]):
+            item[name] = _read(where, name, _calendar_date, item[name])
+            changed = True
+    source = item.get("source")
+    if isinstance(source, dict) and isinstance(source.get("published_on"), str) \
+            and not _ISO_DATE.match(source["published_on"]):
+        item["source"] = {**source, "published_on": _read(where, "source.published_on", _calendar_date,
+                                                          source["published_on"])}
+        changed = True
+    if isinstance(item.get("evidence"), list):
+        evidence = []
+        for n, piece in enumerate(item["evidence"]):
+            if isinstance(piece, dict) and isinstance(piece.get("observed_on"), str) \
+                    and not _ISO_DATE.match(piece["observed_on"]):
+                piece = {**piece, "observed_on": _read(where, f"evidence[{n}].observed_on", _calendar_date,
+                                                       piece["observed_on"])}
+                changed = True
+            evidence.append(piece)
+        item["evidence"] = evidence
+    return item if changed else None
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _calendar_date(text: str) -> dt.date:
+    return dates.parse_date(text, relative=False)
+
+
+def _read(where: str, name: str, parse, text: str):
+    try:
+        return parse(text)
+    except InvalidInput as exc:
+        _fail(where, name, f"{exc}")
 
 
 def _unstorable(shape: _Shape) -> bool:
@@ -294,10 +360,11 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
             _valid_tags.update(tags)
     values["tags"] = tags
     made_on, resolve_by = values.get("made_on"), values.get("resolve_by")
-    # A bare object is entered now, and is refused what `add` refuses; one with its own timeline
-    # is history, and real history has deadlines set before the question (PredictionBook's do).
-    if made_on and resolve_by and resolve_by < made_on and not values.get("events"):
-        _fail(where, "resolve_by", f"{resolve_by} is before made_on {made_on}.")
+    # Real history has deadlines set before the question (PredictionBook's do). One with its own
+    # timeline is restored as it is; one without (a CSV row) is kept and flagged, so an export
+    # of such a forecast comes back in. With no made_on, the object is made today, as by `add`.
+    if made_on and resolve_by and resolve_by < made_on and not values.get("events") and DEADLINE_FLAG not in tags:
+        values["tags"] = sorted([*tags, DEADLINE_FLAG])
     if values.get("source") is not None:
         values["source"] = {name: getattr(shape.source, name) for name in SOURCE_FIELDS}
         if not values["source"]["title"].strip():
@@ -388,12 +455,16 @@ def _check_fold(forecast: ForecastObject) -> None:
         stated, folded = getattr(forecast, name), state.record[name]
         if stated != folded:
             _fail(where, name, f"is {_shown(stated)} but its events make it {_shown(folded)}.")
+    # The source, when its events say what it was: a timeline with no change of source does not.
+    if "source" in state.record and forecast.source != state.record["source"]:
+        _fail(where, "source", f"is {_shown(forecast.source)} but its events make it {_shown(state.record['source'])}.")
     for n, item in enumerate(forecast.evidence):
         folded = state.evidence.get(item.id)
         if folded is None:
             _fail(where, f"evidence[{n}]", f"evidence {item.id} is not added by any of the forecast's events.")
-        for name in RETRACTION_FIELDS:
-            if getattr(item, name) != folded[name]:
+        for name in RETRACTION_FIELDS + EVIDENCE_FIELDS:
+            # The fields edits name: the events of the others do not say what they are.
+            if name in folded and getattr(item, name) != folded[name]:
                 _fail(where, f"evidence[{n}].{name}",
                       f"is {_shown(getattr(item, name))} but the events make it {_shown(folded[name])}.")
 
@@ -401,4 +472,4 @@ def _check_fold(forecast: ForecastObject) -> None:
 def _shown(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -17,7 +17,7 @@ from tracker.errors import InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
 from tracker.services.estimates import estimate_view
 from tracker.services.forecasts import ForecastFilter, changes_of, find_forecast
-from tracker.services.records import event_record
+from tracker.services.records import as_shown, event_record
 from tracker.services.replay import ForecastState, end_of_day, load_states
 from tracker.storage import folding
 from tracker.storage.models import Forecast
@@ -33,7 +33,7 @@ def check_day(day: dt.date) -> None:
         raise InvalidInput(f"--as-of {day} is in the future; the ledger knows only today and the past.")
 
 
-def show_as_of(session: Session, ref: str, day: dt.date) -> dict[str, Any]:
+def show_as_of(session: Session, ref: str, day: dt.date, extremize: float | None = None) -> dict[str, Any]:
     """`show` as of the end of `day`: fields, evidence and the timeline up to then."""
     check_day(day)
     forecast = find_forecast(session, ref)
@@ -41,9 +41,9 @@ def show_as_of(session: Session, ref: str, day: dt.date) -> dict[str, Any]:
     if not states:
         raise NotFound(f"forecast {forecast.id} was not yet in the ledger at the end of {day}; "
                        f"it was added on {forecast.created_at.astimezone().date()}.")
-    record = detail(states[0])
+    record = as_shown(detail(states[0]))
     record["changes"] = changes_of(session, [event["change"] for event in record["events"]])
-    record.update(estimate_view(states[0]))
+    record.update(estimate_view(states[0], extremize))
     return record
 
 
@@ -71,7 +71,7 @@ def list_as_of(session: Session, filters: ForecastFilter, day: dt.date) -> list[
         if by_id and filters.limit is not None and len(records) >= filters.limit:
             break
     records = sort(records, filters.sort)
-    return records if filters.limit is None else records[:filters.limit]
+    return [as_shown(dict(record)) for record in (records if filters.limit is None else records[:filters.limit])]
 
 
 def forecasts_in_batches(session: Session, *, descending: bool) -> Iterator[list[Forecast]]:
@@ -104,7 +104,9 @@ def matches(record: dict[str, Any], filters: ForecastFilter, day: dt.date) -> bo
         all(tag in record["tags"] for tag in filters.tags),
         not filters.source or contains([source.get(k) for k in ("title", "author", "outlet")], filters.source),
         not filters.search or folding.contains(filters.search, record["claim"], record["criteria"], record["key"]),
-        not filters.due or (record["next_review_on"] <= day and active and not deleted),
+        not filters.due or ((record["next_review_on"] <= day or (record["resolve_by"] is not None
+                                                                 and record["resolve_by"] < day))
+                            and active and not deleted),
         not filters.overdue or (record["resolve_by"] is not None and record["resolve_by"] < day and active),
     ))
 

@@ -9,6 +9,7 @@ record.
 import json
 from typing import Any
 
+from tracker.statuses import is_final
 from tracker.storage.models import Change, Event, Evidence, Forecast, Source
 
 
@@ -27,6 +28,15 @@ def source_record(source: Source | tuple | None) -> dict[str, Any] | None:
 
 def forecast_record(forecast: Forecast) -> dict[str, Any]:
     return forecast_row_record(forecast, forecast.source, forecast.tags)
+
+
+def as_shown(record: dict[str, Any]) -> dict[str, Any]:
+    """A forecast's record as `show`, `list` and `review` give it: a settled forecast has no next
+    review. (The ledger keeps the date, which the fold and the interchange format carry, and a
+    reopened forecast is due again from it.)"""
+    if record["next_review_on"] is not None and is_final(record["status"]):
+        record["next_review_on"] = None
+    return record
 
 
 def forecast_row_record(forecast: Forecast | tuple, source: Source | tuple | None, tags: list[str]) -> dict[str, Any]:
@@ -71,7 +81,10 @@ def evidence_record(evidence: Evidence | tuple) -> dict[str, Any]:
 
 
 # The kinds of event that cite evidence: why a status changed, or an estimate moved.
-CITING_KINDS = ("status_changed", "estimate")
+# Events that may cite evidence (the reason for a move, an estimate or an edit), and those whose
+# records always carry `evidence_ids`; an edit's record has them only when it cites some.
+CITING_KINDS = ("status_changed", "estimate", "edited")
+ALWAYS_CITING_KINDS = ("status_changed", "estimate")
 
 
 def event_record(event: Event) -> dict[str, Any]:
@@ -93,7 +106,7 @@ def event_row_record(event: Event | tuple, cited: list[int]) -> dict[str, Any]:
     }
     if event.kind == "status_changed":
         record.update({"from": event.from_status, "to": event.to_status})
-    if event.kind in CITING_KINDS:
+    if event.kind in ALWAYS_CITING_KINDS or cited:
         record["evidence_ids"] = cited
     if event.field is not None:
         record["field"] = event.field

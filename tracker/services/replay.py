@@ -30,6 +30,10 @@ from tracker.services.scoring import Resolution, made_at
 from tracker.statuses import FINAL, STATUSES
 from tracker.storage.models import EDITED_FIELDS, EVENT_KINDS, Event, Evidence, Forecast
 
+SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
+# What `evidence edit` may change of a piece of evidence, as its events name them.
+EVIDENCE_FIELDS = ("summary", "url", "observed_on", "stance")
+
 DATE_FIELDS = ("made_on", "resolve_by", "next_review_on")
 # The values a `created` event holds: the forecast's fields as it was entered.
 CREATED_FIELDS = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status", "tags",
@@ -106,7 +110,7 @@ def field_value(name: str, value: Any) -> Any:
     """A field's value as an event holds it (JSON) turned into the row's type, or TimelineError
     naming what is wrong with it."""
     if value is None:
-        if name in ("criteria", "resolve_by", "probability", "options"):
+        if name in ("criteria", "resolve_by", "probability", "options", "source"):
             return None
         raise TimelineError(None, name, "is null; it must have a value.")
     if name in DATE_FIELDS:
@@ -123,7 +127,10 @@ def field_value(name: str, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(tag, str) and tag for tag in value) \
                 or value != sorted(set(value)):
             raise TimelineError(None, name, f"{value!r} is not a sorted list of distinct tags.")
-        return value
+        # Tags are case-insensitive, kept in lower case; events from before kept them as typed.
+        return value if all(tag == tag.lower() for tag in value) else sorted({tag.lower() for tag in value})
+    if name == "source":
+        return source_value(value)
     if name == "status":
         if value not in STATUSES:
             raise TimelineError(None, name, f"{value!r} is not a status.")
@@ -138,6 +145,68 @@ def field_value(name: str, value: Any) -> Any:
             raise TimelineError(None, name, f"{value!r} is not text.")
         return value
     raise TimelineError(None, name, "is not a field an event can set.")
+
+
+def source_value(value: Any) -> dict[str, Any]:
+    """A forecast's source as an event holds it: its fields, the title at least."""
+    if not isinstance(value, dict) or not set(value) <= set(SOURCE_FIELDS) \
+            or not isinstance(value.get("title"), str) or not value["title"].strip():
+        raise TimelineError(None, "source", f"{value!r} is not a source (an object with a title, and "
+                                            f"{', '.join(SOURCE_FIELDS[1:])}).")
+    source = {name: value.get(name) for name in SOURCE_FIELDS}
+    for name, given in source.items():
+        if given is not None and not isinstance(given, str):
+            raise TimelineError(None, f"source.{name}", f"{given!r} is not text.")
+    if source["published_on"] is not None:
+        source["published_on"] = _date("source.published_on", source["published_on"])
+    return source
+
+
+def evidence_values(value: Any) -> dict[str, Any]:
+    """The fields of a piece of evidence an `evidence_edited` event holds (old or new)."""
+    if not isinstance(value, dict) or not value or not set(value) <= set(EVIDENCE_FIELDS):
+        raise TimelineError(None, "new", f"{value!r} is not an object of evidence fields "
+                                         f"({', '.join(EVIDENCE_FIELDS)}).")
+    checked = dict(value)
+    for name, given in value.items():
+        if given is None and name in ("summary", "stance"):
+            raise TimelineError(None, name, "is null; evidence must have it.")
+        if given is not None and not isinstance(given, str):
+            raise TimelineError(None, name, f"{given!r} is not text.")
+    if checked.get("observed_on") is not None:
+        checked["observed_on"] = _date("observed_on", checked["observed_on"])
+    return checked
+
+
+def origins(events: list) -> tuple[Any, dict[int, dict[str, Any]]]:
+    """What a timeline's first edits found, which no earlier event holds: the forecast's source
+    before its first change of source (_NO_SOURCE_EVENT if none changed it), and for each
+    piece of evidence its fields before their first edit."""
+    source: Any = _NO_SOURCE_EVENT
+    evidence: dict[int, dict[str, Any]] = {}
+    for position, event in enumerate(events):
+        kind = event.kind
+        try:
+            if kind == "edited" or kind == "undone":
+                if event.field == "source" and source is _NO_SOURCE_EVENT:
+                    source = field_value("source", _value(event, "old"))
+                elif event.field == "evidence_edited":
+                    _first_values(evidence, event)
+            elif kind == "evidence_edited":
+                _first_values(evidence, event)
+        except TimelineError as exc:
+            exc.position = position
+            raise
+    return source, evidence
+
+
+def _first_values(evidence: dict[int, dict[str, Any]], event) -> None:
+    held = evidence.setdefault(event.evidence_id, {})
+    for name, value in evidence_values(_value(event, "old")).items():
+        held.setdefault(name, value)
+
+
+_NO_SOURCE_EVENT: Any = object()
 
 
 @dataclass
@@ -205,6 +274,8 @@ class ForecastState:
     estimates: list[Estimate] = field(default_factory=list)
     # Each forecaster's latest standing estimate, kept as estimates come (see `add_estimate`).
     latest: dict[str, Estimate] = field(default_factory=dict)
+    # Each piece of evidence's fields before their first edit (see `origins`).
+    evidence_origins: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def last_review(self) -> ReviewPeriod:
@@ -241,13 +312,16 @@ def _value(event, name: str) -> Any:
     return None if value is UNSET else value
 
 
-def start(record: dict[str, Any], event, *, strict: bool) -> ForecastState:
+def start(record: dict[str, Any], event, *, strict: bool, source: Any = _NO_SOURCE_EVENT) -> ForecastState:
     """The state a `created` event makes, on top of `record` for the fields it does not hold
-    (id, source; without `strict`, any of its own it lacks)."""
+    (id; source, unless `source` gives what it was before it was first changed; without
+    `strict`, any of its own it lacks)."""
     initial = _value(event, "new")
     if not isinstance(initial, dict):
         raise TimelineError(None, "new", "a created event must hold the forecast's starting fields.")
     record = dict(record)
+    if source is not _NO_SOURCE_EVENT:
+        record["source"] = source
     for name in CREATED_FIELDS:
         if name in initial:
             record[name] = field_value(name, initial[name])
@@ -345,7 +419,9 @@ def restore(item: dict[str, Any]) -> None:
 def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -> None:
     """Apply one event on top of `state`, or raise TimelineError if it does not fit there."""
     record, kind, at = state.record, event.kind, event.at
-    if record.get("deleted_at") is not None and not (kind == "undone" and event.field in ("deleted", "created")):
+    # A source is shared: its edits reach the forecasts that cite it, deleted ones too.
+    if record.get("deleted_at") is not None and not (kind == "undone" and event.field in ("deleted", "created")) \
+            and not (kind in ("edited", "undone") and event.field == "source"):
         raise TimelineError(None, "kind", f"a {kind} event on a deleted forecast; only undoing the deletion may follow.")
     if kind == "estimate":  # the most common kind, by far, in a team's ledger
         state.add_estimate(Estimate(event.actor, at, estimate_value(_value(event, "new"), record.get("options")),
@@ -369,10 +445,13 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
             raise TimelineError(None, "evidence_id", f"adds evidence {event.evidence_id!r}, which is "
                                 f"{'added already' if event.evidence_id in state.evidence else 'not among the evidence'}.")
         state.evidence[event.evidence_id] = item = dict(evidence[event.evidence_id])
+        item.update(state.evidence_origins.get(event.evidence_id, {}))
         restore(item)
         state.last_review.evidence_added.append(event.evidence_id)
     elif kind == "evidence_retracted":
         retract(_evidence_item(state, event.evidence_id, standing=True), event)
+    elif kind == "evidence_edited":
+        edit_evidence(_evidence_item(state, event.evidence_id, standing=None), event)
     elif kind in SCHEDULE_KINDS:
         if record["status"] in FINAL:
             raise TimelineError(None, "kind", f"a {kind} event on a settled forecast; settled forecasts are not reviewed.")
@@ -403,6 +482,8 @@ def apply_undo(state: ForecastState, event) -> None:
             added.remove(event.evidence_id)
     elif taken_back == "evidence_retracted":
         restore(_evidence_item(state, event.evidence_id, standing=False))
+    elif taken_back == "evidence_edited":
+        edit_evidence(_evidence_item(state, event.evidence_id, standing=None), event)
     elif taken_back == "deleted":
         record["deleted_at"] = None
     elif taken_back == "created":
@@ -431,6 +512,18 @@ def apply_undo(state: ForecastState, event) -> None:
         raise TimelineError(None, "field", f"{taken_back!r} is not something an undo can take back.")
 
 
+def edit_evidence(item: dict[str, Any], event) -> None:
+    """Set the fields an evidence edit (or its undo) names, each checked against the value it
+    found; a fold of some fields only (an import's) cannot check the others."""
+    old, new = evidence_values(_value(event, "old")), evidence_values(_value(event, "new"))
+    if set(old) != set(new):
+        raise TimelineError(None, "new", "names other fields than its old value.")
+    for name, value in old.items():
+        if name in item and item[name] != value:
+            raise TimelineError(None, "old", f"says {name} was {value!r}, but it was {item[name]!r} then.")
+    item.update(new)
+
+
 def estimator_of(undone) -> str:
     """Whose estimate an `undone` event takes back: the one its `new` names (an import records
     other people's estimates, and its undo takes them back), else the undoer's own."""
@@ -450,6 +543,8 @@ def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[s
     `created` event wherever it is (the scores read only some events, numbered as they were).
     """
     state = None
+    events = events if isinstance(events, list) else list(events)
+    source, evidence_origins = origins(events)
     for position, event in enumerate(events):
         if until is not None and event.at >= until:
             continue
@@ -459,7 +554,8 @@ def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[s
             if event.kind == "created":
                 if state is not None:
                     raise TimelineError(None, "kind", "a second created event; a forecast is created once.")
-                state = start(record, event, strict=strict)
+                state = start(record, event, strict=strict, source=source)
+                state.evidence_origins = evidence_origins
             elif state is not None:
                 apply(state, event, evidence)
             elif strict:
@@ -477,10 +573,12 @@ def replay(forecast: Forecast, events: Iterable[Event], evidence: Mapping[int, E
            until: dt.datetime | None = None, *, strict: bool = False) -> ForecastState | None:
     """A forecast of the ledger after its own events (rows, oldest first); `strict` as in `fold`."""
     items = {evidence_id: evidence_record(row) for evidence_id, row in evidence.items()}
-    rows = [row for row in events if until is None or row.at < until]
-    state = fold(forecast_record(forecast), map(step_of, rows), items, strict=strict)
+    events = list(events)
+    # Every event, later ones too: they say what the first edits of the source and evidence found.
+    state = fold(forecast_record(forecast), [step_of(row) for row in events], items, until=until, strict=strict)
     if state is not None:
         # The rows themselves, from the creation on, so that views can show them as recorded.
+        rows = [row for row in events if until is None or row.at < until]
         created = next(n for n, row in enumerate(rows) if row.kind == "created")
         state.events = rows[created:]
     return state
@@ -490,7 +588,8 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
                 strict: bool = False) -> list[ForecastState | TimelineError]:
     """Replay each forecast's events (those before `until`, or all); forecasts not yet created are left out.
 
-    Events and evidence are read for the forecasts asked for only, a few hundred ids a query.
+    Events and evidence are read for the forecasts asked for only, a few hundred ids a query;
+    with `until`, the later events too, as they say what the first edits found.
     With `strict` (doctor), a timeline that does not fold gives its TimelineError, with the
     forecast's id as `forecast_id`, in place of a state; otherwise the error is raised.
     """
@@ -499,8 +598,6 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
         batch = forecasts[first:first + IDS_PER_QUERY]
         ids = [forecast.id for forecast in batch]
         events_query = select(Event).where(Event.forecast_id.in_(ids)).order_by(Event.forecast_id, Event.id)
-        if until is not None:
-            events_query = events_query.where(Event.at < until)
         events: dict[int, list[Event]] = {forecast_id: [] for forecast_id in ids}
         for event in session.scalars(events_query):
             events[event.forecast_id].append(event)
@@ -518,7 +615,6 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
             if state is not None:
                 states.append(state)
     return states
-
 
 
 def load_state(session: Session, forecast: Forecast, *, strict: bool = False) -> ForecastState | None:

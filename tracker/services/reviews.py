@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import dates, statuses
@@ -59,12 +59,11 @@ def due_order(forecast: Forecast) -> tuple[dt.date, int]:
 
 
 def due_in_order(session: Session, today: dt.date, status: str, deadline_passed: bool) -> Iterator[Forecast]:
-    """The due forecasts of one status, by next review and id, read a page at a time from its index."""
+    """The queued forecasts of one status and part (see `queued`), by next review and id, read a
+    page at a time from its index."""
     after: tuple[dt.date, int] | None = None
     while True:
-        query = (select(Forecast).where(Forecast.status == status, Forecast.next_review_on <= today,
-                                        Forecast.deleted_at.is_(None), deadline(today, deadline_passed))
-                 .order_by(Forecast.next_review_on, Forecast.id).limit(PAGE))
+        query = queue_part(today, status, deadline_passed).limit(PAGE)
         if after is not None:
             query = query.where(Forecast.next_review_on >= after[0],
                                 or_(Forecast.next_review_on > after[0], Forecast.id > after[1]))
@@ -76,7 +75,9 @@ def due_in_order(session: Session, today: dt.date, status: str, deadline_passed:
 
 
 def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: tuple[int, ...] = ()) -> list[Forecast]:
-    """The queue in order: those past their deadline first, then by next review and id.
+    """The queue in order: those past their deadline first, whatever their next review date
+    (a forecast that should be settled by now matters more than any review), then those whose
+    review has come; each part by next review and id.
 
     Each active status is read apart, by due date from its index, and the parts merged, so
     the first page of a queue of any length reads about a page of rows.
@@ -88,15 +89,21 @@ def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: 
             break
         part: list[Forecast] = []
         for status in statuses.ACTIVE:
-            query = (select(Forecast).where(Forecast.status == status, Forecast.next_review_on <= today,
-                                            Forecast.deleted_at.is_(None), deadline(today, deadline_passed))
-                     .order_by(Forecast.next_review_on, Forecast.id))
+            query = queue_part(today, status, deadline_passed)
             if skip:
                 query = query.where(Forecast.id.not_in(skip))
             part += session.scalars(query if wanted is None else query.limit(wanted))
         part.sort(key=lambda forecast: (forecast.next_review_on, forecast.id))
         found += part if wanted is None else part[:wanted]
     return found
+
+
+def queue_part(today: dt.date, status: str, deadline_passed: bool) -> Select[tuple[Forecast]]:
+    """The forecasts of one status in one part of the queue, by next review and id."""
+    query = (select(Forecast).where(Forecast.status == status, Forecast.deleted_at.is_(None),
+                                    deadline(today, deadline_passed))
+             .order_by(Forecast.next_review_on, Forecast.id))
+    return query if deadline_passed else query.where(Forecast.next_review_on <= today)
 
 
 def deadline(today: dt.date, passed: bool) -> ColumnElement[bool]:
@@ -154,19 +161,21 @@ def review_forecast(session: Session, ref: str, actor: str, note: str | None = N
 
 
 def snooze_forecast(session: Session, ref: str, actor: str, until: dt.date,
-                    note: str | None = None) -> tuple[Forecast, bool]:
-    """Move the next review to `until` (today or later); say whether anything changed."""
+                    note: str | None = None) -> tuple[Forecast, dt.date | None]:
+    """Move the next review to `until` (today or later); return the forecast and the date its
+    review had before, or None if it already had `until` and nothing changed. The caller says so
+    when the review moved earlier than it was."""
     forecast = find_live_forecast(session, ref)
     check_reviewable(forecast)
     if until < dates.today():
         raise InvalidInput(f"{until} is in the past; snooze until today or a later date.")
     old = forecast.next_review_on
     if until == old:
-        return forecast, False
+        return forecast, None
     forecast.next_review_on = until
     record_event(session, forecast, actor, "snoozed", dates.utc_now(), field="next_review_on",
                  old=old, new=until, note=clean_text(note, "note"))
-    return forecast, True
+    return forecast, old
 
 
 def calendar_entries(session: Session) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Select, and_, func, null, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
@@ -179,7 +179,8 @@ BATCH = 2000
 
 
 def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = True, times: bool = True,
-                       ids: list[int] | None = None, revised: bool = False) -> Iterator[Resolved]:
+                       ids: list[int] | None = None, revised: bool = False,
+                       scope: ColumnElement[bool] | None = None) -> Iterator[Resolved]:
     """Every undeleted forecast whose timeline ends in a final status, read as a stream.
 
     They come by final status, then oldest id first. The resolution is the fold's
@@ -189,7 +190,7 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
     (`resolved_at` and the history's times are None), for scorecards that need none. `ids`
     narrows them to those forecasts. With `revised`, only the forecasts whose rows do not
     tell what they were scored on come, by id alone (found by id, they need no sorting) and
-    without tags.
+    without tags. `scope`, a condition on forecasts, keeps only those it holds for.
     """
     kinds = or_(SCORED_EVENTS, Event.kind == "created") if creators else SCORED_EVENTS
     query = (select(Forecast.id, Forecast.key, Forecast.made_on, Forecast.created_at if times else null(),
@@ -201,11 +202,13 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
              .where(scored()))
     if ids is not None:
         query = query.where(Forecast.id.in_(ids))
+    if scope is not None:
+        query = query.where(scope)
     if revised:
         query = query.where(Forecast.id.in_(revised_ids())).order_by(Forecast.id, Event.id)
     else:
         query = query.order_by(*STREAM_ORDER, Event.id)
-    tags_alongside = TagsAlongside(session) if tags and not revised else None
+    tags_alongside = TagsAlongside(session, scope) if tags and not revised else None
     for forecast_id, rows in groupby(streamed(session, query), key=itemgetter(0)):
         rows = list(rows)
         forecast_tags = tags_alongside.of(forecast_id) if tags_alongside else []
@@ -222,9 +225,9 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
 class TagsAlongside:
     """The tags of resolved forecasts, read in the same order as `resolved_forecasts` reads them."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, scope: ColumnElement[bool] | None = None) -> None:
         rows = streamed(session, select(Forecast.id, ForecastTag.tag).join(ForecastTag)
-                        .where(scored()).order_by(*STREAM_ORDER, ForecastTag.tag))
+                        .where(scored(), *([] if scope is None else [scope])).order_by(*STREAM_ORDER, ForecastTag.tag))
         self.groups = groupby(rows, key=itemgetter(0))
         self.head = next(self.groups, None)
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from tracker import dates
@@ -18,21 +18,25 @@ from tracker.storage.sql import utc_day
 LIVE = Forecast.deleted_at.is_(None)
 
 
-def ledger_stats(session: Session) -> dict[str, Any]:
+def ledger_stats(session: Session, scope: ColumnElement[bool] | None = None) -> dict[str, Any]:
     """Every count of `tracker stats`; deleted forecasts are counted apart and nowhere else.
 
     Overdue: an active forecast whose resolve-by date has passed (before today). Due for
-    review: an active forecast whose next review is today or earlier.
+    review: an active forecast whose next review is today or earlier, or that is overdue (as
+    `tracker review` queues them). `scope`, a condition on forecasts, counts only those it holds
+    for (the report of some forecasts).
     """
     today = dates.today()
+    scoped = [] if scope is None else [scope]
     by_status = {status: (live, deleted, overdue, due) for status, live, deleted, overdue, due in session.execute(
         select(Forecast.status, count_where(LIVE), func.count(Forecast.deleted_at),
-               count_where(LIVE & (Forecast.resolve_by < today)), count_where(LIVE & (Forecast.next_review_on <= today)))
-        .group_by(Forecast.status))}
+               count_where(LIVE & (Forecast.resolve_by < today)),
+               count_where(LIVE & ((Forecast.next_review_on <= today) | (Forecast.resolve_by < today))))
+        .where(*scoped).group_by(Forecast.status))}
     counts = {status: by_status.get(status, (0,))[0] for status in STATUSES}
     evidence_total, retracted = session.execute(
         select(func.count(Evidence.id), func.count(Evidence.retracted_at))
-        .join(Forecast, Evidence.forecast_id == Forecast.id).where(LIVE)
+        .join(Forecast, Evidence.forecast_id == Forecast.id).where(LIVE, *scoped)
     ).one()
     standing = exists().where(Evidence.forecast_id == Forecast.id, Evidence.retracted_at.is_(None))
     forecasts = sum(counts.values())
@@ -47,8 +51,8 @@ def ledger_stats(session: Session) -> dict[str, Any]:
         "evidence": evidence_total,
         "evidence_retracted": retracted,
         "evidence_per_forecast": (evidence_total - retracted) / forecasts if forecasts else None,
-        "forecasts_without_evidence": session.scalar(select(func.count()).where(LIVE, ~standing)) or 0,
-        "status_moves": status_moves(session),
+        "forecasts_without_evidence": session.scalar(select(func.count()).where(LIVE, ~standing, *scoped)) or 0,
+        "status_moves": status_moves(session, scope),
     }
 
 
@@ -61,7 +65,7 @@ MOVES = (Event.kind == "status_changed", Event.from_status != Event.to_status, L
          Event.change_id.not_in(select(Change.undoes).where(Change.undoes.is_not(None))))
 
 
-def status_moves(session: Session) -> list[dict[str, Any]]:
+def status_moves(session: Session, scope: ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
     """Per local calendar month, how many status changes there were and into which status.
 
     Restating the same status is not a move. Months without moves between the first and
@@ -71,11 +75,12 @@ def status_moves(session: Session) -> list[dict[str, Any]]:
     month begins or the UTC offset changes during it, and the moves of those few days are
     placed one by one.
     """
+    scoped = MOVES if scope is None else (*MOVES, scope)
     moves: dict[str, Counter] = {}
     split_days: set[str] = set()
     month_of_day: dict[str, str | None] = {}
     rows = session.execute(select(utc_day(Event.at), Event.to_status, func.count())
-                           .join(Forecast, Event.forecast_id == Forecast.id).where(*MOVES)
+                           .join(Forecast, Event.forecast_id == Forecast.id).where(*scoped)
                            .group_by(utc_day(Event.at), Event.to_status))
     for day, status, count in rows:
         if day not in month_of_day:
@@ -88,7 +93,7 @@ def status_moves(session: Session) -> list[dict[str, Any]]:
     if split_days:
         for at, status in session.execute(
                 select(Event.at, Event.to_status).join(Forecast, Event.forecast_id == Forecast.id)
-                .where(*MOVES, utc_day(Event.at).in_(sorted(split_days)))):
+                .where(*scoped, utc_day(Event.at).in_(sorted(split_days)))):
             moves.setdefault(at.astimezone().strftime("%Y-%m"), Counter())[status] += 1
     if not moves:
         return []

@@ -32,7 +32,8 @@ from tracker.errors import Conflict, NotFound
 from tracker.services.estimates import refresh_aggregate
 from tracker.services.forecasts import replace_tags
 from tracker.services.records import change_record, decode_value, event_record
-from tracker.services.replay import SCHEDULE_KINDS, estimator_of, field_value, step_of
+from tracker.services.replay import SCHEDULE_KINDS, estimator_of, evidence_values, field_value, step_of
+from tracker.services.sources import restore_source
 from tracker.services.timeline import note_change, record_event
 from tracker.storage.models import Change, Event, Evidence, Forecast
 
@@ -72,6 +73,8 @@ def subject(event: Event) -> str:
     what = event.field if event.kind == "undone" else event.kind
     if what in EVIDENCE_KINDS:
         return f"evidence #{event.evidence_id}"
+    if what == "evidence_edited":
+        return f"the fields of evidence #{event.evidence_id}"
     if what in SCHEDULE_KINDS:
         return "the review date"
     if what in ("created", "deleted"):
@@ -117,7 +120,9 @@ def verdict(session: Session, change: Change, events: list[Event]) -> Verdict:
             return Verdict(False, f"{event.actor} has since changed {what} on forecast {event.forecast_id} "
                                   f"({event.kind.replace('_', ' ')} at {event.at:%Y-%m-%d %H:%M} UTC, change {event.change_id})")
     deleted_since = session.scalars(select(Forecast.id).where(
-        Forecast.id.in_({event.forecast_id for event in events}), Forecast.deleted_at.is_not(None))).all()
+        Forecast.id.in_({event.forecast_id for event in events}), Forecast.deleted_at.is_not(None),
+        # A source's edit reaches forecasts deleted before it (services/sources.py).
+        Forecast.deleted_at >= change.at)).all()
     for forecast_id in deleted_since:
         if not any(event.kind == "deleted" and event.forecast_id == forecast_id for event in events):
             return Verdict(False, f"forecast {forecast_id} has been deleted since")
@@ -183,7 +188,7 @@ def change_name(event: Event) -> str:
              "evidence_added": f"addition of evidence #{event.evidence_id}",
              "evidence_retracted": f"retraction of evidence #{event.evidence_id}",
              "reviewed": "review", "snoozed": "snooze", "deleted": "deletion", "created": "addition of the forecast",
-             "estimate": "estimate"}
+             "estimate": "estimate", "evidence_edited": f"edit of evidence #{event.evidence_id}"}
     return names.get(event.kind, event.kind.replace("_", " "))
 
 
@@ -196,6 +201,11 @@ def reverse(session: Session, forecast: Forecast, event: Event, actor: str, at: 
         before, after = decode_value(event.old_value), decode_value(event.new_value)
         if event.field == "tags":
             replace_tags(forecast, before)
+        elif event.field == "source":
+            # A source edited in place is put back in place; a forecast moved to another source
+            # goes back to one with the fields it had.
+            command = session.get(Change, event.change_id).command
+            restore_source(session, forecast, field_value("source", before), in_place=command == "source edit")
         else:
             setattr(forecast, event.field, field_value(event.field, before))
         undone.update(field=event.field, old=after, new=before)
@@ -219,6 +229,12 @@ def reverse(session: Session, forecast: Forecast, event: Event, actor: str, at: 
         else:
             evidence.retracted_at = evidence.retracted_by = evidence.retraction_reason = None
         undone.update(field=kind, evidence_id=event.evidence_id)
+    elif kind == "evidence_edited":
+        evidence = session.get(Evidence, event.evidence_id, with_for_update=True)
+        before, after = decode_value(event.old_value), decode_value(event.new_value)
+        for name, value in evidence_values(before).items():
+            setattr(evidence, name, value)
+        undone.update(field=kind, evidence_id=event.evidence_id, old=after, new=before)
     elif kind in SCHEDULE_KINDS:
         before = decode_value(event.old_value)
         forecast.next_review_on = field_value("next_review_on", before)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from tracker import dates
-from tracker.errors import SchemaError, StorageError, TrackerError
+from tracker.errors import NoLedger, SchemaError, StorageError, TrackerError
 from tracker.storage import files, schema
 from tracker.storage.failures import database_failure
 
@@ -283,6 +283,8 @@ def _server_behind_head(url: URL, revision: str | None) -> str:
 def open_database(target: str, *, write: bool, notify: Callable[[str], None]) -> Engine:
     """An engine on a ledger whose schema is at head, creating a new SQLite file if needed."""
     url = database_url(target)
+    if not write:
+        refuse_missing_file(url)
     engine = create_ledger_engine(url, write=write)
     try:
         with translate_errors(url):
@@ -291,6 +293,34 @@ def open_database(target: str, *, write: bool, notify: Callable[[str], None]) ->
         engine.dispose()  # no connection left holding the file open
         raise
     return engine
+
+
+def refuse_missing_file(url: URL) -> None:
+    """A command that only reads never creates a ledger: a mistyped --db path would otherwise
+    leave an empty file behind and show an empty ledger as if it were the user's."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    if not Path(url.database).exists():
+        raise NoLedger(f"no ledger at {url.database}; run tracker seed or tracker add to start one, "
+                       "or check --db.")
+
+
+@contextmanager
+def glance(target: str) -> Iterator[Session]:
+    """A read of a ledger already at head, for shell completion: nothing is created, upgraded or
+    written, and a ledger that is missing or behind head is refused as `open_database` would
+    not (SchemaError), so that pressing Tab never changes a file."""
+    url = database_url(target)
+    refuse_missing_file(url)
+    engine = create_ledger_engine(url, write=False)
+    try:
+        with translate_errors(url):
+            if read_revision(engine) != schema.HEAD:
+                raise SchemaError(f"{display_url(url)} is not at schema {schema.HEAD}.")
+            with Session(engine) as session, session.begin():
+                yield session
+    finally:
+        engine.dispose()
 
 
 @contextmanager

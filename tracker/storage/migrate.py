@@ -13,10 +13,11 @@ from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, event, text
 
-from tracker.errors import InvalidInput, NotFound, SchemaError
+from tracker.errors import InvalidInput, SchemaError
 from tracker.storage import schema, search
 from tracker.storage.backup import backup_path, backup_sqlite
-from tracker.storage.database import UPGRADE_COMMAND, create_ledger_engine, display_url, pg_dump_command
+from tracker.storage.database import (UPGRADE_COMMAND, create_ledger_engine, display_url, pg_dump_command,
+                                      refuse_missing_file)
 from tracker.storage.models import Base
 
 # Any constant will do: it only has to be the same for every tracker process.
@@ -127,8 +128,7 @@ def schema_differences(engine: Engine) -> list:
 
 def require_existing(engine: Engine) -> None:
     """Inspecting a SQLite file that is not there must not create it."""
-    if engine.url.get_backend_name() == "sqlite" and not Path(engine.url.database).exists():
-        raise NotFound(f"no ledger at {engine.url.database}; `tracker seed` or `tracker add` creates one.")
+    refuse_missing_file(engine.url)
 
 
 def check(engine: Engine) -> None:

@@ -45,10 +45,12 @@ from tracker.storage import folding
 # What the timeline holds (services/replay.py reads each): the kinds of event, the fields an
 # edit changes, and what an `undone` event names as taken back.
 EVENT_KINDS = ("created", "edited", "status_changed", "evidence_added", "evidence_retracted", "reviewed",
-               "snoozed", "deleted", "estimate", "undone")
-EDITED_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every", "tags")
+               "snoozed", "deleted", "estimate", "undone", "evidence_edited")
+EDITED_FIELDS = ("claim", "criteria", "probability", "resolve_by", "review_every", "tags", "source")
 UNDONE_SUBJECTS = (*EDITED_FIELDS, "status", "outcome", "evidence_added", "evidence_retracted", "reviewed",
-                   "snoozed", "deleted", "created", "estimate")
+                   "snoozed", "deleted", "created", "estimate", "evidence_edited")
+# The kinds of event about one piece of evidence, which each name it.
+EVIDENCE_EVENT_KINDS = ("evidence_added", "evidence_retracted", "evidence_edited")
 
 # Named constraints: SQLite's batch ALTER in migrations can only drop what has a name.
 NAMING_CONVENTION = {
@@ -314,8 +316,7 @@ class Event(Base):
                         f"AND {_one_of('to_status', STATUSES)})", name="status_change"),
         CheckConstraint(f"kind <> 'edited' OR {_one_of('field', EDITED_FIELDS)}", name="edit"),
         CheckConstraint(f"kind <> 'undone' OR {_one_of('field', UNDONE_SUBJECTS)}", name="undo"),
-        CheckConstraint("kind NOT IN ('evidence_added', 'evidence_retracted') OR evidence_id IS NOT NULL",
-                        name="evidence"),
+        CheckConstraint(f"kind NOT IN {EVIDENCE_EVENT_KINDS!r} OR evidence_id IS NOT NULL", name="evidence"),
         CheckConstraint(f"length(actor) BETWEEN 1 AND {ACTOR_LENGTH}", name="actor"),
     )
 
