@@ -471,6 +471,42 @@ def generate(path: Path, size: int, *, seed: int = 8, tracker: list[str] | None 
     return counts
 
 
+def lengthen(path: Path, forecast_id: int, reviews: int, *, actor: str = "Ana Adams") -> int:
+    """Append `reviews` reviews, each its own change, to the active forecast `forecast_id` of
+    the ledger at `path`, between its last event and now, as `tracker review ID` would have
+    written them: a timeline as long as a heavy user's. Returns the forecast's new version."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        (status, review_every, next_review_on, version), = conn.execute(
+            "SELECT status, review_every, next_review_on, version FROM forecasts WHERE id = ?", (forecast_id,))
+        if status in FINAL:
+            raise ValueError(f"forecast {forecast_id} is {status}; only an active forecast is reviewed")
+        last = dt.datetime.fromisoformat(conn.execute("SELECT max(at) FROM events WHERE forecast_id = ?",
+                                                      (forecast_id,)).fetchone()[0])
+        step = (dt.datetime.now(UTC).replace(tzinfo=None) - dt.timedelta(minutes=1) - last) / (reviews + 1)
+        change_id, event_id = (conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+                               for table in ("changes", "events"))
+        due = dt.date.fromisoformat(next_review_on)
+        changes, events = [], []
+        for number in range(1, reviews + 1):
+            at = last + step * number
+            after = local_day(at) + dt.timedelta(days=review_every)
+            change_id, event_id, version = change_id + 1, event_id + 1, version + 1
+            changes.append((change_id, actor, stamp(at), "review", None, None))
+            events.append((event_id, forecast_id, change_id, version, version - 1, stamp(at), actor, "reviewed",
+                           "next_review_on", encode_day(due), encode_day(after), None, None, None, None))
+            due = after
+        conn.execute("BEGIN")
+        insert(conn, "changes", changes)
+        insert(conn, "events", events)
+        conn.execute("UPDATE forecasts SET next_review_on = ?, updated_at = ?, version = ? WHERE id = ?",
+                     (due.isoformat(), events[-1][5], version, forecast_id))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return version
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", type=Path)

@@ -255,3 +255,25 @@ def test_search_survives_a_downgrade_and_upgrade_on_postgresql(seeded):
         assert "ix_forecasts_search" in {i["name"] for i in inspect(engine).get_indexes("forecasts")}
     finally:
         engine.dispose()
+
+
+@postgres_only
+def test_a_copy_in_many_batches_holds_every_row_and_value(tmp_path, empty_database, monkeypatch):
+    """PostgreSQL takes the copied rows by COPY, a batch at a time: text COPY would misread
+    (tabs, back slashes, `\\N`, line breaks), nulls, dates and JSON arrive as they were."""
+    from tracker.storage import copy
+
+    monkeypatch.setattr(copy, "BATCH", 2)
+    sqlite_file = str(tmp_path / "mine.db")
+    ok("--db", sqlite_file, "seed")
+    ok("--db", sqlite_file, "add", "A tab\there, a back\\slash and \\N", "--criteria", "two\nlines, ünïcødé ☃",
+       "--probability", "0.25", "--tag", "x", "--resolve-by", "2031-01-31")
+    ok("--db", sqlite_file, "add", "Which?", "--option", "a", "--option", "b\tc")
+    ok("--db", sqlite_file, "evidence", "add", "4", "quote \" and comma , and \\N")
+    ok("--db", sqlite_file, "update", "4", "--status", "developing", "--evidence", "1", "--note", "\\.")
+    ok("--db", empty_database, "db", "upgrade")
+    ok("--db", sqlite_file, "db", "copy", empty_database)
+    for command in (["export", "--format", "jsonl"], ["show", "4"], ["show", "5"], ["history", "4"], ["stats"]):
+        assert ok("--db", empty_database, *command, "--format", "json").stdout == \
+            ok("--db", sqlite_file, *command, "--format", "json").stdout, command
+    assert ok("--db", empty_database, "add", "new after copy").stdout.strip() == "6"

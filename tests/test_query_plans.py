@@ -12,6 +12,7 @@ sequential scan of a ledger table only when no index can serve the statement.
 import re
 
 import pytest
+from clock import clock  # noqa: F401  (fixture)
 from conftest import ok
 from sqlalchemy import Engine, create_engine, event
 
@@ -169,3 +170,18 @@ def test_the_check_catches_a_whole_table_read(busy):
 def test_a_page_sorted_after_gathering_every_match_is_caught(busy):
     statement = [("SELECT id FROM forecasts ORDER BY review_every LIMIT 50", ())]
     assert problems(busy, statement)
+
+
+def test_streamed_pages_are_read_from_indexes(busy, clock, monkeypatch):
+    """`review` and `history` read their rows a page at a time; each page after the first
+    continues from an index too (a page of one row makes every page a later one)."""
+    from tracker.services import forecasts, reviews
+
+    monkeypatch.setattr(reviews, "PAGE", 1)
+    monkeypatch.setattr(forecasts, "PAGE", 1)
+    clock.go(800)  # every active forecast due, some past their deadline
+    for args in (["review"], ["history", "1"]):
+        with Statements() as captured:
+            shown = ok(*args, "--format", "jsonl").stdout.splitlines()
+        assert len(shown) > 1, args
+        assert problems(busy, captured.seen) == [], args

@@ -128,7 +128,7 @@ def show(ledger: Ledger, ref, as_of, extremize, fmt):
             forecast = show_as_of(session, ref, as_of, extremize)
         else:
             forecast = show_forecast(session, ref, extremize)
-    emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
+        emit(forecast, fmt, partial(tables.forecast_detail, as_of=as_of))
 
 
 @click.command()
@@ -197,8 +197,7 @@ def history(ledger: Ledger, ref, fmt):
     from tracker.services.forecasts import history as timeline
 
     with ledger.session(write=False) as session:
-        events = timeline(session, ref)
-    emit(events, fmt, tables.event_rows)
+        emit(timeline(session, ref), fmt, tables.event_rows)
 
 
 @click.command()

@@ -8,6 +8,7 @@ decided in `terminal.py`.
 """
 
 import datetime as dt
+import itertools
 import os
 import re
 import sys
@@ -133,34 +134,50 @@ def is_nested(value: Any) -> bool:
 
 
 def numbers_rounded(data: Any) -> Any:
-    """`data` with every float in it rounded as every output rounds it (`probability.rounded`)."""
+    """`data` with every float in it rounded as every output rounds it (`probability.rounded`);
+    the rows of an iterator in it as they come."""
     # By exact type, most common first: a scorecard listing holds a few hundred thousand values.
     kind = type(data)
     if kind is dict:
-        return {name: numbers_rounded(value) if type(value) in _CONTAINERS_AND_FLOAT else value
+        return {name: value if type(value) in _LEFT_AS_THEY_ARE else numbers_rounded(value)
                 for name, value in data.items()}
     if kind is list or kind is tuple:
-        return [numbers_rounded(value) if type(value) in _CONTAINERS_AND_FLOAT else value for value in data]
+        return [value if type(value) in _LEFT_AS_THEY_ARE else numbers_rounded(value) for value in data]
     if kind is float:
         return rounded(data)
+    if isinstance(data, Iterator):
+        return map(numbers_rounded, data)
     return data
 
 
-_CONTAINERS_AND_FLOAT = frozenset((dict, list, tuple, float))
+_LEFT_AS_THEY_ARE = frozenset((str, int, bool, type(None)))
 
 
-def emit(data: dict[str, Any] | list[dict[str, Any]], fmt: str, table: Callable[[Any], str]) -> None:
-    """Write a command's result to stdout in the format asked for."""
+def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]], fmt: str,
+         table: Callable[[Any], str]) -> None:
+    """Write a command's result to stdout in the format asked for.
+
+    Rows given as an iterator (the result, or a list in it) are written as they come, the same
+    text a list of them gives: a command showing rows without end holds a page of them, not
+    all. A table keeps their cells, to line its columns up; CSV reads them all first, as its
+    header names every column any row has."""
+    if isinstance(data, Iterator):
+        first = next(data, None)
+        data = [] if first is None else itertools.chain([first], data)
     if fmt in ("json", "jsonl"):
         data = numbers_rounded(data)
-    rows = data if isinstance(data, list) else [data]
+    rows = data if isinstance(data, (list, Iterator)) else [data]
     if fmt == "json":
-        click.echo(to_json(data, indent=2))
+        for part in json_parts(data, 2):
+            sys.stdout.write(part)
+        sys.stdout.write("\n")
     elif fmt == "jsonl":
         for row in rows:
-            click.echo(to_json(row))
+            for part in json_parts(row, None):
+                sys.stdout.write(part)
+            sys.stdout.write("\n")
     elif fmt == "csv":
-        write_csv(rows)
+        write_csv([gathered(row) for row in rows])
     else:
         text = table(data)
         if text:
@@ -186,6 +203,38 @@ def visible_keeping_colour(text: str) -> str:
     return "".join(part if number % 2 else visible(part) for number, part in enumerate(_SGR.split(text)))
 
 
+def holds_rows(value: Any) -> bool:
+    return isinstance(value, Iterator) or isinstance(value, dict) and any(
+        isinstance(item, Iterator) for item in value.values())
+
+
+def gathered(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: list(value) if isinstance(value, Iterator) else value for name, value in row.items()}
+
+
+def json_parts(value: Any, indent: int | None, level: int = 0) -> Iterator[str]:
+    """`to_json(value, indent=indent)` in parts, as the rows of its iterators come (at `level`
+    of nesting)."""
+    if not holds_rows(value):
+        text = to_json(value, indent=indent)
+        yield text if not (indent and level) else text.replace("\n", "\n" + " " * (indent * level))
+        return
+    inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
+    items = ((None, item) for item in value) if isinstance(value, Iterator) else iter(value.items())
+    opening, closing = "[]" if isinstance(value, Iterator) else "{}"
+    count = 0
+    for key, item in items:
+        yield (opening if not count else "," if indent else ", ") + inner
+        if key is not None:
+            yield to_json(key) + ": "
+        yield from json_parts(item, indent, level + 1)
+        count += 1
+    if not count:
+        yield opening + closing
+    else:
+        yield ("" if indent is None else "\n" + " " * (indent * level)) + closing
+
+
 def local_time(value: dt.datetime | None) -> str:
     return "-" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M")
 
@@ -202,14 +251,15 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, give: Sequence[int] = (),
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, give: Sequence[int] = (),
                  one_line: bool = False, colours: dict[int, Callable[[str], str | None]] | None = None,
                  margin: int = 0) -> str:
     """Aligned columns, measured in display width. Where output has a width (a terminal, or
     COLUMNS) and `margin` columns are kept free, the table fits it: the last column keeps most of
     the room, the columns in `give` shrink for it, and a cell too long is wrapped (`one_line`:
     cut) at word boundaries. Elsewhere nothing is cut. `colours` colours a column's cells by
-    their text, on a terminal that takes colour."""
+    their text, on a terminal that takes colour. `rows` may be an iterator: only their cells
+    are kept, to measure the columns."""
     from tracker.cli import layout, terminal
 
     # Escaped before measuring, so that the columns line up with what is shown.

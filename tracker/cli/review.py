@@ -1,5 +1,6 @@
 """Periodic review: the queue, reviewing one forecast, snoozing one, and the calendar of reviews."""
 
+import itertools
 from pathlib import Path
 
 import click
@@ -74,9 +75,10 @@ def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
 
     with ledger.session(write=False) as session:
         queue = review_queue(session, limit=limit)
-    if not queue and fmt == "table":
-        message("Nothing is due for review.")
-    emit(queue, fmt, tables.queue_rows)
+        first = next(queue, None)
+        if first is None and fmt == "table":
+            message("Nothing is due for review.")
+        emit(itertools.chain([first] if first else [], queue), fmt, tables.queue_rows)
 
 
 def write_calendar(ledger: Ledger, output: Path | None) -> None:

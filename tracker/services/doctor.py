@@ -12,11 +12,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tracker.services.records import evidence_record, forecast_record
-from tracker.services.replay import TimelineError, load_states
+from tracker.services.replay import ForecastState, TimelineError, load_state, load_states
 from tracker.storage import folding, schema
 from tracker.storage.models import Evidence, Forecast
 
-BATCH = 500
+BATCH = 100
+EVENTS_PER_BATCH = 2_000
 MOST_REPORTED = 20
 
 
@@ -46,11 +47,33 @@ def schema_at_head(session: Session) -> list[str]:
 
 
 def forecasts_in_batches(session: Session) -> Iterator[list[Forecast]]:
+    """The forecasts in id order, in batches of about as many events as a batch of usual ones
+    holds (a forecast's version counts its events); a forecast with more has a batch to itself."""
     last = 0
     while batch := list(session.scalars(select(Forecast).where(Forecast.id > last).order_by(Forecast.id).limit(BATCH))):
-        yield batch
+        part: list[Forecast] = []
+        events = 0
+        for forecast in batch:
+            if part and events + forecast.version > EVENTS_PER_BATCH:
+                yield part
+                part, events = [], 0
+            part.append(forecast)
+            events += forecast.version
+        yield part
         last = batch[-1].id
         session.expunge_all()
+
+
+def replayed(session: Session, batch: list[Forecast]) -> list[ForecastState | TimelineError]:
+    """The batch's forecasts replayed strictly; a timeline longer than a batch is read a page at a time."""
+    if len(batch) > 1 or batch[0].version <= EVENTS_PER_BATCH:
+        return load_states(session, batch, strict=True)
+    try:
+        state = load_state(session, batch[0], strict=True)
+    except TimelineError as exc:
+        exc.forecast_id = batch[0].id
+        return [exc]
+    return [] if state is None else [state]
 
 
 def timelines_explain_the_ledger(session: Session) -> list[str]:
@@ -58,7 +81,7 @@ def timelines_explain_the_ledger(session: Session) -> list[str]:
     problems = []
     for batch in forecasts_in_batches(session):
         states = {}
-        for state in load_states(session, batch, strict=True):
+        for state in replayed(session, batch):
             if isinstance(state, TimelineError):
                 problems.append(f"forecast {state.forecast_id}: its timeline does not fold: "
                                 f"{state.field_path()} {state.problem}")

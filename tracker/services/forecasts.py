@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from tracker.storage.locks import lock_key
 from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTag, Source
 
 DEFAULT_REVIEW_EVERY = 30
+PAGE = 1000  # rows read at a time by a command that shows rows without end
 MAX_ID = 2**63 - 1
 _NAME = re.compile(r"^\w[\w.:/+-]*$")
 # The tag a forecast brought by a file gets when its deadline is before the day it was made.
@@ -562,13 +564,15 @@ def show_forecast(session: Session, ref: str, extremize: float | None = None) ->
     forecast = find_forecast(session, ref)
     record = as_shown(forecast_record(forecast))
     record["evidence"] = evidence_of(session, forecast.id)
-    record["events"] = events_of(session, forecast.id)
-    record["changes"] = changes_of(session, [event["change"] for event in record["events"]])
+    # A timeline of any length: its events and changes are read as they are shown.
+    record["events"] = timeline_of(session, forecast.id)
+    record["changes"] = (change_record(change) for change in session.scalars(
+        select(Change).where(Change.id.in_(select(Event.change_id).where(Event.forecast_id == forecast.id)))
+        .order_by(Change.id).execution_options(yield_per=PAGE)))
     from tracker.services.estimates import estimate_view
-    from tracker.services.replay import load_states
+    from tracker.services.replay import load_state
 
-    [state] = load_states(session, [forecast])
-    record.update(estimate_view(state, extremize))
+    record.update(estimate_view(load_state(session, forecast), extremize))
     return record
 
 
@@ -583,13 +587,15 @@ def evidence_of(session: Session, forecast_id: int) -> list[dict[str, Any]]:
     return [evidence_record(e) for e in rows]
 
 
-def events_of(session: Session, forecast_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Event).where(Event.forecast_id == forecast_id).order_by(Event.id))
-    return [event_record(e) for e in rows]
+def history(session: Session, ref: str) -> Iterator[dict[str, Any]]:
+    return timeline_of(session, find_forecast(session, ref).id)
 
 
-def history(session: Session, ref: str) -> list[dict[str, Any]]:
-    return events_of(session, find_forecast(session, ref).id)
+def timeline_of(session: Session, forecast_id: int) -> Iterator[dict[str, Any]]:
+    """The forecast's events, oldest first, read a page at a time as they are taken."""
+    rows = session.scalars(select(Event).where(Event.forecast_id == forecast_id).order_by(Event.id)
+                           .execution_options(yield_per=PAGE))
+    return (event_record(event) for event in rows)
 
 
 def count_forecasts(session: Session) -> int:

@@ -17,6 +17,7 @@ rows of the ledger (through `step_of`), the objects of an import file and the fe
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any, NamedTuple
 
 import msgspec
@@ -78,8 +79,10 @@ class Step(NamedTuple):
 
 
 def step_of(event: Event) -> Step:
-    return Step(event.kind, event.at, event.actor, event.version, event.field, decode(event.old_value),
-                decode(event.new_value), event.from_status, event.to_status, event.evidence_id, event.note)
+    # Kinds, actors and fields repeat down a timeline: one string each, however long it is.
+    return Step(intern(event.kind), event.at, intern(event.actor), event.version,
+                event.field and intern(event.field), decode(event.old_value), decode(event.new_value),
+                event.from_status, event.to_status, event.evidence_id, event.note)
 
 
 def decode(text: str | None) -> Any:
@@ -613,3 +616,13 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
                 states.append(state)
     return states
 
+
+def load_state(session: Session, forecast: Forecast, *, strict: bool = False) -> ForecastState | None:
+    """One forecast replayed from its events read a page at a time, for a timeline of any length:
+    the state's `events` are the folded steps, not the rows (see `load_states` for those).
+    `strict` as in `fold`."""
+    rows = session.scalars(select(Event).where(Event.forecast_id == forecast.id).order_by(Event.id)
+                           .execution_options(yield_per=IDS_PER_QUERY))
+    evidence = {row.id: evidence_record(row)
+                for row in session.scalars(select(Evidence).where(Evidence.forecast_id == forecast.id))}
+    return fold(forecast_record(forecast), map(step_of, rows), evidence, strict=strict)

@@ -6,9 +6,12 @@ next review to a chosen date.
 """
 
 import datetime as dt
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import dates, statuses
@@ -20,14 +23,55 @@ from tracker.services.timeline import record_event
 from tracker.storage.models import Forecast
 
 
-def review_queue(session: Session, *, limit: int | None = None) -> list[dict[str, Any]]:
+PAGE = 100
+
+
+def review_queue(session: Session, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
     """Forecasts due for review: past their deadline first, then the longest waiting.
 
-    Each comes with what happened since its last review.
+    Each comes with what happened since its last review. Without a limit the queue is read a
+    page at a time, as the entries are taken, so a queue of any length is held a page at a time.
     """
     today = dates.today()
-    forecasts = queued(session, today, limit=limit)
-    return [queue_entry(state, today) for state in load_states(session, forecasts)]
+    if limit is not None:
+        pages: Iterable[list[Forecast]] = [queued(session, today, limit=limit)]
+    else:
+        pages = batched(heapq.merge(*(due_in_order(session, today, status, deadline_passed)
+                                      for status in statuses.ACTIVE), key=due_order)
+                        for deadline_passed in (True, False))
+    return (queue_entry(state, today) for page in pages for state in load_states(session, page))
+
+
+def batched(parts: Iterable[Iterable[Forecast]]) -> Iterator[list[Forecast]]:
+    """The forecasts of `parts`, one after another, in lists of a page."""
+    page: list[Forecast] = []
+    for forecast in itertools.chain.from_iterable(parts):
+        page.append(forecast)
+        if len(page) == PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def due_order(forecast: Forecast) -> tuple[dt.date, int]:
+    return forecast.next_review_on, forecast.id
+
+
+def due_in_order(session: Session, today: dt.date, status: str, deadline_passed: bool) -> Iterator[Forecast]:
+    """The queued forecasts of one status and part (see `queued`), by next review and id, read a
+    page at a time from its index."""
+    after: tuple[dt.date, int] | None = None
+    while True:
+        query = queue_part(today, status, deadline_passed).limit(PAGE)
+        if after is not None:
+            query = query.where(Forecast.next_review_on >= after[0],
+                                or_(Forecast.next_review_on > after[0], Forecast.id > after[1]))
+        page = list(session.scalars(query))
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = due_order(page[-1])
 
 
 def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: tuple[int, ...] = ()) -> list[Forecast]:
@@ -45,17 +89,21 @@ def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: 
             break
         part: list[Forecast] = []
         for status in statuses.ACTIVE:
-            query = (select(Forecast).where(Forecast.status == status, Forecast.deleted_at.is_(None),
-                                            deadline(today, deadline_passed))
-                     .order_by(Forecast.next_review_on, Forecast.id))
-            if not deadline_passed:
-                query = query.where(Forecast.next_review_on <= today)
+            query = queue_part(today, status, deadline_passed)
             if skip:
                 query = query.where(Forecast.id.not_in(skip))
             part += session.scalars(query if wanted is None else query.limit(wanted))
         part.sort(key=lambda forecast: (forecast.next_review_on, forecast.id))
         found += part if wanted is None else part[:wanted]
     return found
+
+
+def queue_part(today: dt.date, status: str, deadline_passed: bool) -> Select[tuple[Forecast]]:
+    """The forecasts of one status in one part of the queue, by next review and id."""
+    query = (select(Forecast).where(Forecast.status == status, Forecast.deleted_at.is_(None),
+                                    deadline(today, deadline_passed))
+             .order_by(Forecast.next_review_on, Forecast.id))
+    return query if deadline_passed else query.where(Forecast.next_review_on <= today)
 
 
 def deadline(today: dt.date, passed: bool) -> ColumnElement[bool]:

@@ -86,17 +86,22 @@ def subject(event: Event) -> str:
     return what if event.kind == "undone" else event.field
 
 
-def later_events(session: Session, change: Change, events: list[Event]) -> list[Event]:
-    """The events after the change on its forecasts that still stand: those of changes taken
-    back since, and of the undos that took them back, cancel out."""
+def later_events(session: Session, change: Change, events: list[Event]) -> Iterator[Event]:
+    """The events after the change on its forecasts that still stand, oldest first, read a page
+    at a time as they are taken (the first that touches what the change did is enough): those
+    of changes taken back since, and of the undos that took them back, cancel out."""
     undo = aliased(Change)
     cancelled = or_(and_(Change.undoes.is_not(None), Change.undoes > change.id),
                     exists(select(undo.id).where(undo.undoes == Change.id, undo.undoes > change.id)))
     query = (select(Event).join(Change, Change.id == Event.change_id)
              .where(Event.forecast_id.in_({event.forecast_id for event in events}),
                     Event.id > events[-1].id, Event.change_id != change.id, ~cancelled)
-             .order_by(Event.id))
-    return list(session.scalars(query))
+             .order_by(Event.id).execution_options(yield_per=PAGE))
+    rows = session.scalars(query)
+    try:
+        yield from rows
+    finally:
+        rows.close()
 
 
 def verdict(session: Session, change: Change, events: list[Event]) -> Verdict:

@@ -1,6 +1,9 @@
 """Copying a whole ledger from one database to another, ids and history intact."""
 
-from sqlalchemy import Connection, Engine, String, func, insert, or_, select
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Engine, RowMapping, String, Table, func, insert, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from tracker.errors import Conflict, InvalidInput
 from tracker.storage.bulk import sync_id_sequences
@@ -22,10 +25,30 @@ def copy_ledger(source: Engine, destination: Engine) -> dict[str, int]:
             rows = reader.execution_options(yield_per=BATCH).execute(
                 select(table).order_by(*table.primary_key.columns))
             for batch in rows.mappings().partitions(BATCH):
-                writer.execute(insert(table), [dict(row) for row in batch])
+                write_rows(writer, table, batch)
                 counts[table.name] += len(batch)
         sync_id_sequences(writer, [t for t in Base.metadata.sorted_tables if "id" in t.columns])
     return counts
+
+
+def write_rows(writer: Connection, table: Table, rows: Sequence[RowMapping]) -> None:
+    if writer.dialect.name != "postgresql":
+        writer.execute(insert(table), [dict(row) for row in rows])
+        return
+    # COPY: a server takes rows many times faster so than as a statement a row. The values are
+    # made what the statement would have sent them as by the columns' own bind processing.
+    columns = list(table.columns)
+    processors = [column.type._cached_bind_processor(writer.dialect) for column in columns]
+    quote = writer.dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(column.name) for column in columns)}) FROM STDIN"
+    driver_error = writer.dialect.loaded_dbapi.Error
+    try:
+        with writer.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([value if process is None else process(value)
+                                for value, process in zip((row[column.name] for column in columns), processors)])
+    except driver_error as exc:
+        raise DBAPIError.instance(statement, None, exc, driver_error) from exc
 
 
 def _check_lengths(reader: Connection) -> None:
