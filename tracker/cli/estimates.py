@@ -4,13 +4,14 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
+from tracker.cli.params import TEXT
 from tracker.cli.tables import describe_estimate
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
-@click.argument("values", metavar="PROB | OPTION=PROB...", nargs=-1, required=True)
-@click.option("--note", help="Why you hold this view (kept with the estimate).")
+@click.argument("ref", type=TEXT, metavar="ID")
+@click.argument("values", type=TEXT, metavar="PROB | OPTION=PROB...", nargs=-1, required=True)
+@click.option("--note", type=TEXT, help="Why you hold this view (kept with the estimate).")
 @click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
               help="Evidence id the estimate rests on; repeat for more.")
 @pass_ledger

@@ -5,7 +5,7 @@ import click
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE
+from tracker.cli.params import DATE, TEXT
 from tracker.fields import STANCES
 
 
@@ -15,9 +15,9 @@ def evidence():
 
 
 @evidence.command("add")
-@click.argument("ref", metavar="ID")
-@click.argument("summary")
-@click.option("--url", help="Where the evidence can be read.")
+@click.argument("ref", type=TEXT, metavar="ID")
+@click.argument("summary", type=TEXT)
+@click.option("--url", type=TEXT, help="Where the evidence can be read.")
 @click.option("--observed-on", type=DATE, help="When the thing happened [default: today].")
 @click.option("--stance", type=click.Choice(STANCES), default="context", show_default=True,
               help="Whether it supports or contradicts the claim.")
@@ -34,7 +34,7 @@ def add_evidence(ledger: Ledger, ref, summary, url, observed_on, stance):
 
 
 @evidence.command("list")
-@click.argument("ref", metavar="ID")
+@click.argument("ref", type=TEXT, metavar="ID")
 @format_option
 @pass_ledger
 def list_evidence(ledger: Ledger, ref, fmt):
@@ -50,7 +50,7 @@ def list_evidence(ledger: Ledger, ref, fmt):
 
 @evidence.command("retract")
 @click.argument("evidence_id", metavar="EID", type=click.IntRange(min=1))
-@click.option("--reason", required=True, help="Why it no longer stands.")
+@click.option("--reason", type=TEXT, required=True, help="Why it no longer stands.")
 @pass_ledger
 def retract(ledger: Ledger, evidence_id, reason):
     """Retract evidence; it stays visible, marked retracted."""

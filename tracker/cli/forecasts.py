@@ -7,7 +7,7 @@ import click
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS
+from tracker.cli.params import DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS, TEXT
 from tracker.dates import today
 from tracker.fields import SORT_FIELDS
 from tracker.statuses import STATUSES
@@ -16,16 +16,16 @@ SORT_CHOICES = SORT_FIELDS + tuple(f"-{name}" for name in SORT_FIELDS)
 
 
 @click.command()
-@click.argument("claim")
-@click.option("--key", help="Stable unique name (default: made from the claim).")
-@click.option("--criteria", help="What would count as the claim coming true.")
-@click.option("--source", help="Title of the source the forecast comes from.")
+@click.argument("claim", type=TEXT)
+@click.option("--key", type=TEXT, help="Stable unique name (default: made from the claim).")
+@click.option("--criteria", type=TEXT, help="What would count as the claim coming true.")
+@click.option("--source", type=TEXT, help="Title of the source the forecast comes from.")
 @click.option("--made-on", type=DATE, help="When the forecast was made [default: today].")
 @click.option("--resolve-by", type=DATE, help="When it should be settled.")
 @click.option("--probability", type=PROBABILITY, help="Stated chance: 0.7, 70%, 7:3 or 1 in 4.")
-@click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
+@click.option("--tag", "tags", type=TEXT, multiple=True, help="A tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, default=30, show_default=True, help="Days between reviews.")
-@click.option("--option", "options", multiple=True, metavar="NAME",
+@click.option("--option", "options", type=TEXT, multiple=True, metavar="NAME",
               help="An answer of a multiple-choice forecast; repeat for each (two or more).")
 @pass_ledger
 def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, probability, tags, review_every, options):
@@ -47,20 +47,23 @@ def add(ledger: Ledger, claim, key, criteria, source, made_on, resolve_by, proba
 
 @click.command("list")
 @click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
-@click.option("--tag", "tags", multiple=True, help="Only forecasts with this tag; repeat to require several.")
-@click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
-@click.option("--search", help="Only forecasts whose claim, criteria or key contains this text, ignoring case "
-                               "(Unicode case folding: ß finds ss).")
+@click.option("--tag", "tags", type=TEXT, multiple=True,
+              help="Only forecasts with this tag; repeat to require several.")
+@click.option("--source", type=TEXT, help="Only forecasts whose source title, author or outlet contains this.")
+@click.option("--search", type=TEXT,
+              help="Only forecasts whose claim, criteria or key contains this text, ignoring case "
+              "(Unicode case folding: ß finds ss).")
 @click.option("--final/--active", default=None, help="Only settled, or only unsettled, forecasts.")
 @click.option("--deleted", is_flag=True, help="List deleted forecasts instead.")
-@click.option("--by-actor", "actor", metavar="NAME", help="Only forecasts NAME has changed or created.")
+@click.option("--by-actor", "actor", type=TEXT, metavar="NAME", help="Only forecasts NAME has changed or created.")
 @click.option("--due", is_flag=True, help="Only forecasts due for review (as `tracker review` lists them).")
 @click.option("--overdue", is_flag=True, help="Only unsettled forecasts whose resolve-by date has passed.")
 @click.option("--as-of", type=DATE, help="The forecasts as they stood at the end of that day.")
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
 @click.option("--limit", type=LIMIT, help="At most this many.")
-@click.option("--after", metavar="ID", help="Only those after forecast ID in this order: the next page after ID.")
+@click.option("--after", type=TEXT, metavar="ID",
+              help="Only those after forecast ID in this order: the next page after ID.")
 @format_option
 @pass_ledger
 def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, due, overdue, as_of,
@@ -84,7 +87,7 @@ def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, delete
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", type=TEXT, metavar="ID")
 @click.option("--as-of", type=DATE, help="The forecast as it stood at the end of that day.")
 @format_option
 @pass_ledger
@@ -103,18 +106,19 @@ def show(ledger: Ledger, ref, as_of, fmt):
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", type=TEXT, metavar="ID")
 @click.option("--status", type=click.Choice(STATUSES), help="New status.")
-@click.option("--outcome", metavar="OPTION", help="The option that happened (multiple choice, with --status confirmed).")
-@click.option("--note", help="Why the status changes (needed to leave a final status).")
+@click.option("--outcome", type=TEXT, metavar="OPTION",
+              help="The option that happened (multiple choice, with --status confirmed).")
+@click.option("--note", type=TEXT, help="Why the status changes (needed to leave a final status).")
 @click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
               help="Evidence id the status change rests on; repeat for more.")
-@click.option("--claim", help="New wording of the claim.")
-@click.option("--criteria", help="New resolution criteria.")
+@click.option("--claim", type=TEXT, help="New wording of the claim.")
+@click.option("--criteria", type=TEXT, help="New resolution criteria.")
 @click.option("--probability", type=PROBABILITY_OR_NONE, help="New stated chance, or none.")
 @click.option("--resolve-by", type=DATE_OR_NONE, help="New deadline, or none.")
-@click.option("--tag", "add_tags", multiple=True, help="Add a tag; repeat for more.")
-@click.option("--untag", "remove_tags", multiple=True, help="Remove a tag; repeat for more.")
+@click.option("--tag", "add_tags", type=TEXT, multiple=True, help="Add a tag; repeat for more.")
+@click.option("--untag", "remove_tags", type=TEXT, multiple=True, help="Remove a tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, help="Days between reviews.")
 @click.option("--expect-version", type=click.IntRange(min=1),
               help="Fail if the forecast is no longer at this version.")
@@ -144,7 +148,7 @@ def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tag
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", type=TEXT, metavar="ID")
 @format_option
 @pass_ledger
 def history(ledger: Ledger, ref, fmt):
@@ -157,8 +161,8 @@ def history(ledger: Ledger, ref, fmt):
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
-@click.option("--reason", required=True, help="Why it is deleted (kept in its history).")
+@click.argument("ref", type=TEXT, metavar="ID")
+@click.option("--reason", type=TEXT, required=True, help="Why it is deleted (kept in its history).")
 @pass_ledger
 def delete(ledger: Ledger, ref, reason):
     """Hide a forecast entered by mistake; its history stays."""

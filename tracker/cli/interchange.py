@@ -9,7 +9,7 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import is_stdout, message, output_stream
-from tracker.cli.params import DATE
+from tracker.cli.params import DATE, TEXT
 from tracker.cli.progress import WORTH_SHOWING_BYTES, progress_bar
 from tracker.statuses import STATUSES
 
@@ -26,8 +26,9 @@ ORIGINS = ("fatebook", "predictionbook", "iqisa", "gjp")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout (replaced only once the export is complete).")
 @click.option("--status", "statuses", type=click.Choice(STATUSES), multiple=True, help="Only these statuses.")
-@click.option("--tag", "tags", multiple=True, help="Only forecasts with this tag; repeat to require several.")
-@click.option("--source", help="Only forecasts whose source title, author or outlet contains this.")
+@click.option("--tag", "tags", type=TEXT, multiple=True,
+              help="Only forecasts with this tag; repeat to require several.")
+@click.option("--source", type=TEXT, help="Only forecasts whose source title, author or outlet contains this.")
 @click.option("--since", type=DATE, help="Only forecasts changed on or after this date.")
 @pass_ledger
 def export(ledger: Ledger, fmt, output, statuses, tags, source, since):

@@ -35,3 +35,22 @@ PROBABILITY = ParsedType("probability", parse_probability)
 PROBABILITY_OR_NONE = ParsedType("probability", parse_probability, clearable=True)
 REVIEW_DAYS = click.IntRange(1, 3650)
 LIMIT = click.IntRange(0, 2**63 - 1)  # what a database integer holds
+
+
+class UnicodeText(click.ParamType):
+    """Text a user types. A byte that is not UTF-8 reaches Python as a lone surrogate (PEP 383),
+    which no database stores and no UTF-8 file can hold: it is refused here, naming the byte.
+    File paths are not of this type: a file name may be any bytes."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            for char in value:
+                if "\udc80" <= char <= "\udcff":
+                    self.fail(f"holds the byte 0x{ord(char) - 0xDC00:02X}, which is not UTF-8 text; "
+                              "set the terminal to UTF-8, or retype the text.", param, ctx)
+        return value
+
+
+TEXT = UnicodeText()

@@ -8,7 +8,7 @@ from tracker import dates
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, is_stdout, message, output_stream
-from tracker.cli.params import DATE, LIMIT
+from tracker.cli.params import DATE, LIMIT, TEXT
 
 ParameterSource = click.core.ParameterSource
 
@@ -20,8 +20,8 @@ def given(ctx: click.Context, *names: str) -> list[str]:
 
 
 @click.command()
-@click.argument("ref", metavar="[ID]", required=False)
-@click.option("--note", help="With ID: what the review found.")
+@click.argument("ref", type=TEXT, metavar="[ID]", required=False)
+@click.option("--note", type=TEXT, help="With ID: what the review found.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Walk the queue one forecast at a time: r reviewed, s status, e evidence, z snooze, n skip, q quit.")
 @click.option("--limit", type=LIMIT, help="Show at most this many.")
@@ -100,9 +100,9 @@ def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref", metavar="ID")
+@click.argument("ref", type=TEXT, metavar="ID")
 @click.option("--until", type=DATE, required=True, help="The day the review comes back.")
-@click.option("--note", help="Why it waits.")
+@click.option("--note", type=TEXT, help="Why it waits.")
 @pass_ledger
 def snooze(ledger: Ledger, ref, until, note):
     """Move forecast ID's next review to another day."""

@@ -221,6 +221,8 @@ def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
         raise _invalid(where, exc) from None
     except msgspec.DecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
+    except RecursionError:
+        raise InvalidInput(f"{where}: nests arrays or objects too deeply to be a forecast.") from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{where} is not UTF-8 text (byte {exc.start + 1}); is this the right file?") from None
     return _checked(where, shape, screen=b"\\u" in raw)

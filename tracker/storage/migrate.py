@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Engine, event, text
 from tracker.errors import InvalidInput, NotFound, SchemaError
 from tracker.storage import schema, search
 from tracker.storage.backup import backup_path, backup_sqlite
-from tracker.storage.database import UPGRADE_COMMAND, create_ledger_engine, display_url, pg_dump_command
+from tracker.storage.database import (UPGRADE_COMMAND, create_ledger_engine, display_url, pg_dump_command,
+                                      refuse_newer_schema)
 from tracker.storage.models import Base
 
 # Any constant will do: it only has to be the same for every tracker process.
@@ -50,6 +51,7 @@ def _run(engine: Engine, action) -> None:
         with writer.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": UPGRADE_LOCK_ID})
+            refuse_newer_schema(engine.url, MigrationContext.configure(connection).get_current_revision())
             action(alembic_config(connection))
             if connection.dialect.name == "sqlite":
                 check_foreign_keys(connection)
@@ -133,6 +135,7 @@ def require_existing(engine: Engine) -> None:
 
 def check(engine: Engine) -> None:
     revision = current_revision(engine)
+    refuse_newer_schema(engine.url, revision)
     if revision != schema.HEAD:
         raise SchemaError(f"schema is at {revision or 'base'}, not head {schema.HEAD}; "
                           f"run `{UPGRADE_COMMAND}`.")
@@ -162,6 +165,7 @@ def refuse_downgrade_that_drops_data(engine: Engine, revision: str, *, confirmed
     the pg_dump command that takes a backup first."""
     if engine.url.get_backend_name() == "sqlite" or confirmed:
         return
+    refuse_newer_schema(engine.url, current_revision(engine))
     dropped = dropped_by_downgrade(engine, revision)
     if not dropped:
         return
@@ -179,6 +183,8 @@ def backup_before_downgrade(engine: Engine, revision: str) -> Path | None:
     if revision != "base" and revision not in schema.REVISIONS:
         raise InvalidInput(f"no revision {revision!r}; known revisions: base, {', '.join(schema.REVISIONS)}.")
     path = Path(engine.url.database)
-    destination = backup_path(path, current_revision(engine) or "")
+    current = current_revision(engine)
+    refuse_newer_schema(engine.url, current)
+    destination = backup_path(path, current or "")
     backup_sqlite(path, destination)
     return destination
