@@ -4,7 +4,7 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
-from tracker.cli.params import TEXT
+from tracker.cli.params import ROW_ID, TEXT
 from tracker.cli.tables import describe_estimate
 
 
@@ -12,7 +12,7 @@ from tracker.cli.tables import describe_estimate
 @click.argument("ref", type=TEXT, metavar="ID")
 @click.argument("values", type=TEXT, metavar="PROB | OPTION=PROB...", nargs=-1, required=True)
 @click.option("--note", type=TEXT, help="Why you hold this view (kept with the estimate).")
-@click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
+@click.option("--evidence", "evidence_ids", type=ROW_ID, multiple=True,
               help="Evidence id the estimate rests on; repeat for more.")
 @pass_ledger
 def forecast(ledger: Ledger, ref, values, note, evidence_ids):

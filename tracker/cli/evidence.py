@@ -5,7 +5,7 @@ import click
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE, TEXT
+from tracker.cli.params import DATE, ROW_ID, TEXT
 from tracker.fields import STANCES
 
 
@@ -49,7 +49,7 @@ def list_evidence(ledger: Ledger, ref, fmt):
 
 
 @evidence.command("retract")
-@click.argument("evidence_id", metavar="EID", type=click.IntRange(min=1))
+@click.argument("evidence_id", metavar="EID", type=ROW_ID)
 @click.option("--reason", type=TEXT, required=True, help="Why it no longer stands.")
 @pass_ledger
 def retract(ledger: Ledger, evidence_id, reason):

@@ -7,7 +7,7 @@ import click
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS, TEXT
+from tracker.cli.params import DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS, ROW_ID, TEXT
 from tracker.dates import today
 from tracker.fields import SORT_FIELDS
 from tracker.statuses import STATUSES
@@ -111,7 +111,7 @@ def show(ledger: Ledger, ref, as_of, fmt):
 @click.option("--outcome", type=TEXT, metavar="OPTION",
               help="The option that happened (multiple choice, with --status confirmed).")
 @click.option("--note", type=TEXT, help="Why the status changes (needed to leave a final status).")
-@click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
+@click.option("--evidence", "evidence_ids", type=ROW_ID, multiple=True,
               help="Evidence id the status change rests on; repeat for more.")
 @click.option("--claim", type=TEXT, help="New wording of the claim.")
 @click.option("--criteria", type=TEXT, help="New resolution criteria.")
@@ -120,7 +120,7 @@ def show(ledger: Ledger, ref, as_of, fmt):
 @click.option("--tag", "add_tags", type=TEXT, multiple=True, help="Add a tag; repeat for more.")
 @click.option("--untag", "remove_tags", type=TEXT, multiple=True, help="Remove a tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, help="Days between reviews.")
-@click.option("--expect-version", type=click.IntRange(min=1),
+@click.option("--expect-version", type=ROW_ID,
               help="Fail if the forecast is no longer at this version.")
 @click.pass_context
 def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tags, remove_tags, expect_version,

@@ -35,6 +35,7 @@ PROBABILITY = ParsedType("probability", parse_probability)
 PROBABILITY_OR_NONE = ParsedType("probability", parse_probability, clearable=True)
 REVIEW_DAYS = click.IntRange(1, 3650)
 LIMIT = click.IntRange(0, 2**63 - 1)  # what a database integer holds
+ROW_ID = click.IntRange(1, 2**63 - 1)  # an id, version or count: positive, and what a database integer holds
 
 
 class UnicodeText(click.ParamType):

@@ -42,7 +42,8 @@ def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
     ledger: Ledger = ctx.obj
     if interactive:
         if ref is not None or (wrong := given(ctx, "note", "limit", "fmt", "output")):
-            raise click.UsageError(f"--interactive walks the whole queue; it takes no {'ID' if ref else ', '.join(wrong)}.")
+            taken = "ID" if ref is not None else ", ".join(wrong)
+            raise click.UsageError(f"--interactive walks the whole queue; it takes no {taken}.")
         from tracker.cli.interactive import review_sitting
 
         review_sitting(ledger)

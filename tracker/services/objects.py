@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, NoReturn
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from tracker import statuses
+from tracker import dates, statuses
 from tracker.actors import actor_problem
 from tracker.errors import InvalidInput, TrackerError
 from tracker.fields import STANCES
@@ -315,10 +315,26 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     for name in ("status", "review_every"):
         if values.get(name) is None:
             values.pop(name, None)
+    _check_moments(where, values)
     forecast = ForecastObject(where=where, given=given, **values)
     if forecast.full:
         _check_timeline(forecast)
     return forecast
+
+
+def _check_moments(where: str, values: dict[str, Any]) -> None:
+    """Every moment within the calendar's years in every time zone (dates.EARLIEST_MOMENT to
+    dates.LATEST_MOMENT), so that each can be shown as local time anywhere."""
+    found = [(name, values.get(name)) for name in ("created_at", "updated_at", "deleted_at")]
+    for n, item in enumerate(values["evidence"]):
+        found += [(f"evidence[{n}].added_at", item.added_at), (f"evidence[{n}].retracted_at", item.retracted_at)]
+    found += [(f"events[{n}].at", item.at) for n, item in enumerate(values["events"])]
+    found += [(f"changes[{n}].at", item.at) for n, item in enumerate(values["changes"])]
+    for name, moment in found:
+        if isinstance(moment, dt.datetime) and not dates.EARLIEST_MOMENT <= moment <= dates.LATEST_MOMENT:
+            _fail(where, name, f"{moment.isoformat()} is too near the edge of the calendar to be shown in every "
+                               f"time zone; tracker keeps moments from {dates.EARLIEST_MOMENT:%Y-%m-%d} to "
+                               f"{dates.LATEST_MOMENT:%Y-%m-%d} UTC.")
 
 
 def _rule(where: str, name: str, check, value):

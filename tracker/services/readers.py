@@ -200,7 +200,7 @@ class ImportFile:
 
 def _lowered(exc: Exception) -> str:
     text = str(exc)
-    return text[:1].lower() + text[1:]
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]  # "JSON is …" stays as it is
 
 
 # CSV cells are text; these columns are read as the types the interchange objects use.
