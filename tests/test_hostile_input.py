@@ -15,6 +15,7 @@ from contextlib import closing
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from conftest import dump, ok, run, run_json
 from test_bad_input import FAILURE, USAGE, assert_clean_failure
@@ -242,3 +243,29 @@ def test_a_csv_cell_over_131072_characters_is_read(ledger, tmp_path):
         csv.writer(file).writerows([["key", "claim"], ["long", "z" * 140_000]])
     ok("import", path)
     assert run_json("show", "long")["claim"] == "z" * 140_000
+
+
+@pytest.mark.postgres_only
+def test_a_user_who_may_not_read_the_schema_stamp_is_told_so_not_that_the_ledger_was_dropped(seeded, postgres):
+    """Reading the schema revision tells a missing table (an empty database) from every other
+    failure by its code: a permission refused is reported as one, not taken for a ledger
+    downgraded to base."""
+    role = f"{postgres.prefix}_reader"
+    with postgres.admin.connect() as admin:
+        admin.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        url = make_url(seeded.target).set(username=role).render_as_string(hide_password=False)
+        result = run("--db", url, "list")
+    finally:
+        engine = create_engine(seeded.target)
+        try:
+            with engine.begin() as conn:  # the role owns nothing, so this leaves it droppable
+                conn.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"'))
+        finally:
+            engine.dispose()
+        postgres.drop(make_url(seeded.target).database)  # its connections end before the role goes
+        with postgres.admin.connect() as admin:
+            admin.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+    assert_clean_failure(result, FAILURE, "may not do this")
+    assert "downgraded" not in result.stderr and "permission denied" in result.stderr

@@ -1,5 +1,6 @@
 """Schema changes through Alembic. Imported only when the schema must change or be inspected."""
 
+import re
 import shlex
 from importlib.resources import files
 from pathlib import Path
@@ -78,7 +79,20 @@ def check_foreign_keys(connection: Connection) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    revision = known_revision(revision)
     _run(engine, lambda config: command.upgrade(config, revision))
+
+
+def known_revision(revision: str) -> str:
+    """A revision as `db upgrade` and `db downgrade` take it: head, base, a revision of
+    schema.REVISIONS or the start of exactly one, or a relative step such as +1. Anything else
+    is refused here, as Alembic would stop on some of it with an assertion, not an error."""
+    if revision in ("head", "heads", "base") or re.fullmatch(r"[+-][0-9]{1,4}", revision):
+        return revision
+    if revision and sum(known.startswith(revision) for known in schema.REVISIONS) == 1:
+        return revision
+    raise InvalidInput(f"no revision {revision!r}; give head, base, one of {', '.join(schema.REVISIONS)}, "
+                       "or a step such as +1.")
 
 
 def upgrade_keeping_a_copy(engine: Engine) -> Path | None:
@@ -111,6 +125,7 @@ def upgrade_keeping_a_copy(engine: Engine) -> Path | None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    revision = known_revision(revision)
     _run(engine, lambda config: command.downgrade(config, revision))
 
 
@@ -165,6 +180,7 @@ def refuse_downgrade_that_drops_data(engine: Engine, revision: str, *, confirmed
     the pg_dump command that takes a backup first."""
     if engine.url.get_backend_name() == "sqlite" or confirmed:
         return
+    known_revision(revision)
     refuse_newer_schema(engine.url, current_revision(engine))
     dropped = dropped_by_downgrade(engine, revision)
     if not dropped:
