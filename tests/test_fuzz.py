@@ -3,7 +3,7 @@ traceback, and a command that fails leaves the ledger as it was.
 
 Two generators: a hand-written grammar of the everyday commands, and a walk of the whole Click
 command tree, so that every option of every command, new ones included, gets hostile values of
-its type. How many examples each runs is the Hypothesis profile's (tests/conftest.py: bounded
+its type. How many examples each runs follows the Hypothesis profile (tests/conftest.py: bounded
 where CI is set), or TRACKER_FUZZ_EXAMPLES; bench/fuzz.py runs them long.
 """
 
@@ -20,8 +20,11 @@ from tracker.cli.params import ParsedType
 
 
 def examples(variable: str) -> dict[str, int]:
-    """The example count an environment variable asks for, else the profile's."""
-    return {"max_examples": int(os.environ[variable])} if os.environ.get(variable) else {}
+    """The example count an environment variable asks for, else ten times the profile's: each
+    example is one command, and a fuzz test covers a whole tree of them (under the `ci`
+    profile, each fuzz test then takes some 10 to 40 seconds)."""
+    given = os.environ.get(variable)
+    return {"max_examples": int(given) if given else 10 * settings.default.max_examples}
 
 
 EXAMPLES = examples("TRACKER_FUZZ_EXAMPLES")
