@@ -183,6 +183,8 @@ def any_command_line(draw):
     ["db", "upgrade", "head+1"],
     ["db", "downgrade", "@"],
     ["db", "downgrade", "@", "--yes"],
+    ["db", "copy", "x" * 300],  # a file name too long once raised OSError
+    ["--db", "x" * 300, "list"],
 ])
 def test_command_lines_the_fuzzing_found(seeded, tmp_path, monkeypatch, argv):
     monkeypatch.chdir(tmp_path)

@@ -154,10 +154,13 @@ def _check_sqlite_path(url: URL) -> None:
         # Each connection would get its own empty database, gone when the command ends.
         raise StorageError(f"{display_url(url)} is a database in memory, which keeps nothing after the command; "
                            "give a ledger file, e.g. --db tracker.db, or a postgresql+psycopg:// URL.")
-    if path.is_dir():
-        raise StorageError(f"{path} is a folder; give the path of a ledger file, e.g. {path / 'tracker.db'}.")
-    if not path.parent.is_dir():
-        raise StorageError(f"the folder {path.parent} does not exist; create it or choose another --db path.")
+    try:
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder; give the path of a ledger file, e.g. {path / 'tracker.db'}.")
+        if not path.parent.is_dir():
+            raise StorageError(f"the folder {path.parent} does not exist; create it or choose another --db path.")
+    except OSError as exc:  # a name too long, a folder that may not be searched
+        raise StorageError(f"cannot use {path} as a ledger: {exc.strerror}; choose another path.") from None
 
 
 def _configure_sqlite(engine: Engine, *, write: bool) -> None:
