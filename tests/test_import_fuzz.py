@@ -154,6 +154,9 @@ def test_every_import_format_gets_a_clean_answer_to_hostile_bytes(seeded, tmp_pa
     # A question with no moment of creation and no dated forecast once raised TypeError.
     (("--from", "fatebook"), b"Forecast created at,Question title,Multiple choice option,Question created at,"
                              b"Resolution,Forecast (scale = 0-1)\r\n9999-12-31T23:59:59.999999Z,,,,,\r\n"),
+    # A moment before the year 1 in UTC once raised OverflowError.
+    (("--from", "fatebook"), b"Question created at,Question title,Forecast (scale = 0-1),Forecast created at\r\n"
+                             b"0001-01-01T00:30+01:00,a question,0.5,2024-01-05 09:14:07\r\n"),
 ])
 def test_import_files_the_fuzzing_found(seeded, tmp_path, arguments, content):
     path = tmp_path / "found.data"

@@ -44,6 +44,8 @@ def moment(text: str | None, where: str, name: str) -> dt.datetime | None:
 def _parsed(value: str) -> dt.datetime | None:
     try:
         return utc(dt.datetime.fromisoformat(value))
+    except OverflowError:  # in UTC, before the year 1 or after 9999
+        return None
     except ValueError:
         pass  # Fatebook's unpadded seconds, a US date: read below
     try:
