@@ -74,6 +74,15 @@ def test_json_keeps_the_text_exactly(hostile):
     assert {event["actor"] for event in shown["events"]} == {ACTOR}
 
 
+@pytest.mark.parametrize("args", [["show", "hostile", "--format", "json"], ["list", "--format", "jsonl"],
+                                  ["history", "hostile", "--format", "json"], ["export", "--format", "json"],
+                                  ["export", "--format", "jsonl"]])
+def test_json_printed_on_a_terminal_holds_nothing_it_acts_on(hostile, args):
+    out = ok(*args).stdout
+    assert UNSHOWABLE.findall(out.replace("\n", "")) == [], out
+    assert "\\u001b]0;owned\\u0007" in out and "\\u202eevil\\u202c" in out and "\\u009b31m" in out
+
+
 def test_undo_and_messages_show_escapes(hostile):
     result = ok("--as", ACTOR, "undo", "--yes")
     assert UNSHOWABLE.findall(result.stderr) == [] and "\\x1b]0;owned\\x07" in result.stderr

@@ -1,8 +1,11 @@
 """Indented JSON (`--format json`, `export`) is laid out exactly as json.dumps(…, indent=2) lays
-it out, whatever the values: scripts and diffs rely on the bytes."""
+it out, whatever the values: scripts and diffs rely on the bytes. The one difference: what a
+terminal acts on and JSON does not escape itself (DEL, C1 controls, bidirectional overrides) is
+written as a \\uXXXX escape, which reads back as the same text."""
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -22,5 +25,19 @@ documents = st.recursive(scalars, lambda inner: st.lists(inner) | st.dictionarie
 @settings(max_examples=500, deadline=None)
 @given(documents)
 def test_indented_json_is_what_json_dumps_gives(document):
-    expected = json.dumps(document, default=json_value, ensure_ascii=False, indent=2)
+    expected = TERMINAL_ACTIVE.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                                   json.dumps(document, default=json_value, ensure_ascii=False, indent=2))
     assert to_json(document, indent=2) == expected
+
+
+TERMINAL_ACTIVE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_json_holds_nothing_a_terminal_acts_on_and_reads_back_the_same(document):
+    for indent in (None, 2):
+        written = to_json(document, indent=indent)
+        assert not TERMINAL_ACTIVE.search(written) and not re.search("[\x00-\x1f]", written.replace("\n", ""))
+        plain = json.dumps(document, default=json_value, ensure_ascii=False)
+        assert json.dumps(json.loads(written)) == json.dumps(json.loads(plain))  # the same data

@@ -151,3 +151,47 @@ def test_a_connection_ended_while_the_command_waits_on_a_lock(seeded, postgres):
     assert_one_clean_error(code, out, err)
     assert "the connection was lost" in err and seeded.target.rsplit("/", 1)[1] in err
     assert dump(seeded) == before
+
+
+def test_a_statement_that_runs_past_its_limit_is_cancelled(seeded):
+    """A server that stops making progress mid-command (here a trigger that sleeps, as a stuck
+    disk or a runaway plan would) is cut off by statement_timeout: ten times the busy timeout,
+    at least 10 s."""
+    engine = create_engine(seeded.target)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE FUNCTION stall() RETURNS trigger LANGUAGE plpgsql AS "
+                              "$$ BEGIN PERFORM pg_sleep(120); RETURN NEW; END $$"))
+            conn.execute(text("CREATE TRIGGER stall BEFORE UPDATE ON forecasts FOR EACH ROW EXECUTE FUNCTION stall()"))
+        before = dump(seeded)
+        code, out, err, took = finished(tracker("--db", with_password(seeded.target), "update", "1",
+                                                "--status", "stalled", "--note", "slow", timeout="0.5"))
+    finally:
+        engine.dispose()
+    assert_one_clean_error(code, out, err)
+    assert "the server cancelled the command" in err and "statement timeout" in err
+    assert "TRACKER_BUSY_TIMEOUT" in err
+    assert 9 < took < 40
+    assert dump(seeded) == before
+
+
+def test_every_connection_carries_its_timeouts(seeded, monkeypatch):
+    """What each connection is opened with: libpq's connect_timeout, TCP keepalives and
+    tcp_user_timeout (so a server gone mid-command is noticed), and for every transaction the
+    lock and statement timeouts, all from TRACKER_BUSY_TIMEOUT."""
+    from tracker.storage.database import open_database, transaction
+
+    monkeypatch.setenv("TRACKER_BUSY_TIMEOUT", "8")
+    engine = open_database(seeded.target, write=False, notify=print)
+    try:
+        with transaction(engine) as session:
+            connection = session.connection()
+            shown = {name: connection.exec_driver_sql(f"SHOW {name}").scalar()
+                     for name in ("lock_timeout", "statement_timeout")}
+            parameters = connection.connection.dbapi_connection.info.get_parameters()
+    finally:
+        engine.dispose()
+    assert shown == {"lock_timeout": "8s", "statement_timeout": "80s"}
+    assert parameters["connect_timeout"] == "8" and parameters["keepalives"] == "1"
+    assert parameters["keepalives_idle"] == "2" and parameters["keepalives_count"] == "4"
+    assert parameters["tcp_user_timeout"] == "8000"

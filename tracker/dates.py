@@ -30,6 +30,10 @@ _MONTHS = {name: n for n, name in enumerate(
 _NAMED = {"today": 0, "yesterday": -1, "tomorrow": 1}
 WRITTEN = "YYYY-MM-DD (or 2026-2-3, 2026/12/31), 31 Dec 2026 or Dec 31, 2026"
 HELP = f"{WRITTEN}, today, yesterday, tomorrow, or an offset like +30d, -2w, +3m, +1y"
+# The moments a ledger keeps: a day inside the calendar's first and last, so that every one of
+# them is a date and time of the years 1 to 9999 in every time zone (offsets stay under a day).
+EARLIEST_MOMENT = dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc)
+LATEST_MOMENT = dt.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)
 
 
 def today() -> dt.date:

@@ -6,6 +6,7 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
+from tracker.cli.params import TEXT
 
 
 @click.group()
@@ -20,7 +21,7 @@ def db():
 
 
 @db.command()
-@click.argument("revision", default="head")
+@click.argument("revision", type=TEXT, default="head")
 @pass_ledger
 def upgrade(ledger: Ledger, revision):
     """Upgrade the schema to REVISION (default: head).
@@ -40,7 +41,7 @@ def upgrade(ledger: Ledger, revision):
 
 
 @db.command()
-@click.argument("revision")
+@click.argument("revision", type=TEXT)
 @click.option("--yes", is_flag=True,
               help="On PostgreSQL, downgrade even where that drops data (take a backup with pg_dump first).")
 @pass_ledger

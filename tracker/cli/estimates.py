@@ -4,15 +4,16 @@ import click
 
 from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
-from tracker.cli.output import message
 from tracker.cli.events import describe_estimate
+from tracker.cli.output import message
+from tracker.cli.params import ROW_ID, TEXT
 
 
 @click.command()
-@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
-@click.argument("values", metavar="PROB | OPTION=PROB...", nargs=-1, required=True)
-@click.option("--note", help="Why you hold this view (kept with the estimate).")
-@click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
+@click.argument("ref", type=TEXT, metavar="ID", shell_complete=complete_forecast)
+@click.argument("values", type=TEXT, metavar="PROB | OPTION=PROB...", nargs=-1, required=True)
+@click.option("--note", type=TEXT, help="Why you hold this view (kept with the estimate).")
+@click.option("--evidence", "evidence_ids", type=ROW_ID, multiple=True,
               help="Evidence id the estimate rests on; repeat for more.")
 @pass_ledger
 def forecast(ledger: Ledger, ref, values, note, evidence_ids):

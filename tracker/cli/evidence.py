@@ -6,7 +6,7 @@ from tracker.cli import tables
 from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE
+from tracker.cli.params import DATE, ROW_ID, TEXT
 from tracker.fields import STANCES
 
 
@@ -22,9 +22,9 @@ def evidence():
 
 
 @evidence.command("add")
-@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
-@click.argument("summary")
-@click.option("--url", help="Where the evidence can be read.")
+@click.argument("ref", type=TEXT, metavar="ID", shell_complete=complete_forecast)
+@click.argument("summary", type=TEXT)
+@click.option("--url", type=TEXT, help="Where the evidence can be read.")
 @click.option("--observed-on", type=DATE, help="When the thing happened [default: today].")
 @click.option("--stance", type=click.Choice(STANCES), default="context", show_default=True,
               help="Whether it supports or contradicts the claim.")
@@ -47,7 +47,7 @@ def add_evidence(ledger: Ledger, ref, summary, url, observed_on, stance):
 
 
 @evidence.command("list")
-@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
+@click.argument("ref", type=TEXT, metavar="ID", shell_complete=complete_forecast)
 @format_option
 @pass_ledger
 def list_evidence(ledger: Ledger, ref, fmt):
@@ -68,8 +68,8 @@ def list_evidence(ledger: Ledger, ref, fmt):
 
 
 @evidence.command("retract")
-@click.argument("evidence_id", metavar="EID", type=click.IntRange(min=1))
-@click.option("--reason", required=True, help="Why it no longer stands.")
+@click.argument("evidence_id", metavar="EID", type=ROW_ID)
+@click.option("--reason", type=TEXT, required=True, help="Why it no longer stands.")
 @pass_ledger
 def retract(ledger: Ledger, evidence_id, reason):
     """Retract evidence; it stays visible, marked retracted.
@@ -86,12 +86,12 @@ def retract(ledger: Ledger, evidence_id, reason):
 
 
 @evidence.command("edit")
-@click.argument("evidence_id", metavar="EID", type=click.IntRange(min=1))
-@click.option("--summary", help="New summary.")
-@click.option("--url", help="New address; empty for none.")
+@click.argument("evidence_id", metavar="EID", type=ROW_ID)
+@click.option("--summary", type=TEXT, help="New summary.")
+@click.option("--url", type=TEXT, help="New address; empty for none.")
 @click.option("--stance", type=click.Choice(STANCES), help="New stance.")
 @click.option("--observed-on", type=DATE, help="New date the thing happened.")
-@click.option("--note", help="Why it changes (kept in the forecast's history).")
+@click.option("--note", type=TEXT, help="Why it changes (kept in the forecast's history).")
 @click.pass_context
 def edit(ctx: click.Context, evidence_id, note, **fields):
     """Correct a piece of evidence; the change is recorded in its forecast's history.

@@ -8,8 +8,8 @@ from tracker.cli import tables
 from tracker.cli.completion import complete_forecast, complete_tag
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import (DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS,
-                                forecast_filter_options)
+from tracker.cli.params import (DATE, DATE_OR_NONE, LIMIT, PROBABILITY, PROBABILITY_OR_NONE, REVIEW_DAYS, ROW_ID,
+                                TEXT, forecast_filter_options)
 from tracker.dates import today
 from tracker.fields import SORT_FIELDS
 from tracker.statuses import STATUSES
@@ -18,21 +18,21 @@ SORT_CHOICES = SORT_FIELDS + tuple(f"-{name}" for name in SORT_FIELDS)
 
 
 @click.command()
-@click.argument("claim")
-@click.option("--key", help="Stable unique name (default: made from the claim).")
-@click.option("--criteria", help="What would count as the claim coming true.")
-@click.option("--source", metavar="TITLE", help="Title of the source the forecast comes from.")
-@click.option("--source-author", metavar="NAME", help="The source's author (with --source).")
-@click.option("--source-outlet", metavar="NAME", help="Where the source was published (with --source).")
-@click.option("--source-url", metavar="URL", help="Where the source can be read (with --source).")
+@click.argument("claim", type=TEXT)
+@click.option("--key", type=TEXT, help="Stable unique name (default: made from the claim).")
+@click.option("--criteria", type=TEXT, help="What would count as the claim coming true.")
+@click.option("--source", type=TEXT, metavar="TITLE", help="Title of the source the forecast comes from.")
+@click.option("--source-author", type=TEXT, metavar="NAME", help="The source's author (with --source).")
+@click.option("--source-outlet", type=TEXT, metavar="NAME", help="Where the source was published (with --source).")
+@click.option("--source-url", type=TEXT, metavar="URL", help="Where the source can be read (with --source).")
 @click.option("--source-date", type=DATE, help="When the source was published (with --source).")
 @click.option("--made-on", type=DATE, help="When the forecast was made [default: today].")
 @click.option("--resolve-by", type=DATE, help="When it should be settled.")
 @click.option("--probability", type=PROBABILITY, help="Stated chance: 0.7, 70%, 7:3 or 1 in 4.")
-@click.option("--tag", "tags", multiple=True, shell_complete=complete_tag,
+@click.option("--tag", "tags", type=TEXT, multiple=True, shell_complete=complete_tag,
               help="A tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, default=30, show_default=True, help="Days between reviews.")
-@click.option("--option", "options", multiple=True, metavar="NAME",
+@click.option("--option", "options", type=TEXT, multiple=True, metavar="NAME",
               help="An answer of a multiple-choice forecast; repeat for each (two or more).")
 @pass_ledger
 def add(ledger: Ledger, claim, key, criteria, source, source_author, source_outlet, source_url, source_date,
@@ -73,7 +73,7 @@ def add(ledger: Ledger, claim, key, criteria, source, source_author, source_outl
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="id", show_default=True,
               help="Field to sort by; prefix - for descending.")
 @click.option("--limit", type=LIMIT, help="At most this many.")
-@click.option("--after", metavar="ID", shell_complete=complete_forecast, help="Only those after forecast ID in this order: the next page after ID.")
+@click.option("--after", type=TEXT, metavar="ID", shell_complete=complete_forecast, help="Only those after forecast ID in this order: the next page after ID.")
 @format_option
 @pass_ledger
 def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, deleted, actor, due, overdue, as_of,
@@ -104,7 +104,7 @@ def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, delete
 
 
 @click.command()
-@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
+@click.argument("ref", type=TEXT, metavar="ID", shell_complete=complete_forecast)
 @click.option("--as-of", type=DATE, help="The forecast as it stood at the end of that day.")
 @click.option("--extremize", type=click.FloatRange(min=0, min_open=True, max=10), metavar="A",
               help="Also show the team's geometric mean of odds raised to the power A (above 1 extremizes).")
@@ -132,23 +132,23 @@ def show(ledger: Ledger, ref, as_of, extremize, fmt):
 
 
 @click.command()
-@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
+@click.argument("ref", type=TEXT, metavar="ID", shell_complete=complete_forecast)
 @click.option("--status", type=click.Choice(STATUSES), help="New status.")
-@click.option("--outcome", metavar="OPTION", help="The option that happened (multiple choice, with --status confirmed).")
-@click.option("--note", help="Why this change is made, kept on each of its events (needed to leave a final status).")
-@click.option("--evidence", "evidence_ids", type=click.IntRange(min=1), multiple=True,
+@click.option("--outcome", type=TEXT, metavar="OPTION", help="The option that happened (multiple choice, with --status confirmed).")
+@click.option("--note", type=TEXT, help="Why this change is made, kept on each of its events (needed to leave a final status).")
+@click.option("--evidence", "evidence_ids", type=ROW_ID, multiple=True,
               help="Evidence id the change rests on, cited by each of its events; repeat for more.")
-@click.option("--claim", help="New wording of the claim.")
-@click.option("--criteria", help="New resolution criteria.")
+@click.option("--claim", type=TEXT, help="New wording of the claim.")
+@click.option("--criteria", type=TEXT, help="New resolution criteria.")
 @click.option("--probability", type=PROBABILITY_OR_NONE, help="New stated chance, or none.")
 @click.option("--resolve-by", type=DATE_OR_NONE, help="New deadline, or none.")
-@click.option("--tag", "add_tags", multiple=True, shell_complete=complete_tag,
+@click.option("--tag", "add_tags", type=TEXT, multiple=True, shell_complete=complete_tag,
               help="Add a tag; repeat for more.")
-@click.option("--untag", "remove_tags", multiple=True, shell_complete=complete_tag, help="Remove a tag; repeat for more.")
+@click.option("--untag", "remove_tags", type=TEXT, multiple=True, shell_complete=complete_tag, help="Remove a tag; repeat for more.")
 @click.option("--review-every", type=REVIEW_DAYS, help="Days between reviews.")
-@click.option("--source", metavar="SOURCE",
+@click.option("--source", type=TEXT, metavar="SOURCE",
               help="Cite another source: its id, or its title (a new source if none has it); empty for none.")
-@click.option("--expect-version", type=click.IntRange(min=1),
+@click.option("--expect-version", type=ROW_ID,
               help="Fail if the forecast is no longer at this version.")
 @click.pass_context
 def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tags, remove_tags, source,
@@ -183,7 +183,7 @@ def update(ctx: click.Context, ref, status, outcome, note, evidence_ids, add_tag
 
 
 @click.command()
-@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
+@click.argument("ref", type=TEXT, metavar="ID", shell_complete=complete_forecast)
 @format_option
 @pass_ledger
 def history(ledger: Ledger, ref, fmt):
@@ -201,8 +201,8 @@ def history(ledger: Ledger, ref, fmt):
 
 
 @click.command()
-@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
-@click.option("--reason", required=True, help="Why it is deleted (kept in its history).")
+@click.argument("ref", type=TEXT, metavar="ID", shell_complete=complete_forecast)
+@click.option("--reason", type=TEXT, required=True, help="Why it is deleted (kept in its history).")
 @pass_ledger
 def delete(ledger: Ledger, ref, reason):
     """Hide a forecast entered by mistake; its history stays.

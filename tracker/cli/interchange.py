@@ -10,7 +10,7 @@ import click
 from tracker.cli.completion import complete_tag
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import is_stdout, message, output_stream
-from tracker.cli.params import DATE, forecast_filter_options
+from tracker.cli.params import DATE, TEXT, forecast_filter_options
 from tracker.cli.progress import WORTH_SHOWING_BYTES, progress_bar
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown")
@@ -27,7 +27,7 @@ ORIGINS = ("fatebook", "predictionbook", "iqisa", "gjp")
               help="Write to this file instead of stdout (replaced only once the export is complete).")
 @forecast_filter_options
 @click.option("--since", type=DATE, help="Only forecasts changed on or after this date.")
-@click.option("--title", help="The Markdown document's title [default: Forecast ledger report].")
+@click.option("--title", type=TEXT, help="The Markdown document's title [default: Forecast ledger report].")
 @pass_ledger
 def export(ledger: Ledger, fmt, output, since, title, **chosen):
     """Write forecasts, with their evidence and timelines, as JSON, JSONL, CSV or Markdown.
@@ -95,12 +95,12 @@ class _DryRun(Exception):
                    "a forecasts file in iqisa's layout, or the Good Judgment Project's survey forecasts.")
 @click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="With --from iqisa or gjp: the questions file (titles, options, outcomes).")
-@click.option("--map", "maps", multiple=True, metavar="'COLUMN=field'",
+@click.option("--map", "maps", type=TEXT, multiple=True, metavar="'COLUMN=field'",
               help="CSV: read COLUMN as this field (such as source.author or made_on), or leave it out "
                    "with COLUMN=-; repeat for more columns.")
-@click.option("--map-status", "status_maps", multiple=True, metavar="'TEXT=status'",
+@click.option("--map-status", "status_maps", type=TEXT, multiple=True, metavar="'TEXT=status'",
               help="CSV: read the status word TEXT as this status; repeat for more words.")
-@click.option("--encoding", help="The file's text encoding, such as cp1252 or utf-16 "
+@click.option("--encoding", type=TEXT, help="The file's text encoding, such as cp1252 or utf-16 "
                                  "[default: UTF-8 or UTF-16 by byte-order mark, else UTF-8, else cp1252].")
 @click.option("--dry-run", is_flag=True, help="Report what would be added and updated; write nothing.")
 @pass_ledger

@@ -63,19 +63,33 @@ def json_value(value: Any) -> Any:
 
 
 def to_json(data: Any, *, indent: int | None = None) -> str:
+    """JSON text of `data`, the same wherever it goes. JSON escapes the C0 controls itself; what
+    else a terminal acts on (DEL, the C1 controls, the bidirectional overrides and isolates) is
+    written as a \\uXXXX escape too, which every JSON reader turns back into the same character:
+    the data is kept exactly, and `--format json` printed on a terminal cannot act on it."""
     import json
 
     text = json.dumps(data, default=json_value, ensure_ascii=False)
-    if indent is None:
-        return text
-    # json indents with its pure-Python encoder, several times slower than its C one; msgspec lays
-    # the compact text out exactly as json.dumps(…, indent=…) would, but refuses NaN and Infinity.
-    import msgspec
+    if indent is not None:
+        # json indents with its pure-Python encoder, several times slower than its C one; msgspec
+        # lays the compact text out exactly as json.dumps(…, indent=…) would, but refuses NaN and
+        # Infinity.
+        import msgspec
 
-    try:
-        return msgspec.json.format(text, indent=indent)
-    except msgspec.DecodeError:
-        return json.dumps(data, default=json_value, ensure_ascii=False, indent=indent)
+        try:
+            text = msgspec.json.format(text, indent=indent)
+        except msgspec.DecodeError:
+            text = json.dumps(data, default=json_value, ensure_ascii=False, indent=indent)
+    # Outside its strings JSON holds only ASCII punctuation, digits, letters and spaces, so these
+    # characters can only be inside strings, where an escape means the same.
+    return _JSON_UNSHOWABLE.sub(_json_escape, text)
+
+
+_JSON_UNSHOWABLE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def csv_cell(value: Any) -> str:
@@ -236,7 +250,13 @@ def json_parts(value: Any, indent: int | None, level: int = 0) -> Iterator[str]:
 
 
 def local_time(value: dt.datetime | None) -> str:
-    return "-" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if value is None:
+        return "-"
+    try:
+        local = value.astimezone()
+    except OverflowError:  # a moment at the calendar's edge, in a zone beyond it
+        local = value.astimezone(dt.timezone.utc)
+    return f"{local:%Y}".zfill(4) + f"{local:-%m-%d %H:%M}"
 
 
 def plain(value: Any) -> str:

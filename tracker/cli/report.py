@@ -6,7 +6,7 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import is_stdout, message, output_stream
-from tracker.cli.params import forecast_filter_options
+from tracker.cli.params import ROW_ID, TEXT, forecast_filter_options
 from tracker.cli.report_text import TITLE as DEFAULT_TITLE
 from tracker.cli.report_text import scope_words
 
@@ -21,8 +21,8 @@ EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS),
               help="html or markdown [default: from the file's extension].")
 @forecast_filter_options
-@click.option("--title", help=f"The page's title [default: {DEFAULT_TITLE}].")
-@click.option("--limit", type=click.IntRange(min=1), default=LIMIT, show_default=True,
+@click.option("--title", type=TEXT, help=f"The page's title [default: {DEFAULT_TITLE}].")
+@click.option("--limit", type=ROW_ID, default=LIMIT, show_default=True,
               help="At most this many forecasts in the index and the cards (and at most 10 in each "
                    "list of what needs attention).")
 @click.option("--all", "show_all", is_flag=True,

@@ -10,7 +10,7 @@ from tracker.cli import tables
 from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, is_stdout, message, output_stream
-from tracker.cli.params import DATE, LIMIT
+from tracker.cli.params import DATE, LIMIT, TEXT
 
 ParameterSource = click.core.ParameterSource
 
@@ -22,8 +22,8 @@ def given(ctx: click.Context, *names: str) -> list[str]:
 
 
 @click.command()
-@click.argument("ref", metavar="[ID]", required=False, shell_complete=complete_forecast)
-@click.option("--note", help="With ID: what the review found.")
+@click.argument("ref", type=TEXT, metavar="[ID]", required=False, shell_complete=complete_forecast)
+@click.option("--note", type=TEXT, help="With ID: what the review found.")
 @click.option("-i", "--interactive", is_flag=True,
               help="Walk the queue one forecast at a time: r reviewed, s status, p probability (with why), e evidence, "
                    "z snooze, n skip, q quit.")
@@ -52,7 +52,8 @@ def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
     ledger: Ledger = ctx.obj
     if interactive:
         if ref is not None or (wrong := given(ctx, "note", "limit", "fmt", "output")):
-            raise click.UsageError(f"--interactive walks the whole queue; it takes no {'ID' if ref else ', '.join(wrong)}.")
+            taken = "ID" if ref is not None else ", ".join(wrong)
+            raise click.UsageError(f"--interactive walks the whole queue; it takes no {taken}.")
         from tracker.cli.interactive import review_sitting
 
         review_sitting(ledger)
@@ -111,9 +112,9 @@ def mark_reviewed(ledger: Ledger, ref: str, note: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref", metavar="ID", shell_complete=complete_forecast)
+@click.argument("ref", type=TEXT, metavar="ID", shell_complete=complete_forecast)
 @click.option("--until", type=DATE, required=True, help="The day the review comes back.")
-@click.option("--note", help="Why it waits.")
+@click.option("--note", type=TEXT, help="Why it waits.")
 @pass_ledger
 def snooze(ledger: Ledger, ref, until, note):
     """Move forecast ID's next review to another day.

@@ -4,10 +4,11 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message, render_table
+from tracker.cli.params import TEXT
 
 
 @click.command()
-@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.argument("names", type=TEXT, nargs=-1, metavar="[NAME]...")
 @click.option("--list", "show_list", is_flag=True, help="List the seed sets instead of loading them.")
 @format_option
 @pass_ledger

@@ -5,7 +5,7 @@ import click
 from tracker.cli import tables
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
-from tracker.cli.params import DATE, DATE_OR_NONE
+from tracker.cli.params import DATE, DATE_OR_NONE, TEXT
 
 
 @click.group()
@@ -20,12 +20,12 @@ def source():
 
 
 @source.command("add")
-@click.argument("title")
-@click.option("--author", help="Who made the forecasts it holds.")
-@click.option("--outlet", help="Where it was published.")
-@click.option("--url", help="Where it can be read (https://…).")
+@click.argument("title", type=TEXT)
+@click.option("--author", type=TEXT, help="Who made the forecasts it holds.")
+@click.option("--outlet", type=TEXT, help="Where it was published.")
+@click.option("--url", type=TEXT, help="Where it can be read (https://…).")
 @click.option("--date", "published_on", type=DATE, help="When it was published.")
-@click.option("--notes", help="Anything else worth knowing about it.")
+@click.option("--notes", type=TEXT, help="Anything else worth knowing about it.")
 @pass_ledger
 def add_source(ledger: Ledger, title, **fields):
     """Add a source and print its id.
@@ -63,7 +63,7 @@ def list_sources(ledger: Ledger, fmt):
 
 
 @source.command("show")
-@click.argument("ref", metavar="SOURCE")
+@click.argument("ref", type=TEXT, metavar="SOURCE")
 @format_option
 @pass_ledger
 def show_source(ledger: Ledger, ref, fmt):
@@ -81,14 +81,14 @@ def show_source(ledger: Ledger, ref, fmt):
 
 
 @source.command("edit")
-@click.argument("ref", metavar="SOURCE")
-@click.option("--title", help="New title.")
-@click.option("--author", help="New author; empty for none.")
-@click.option("--outlet", help="New outlet; empty for none.")
-@click.option("--url", help="New address; empty for none.")
+@click.argument("ref", type=TEXT, metavar="SOURCE")
+@click.option("--title", type=TEXT, help="New title.")
+@click.option("--author", type=TEXT, help="New author; empty for none.")
+@click.option("--outlet", type=TEXT, help="New outlet; empty for none.")
+@click.option("--url", type=TEXT, help="New address; empty for none.")
 @click.option("--date", "published_on", type=DATE_OR_NONE, help="New publication date, or none.")
-@click.option("--notes", help="New notes; empty for none.")
-@click.option("--note", help="Why it changes (kept in the history of each forecast citing it).")
+@click.option("--notes", type=TEXT, help="New notes; empty for none.")
+@click.option("--note", type=TEXT, help="Why it changes (kept in the history of each forecast citing it).")
 @click.pass_context
 def edit_source(ctx: click.Context, ref, note, **fields):
     """Change a source (by id or title); each forecast citing it records the change.

@@ -5,10 +5,11 @@ import click
 from tracker.cli import tables
 from tracker.cli.context import Ledger
 from tracker.cli.output import emit, format_option, message
+from tracker.cli.params import TEXT
 
 
 @click.group(invoke_without_command=True)
-@click.option("--rename", nargs=2, metavar="OLD NEW", help="Rename tag OLD to NEW (the same as `tags rename`).")
+@click.option("--rename", type=TEXT, nargs=2, metavar="OLD NEW", help="Rename tag OLD to NEW (the same as `tags rename`).")
 @format_option
 @click.pass_context
 def tags(ctx: click.Context, rename, fmt):
@@ -39,8 +40,8 @@ def tags(ctx: click.Context, rename, fmt):
 
 
 @tags.command("rename")
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", type=TEXT)
+@click.argument("new", type=TEXT)
 @click.pass_context
 def rename_tag(ctx: click.Context, old, new):
     """Rename a tag on every forecast that has it, merging it into NEW where NEW is there already.

@@ -7,11 +7,12 @@ import click
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, local_time, message, render_table
 from tracker.cli.events import describe_event
+from tracker.cli.params import ROW_ID
 
 
 @click.command()
 @click.option("--list", "listing", is_flag=True, help="List your latest changes and whether each can be undone.")
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True,
+@click.option("--limit", type=ROW_ID, default=10, show_default=True,
               help="How many changes --list shows.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before undoing, even on a terminal.")
 @format_option

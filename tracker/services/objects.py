@@ -227,6 +227,8 @@ def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
         shape = _converted(where, _written_forms(where, data), exc)
     except msgspec.DecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
+    except RecursionError:
+        raise InvalidInput(f"{where}: nests arrays or objects too deeply to be a forecast.") from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{where} is not UTF-8 text (byte {exc.start + 1}); is this the right file?") from None
     return _checked(where, shape, screen=b"\\u" in raw)
@@ -380,10 +382,26 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     for name in ("status", "review_every"):
         if values.get(name) is None:
             values.pop(name, None)
+    _check_moments(where, values)
     forecast = ForecastObject(where=where, given=given, **values)
     if forecast.full:
         _check_timeline(forecast)
     return forecast
+
+
+def _check_moments(where: str, values: dict[str, Any]) -> None:
+    """Every moment within the calendar's years in every time zone (dates.EARLIEST_MOMENT to
+    dates.LATEST_MOMENT), so that each can be shown as local time anywhere."""
+    found = [(name, values.get(name)) for name in ("created_at", "updated_at", "deleted_at")]
+    for n, item in enumerate(values["evidence"]):
+        found += [(f"evidence[{n}].added_at", item.added_at), (f"evidence[{n}].retracted_at", item.retracted_at)]
+    found += [(f"events[{n}].at", item.at) for n, item in enumerate(values["events"])]
+    found += [(f"changes[{n}].at", item.at) for n, item in enumerate(values["changes"])]
+    for name, moment in found:
+        if isinstance(moment, dt.datetime) and not dates.EARLIEST_MOMENT <= moment <= dates.LATEST_MOMENT:
+            _fail(where, name, f"{moment.isoformat()} is too near the edge of the calendar to be shown in every "
+                               f"time zone; tracker keeps moments from {dates.EARLIEST_MOMENT:%Y-%m-%d} to "
+                               f"{dates.LATEST_MOMENT:%Y-%m-%d} UTC.")
 
 
 def _rule(where: str, name: str, check, value):

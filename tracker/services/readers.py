@@ -30,6 +30,10 @@ ORIGIN_FORMATS = {"fatebook": "csv", "predictionbook": "json", "iqisa": "csv", "
 ORIGINS = tuple(ORIGIN_FORMATS)
 WITH_QUESTIONS = ("iqisa", "gjp")
 INTERCHANGE_VERSION = 1
+# Python's csv module refuses a cell over 131,072 characters, but a claim, criteria or note
+# has no such limit and `export` writes whatever the ledger holds: raise it to what a C long
+# holds everywhere, so every exported file reads back. A cell is still bounded by its file.
+csv.field_size_limit(2**31 - 1)
 
 Progress = Callable[[int], None]
 
@@ -237,6 +241,8 @@ class ImportFile:
             return msgspec.json.decode(content)
         except msgspec.DecodeError as exc:
             raise InvalidInput(f"{self.name} is not valid JSON: {_lowered(exc)}.") from None
+        except RecursionError:
+            raise InvalidInput(f"{self.name} nests arrays or objects too deeply to be a forecasts file.") from None
 
     def _json_records(self, progress: Progress | None) -> Iterator[tuple[str, Any]]:
         document = self._json_document()
@@ -326,7 +332,7 @@ class ImportFile:
 
 def _lowered(exc: Exception) -> str:
     text = str(exc)
-    return text[:1].lower() + text[1:]
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]  # "JSON is …" stays as it is
 
 
 # CSV cells are text; these columns are read as the types the interchange objects use.

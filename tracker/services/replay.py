@@ -91,6 +91,8 @@ def decode(text: str | None) -> Any:
 
 def end_of_day(day: dt.date) -> dt.datetime:
     """The first moment after `day` ends in local time, as UTC: events before it count."""
+    if day == dt.date.max:  # nothing is after the calendar's last day
+        return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
     local_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min).astimezone()
     return local_midnight.astimezone(dt.timezone.utc)
 

@@ -94,7 +94,7 @@ def status_moves(session: Session, scope: ColumnElement[bool] | None = None) -> 
         for at, status in session.execute(
                 select(Event.at, Event.to_status).join(Forecast, Event.forecast_id == Forecast.id)
                 .where(*scoped, utc_day(Event.at).in_(sorted(split_days)))):
-            moves.setdefault(at.astimezone().strftime("%Y-%m"), Counter())[status] += 1
+            moves.setdefault(local_month(at), Counter())[status] += 1
     if not moves:
         return []
     return [{"month": month, "moves": sum(moves.get(month, Counter()).values()),
@@ -105,18 +105,36 @@ def status_moves(session: Session, scope: ColumnElement[bool] | None = None) -> 
 def whole_day_month(day: dt.date) -> str | None:
     """The local month every moment of this UTC day falls in; None if it spans two, or the
     UTC offset changes during it."""
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).astimezone()
-    end = (dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
-           - dt.timedelta(microseconds=1)).astimezone()
-    month = start.strftime("%Y-%m")
-    return month if start.utcoffset() == end.utcoffset() and end.strftime("%Y-%m") == month else None
+    try:
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.timezone.utc).astimezone()
+        end = dt.datetime.combine(day, dt.time.max, tzinfo=dt.timezone.utc).astimezone()
+    except OverflowError:  # the first or last day of the calendar, in a zone beyond it
+        return None
+    month = month_of(start)
+    return month if start.utcoffset() == end.utcoffset() and month_of(end) == month else None
+
+
+def local_month(at: dt.datetime) -> str:
+    """The local month of a moment; the UTC one at the calendar's edges, where local time would
+    fall outside the years 1 to 9999."""
+    try:
+        return month_of(at.astimezone())
+    except OverflowError:
+        return month_of(at.astimezone(dt.timezone.utc))
+
+
+def month_of(day: dt.date) -> str:
+    """"YYYY-MM", the year in four digits (strftime's %Y gives "1" for the year 1 on Linux)."""
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def months_between(first: str, last: str) -> list[str]:
     """Every "YYYY-MM" from first to last, both included."""
     start = dt.date.fromisoformat(f"{first}-01")
     months, day = [], start
-    while (month := day.strftime("%Y-%m")) <= last:
+    while (month := month_of(day)) <= last:
         months.append(month)
+        if month == last:  # never a month past the last, which may be the calendar's
+            break
         day = dates.add_months(day, 1)
     return months

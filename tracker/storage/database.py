@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 from tracker import dates
 from tracker.errors import NoLedger, SchemaError, StorageError, TrackerError
 from tracker.storage import files, schema
-from tracker.storage.failures import database_failure
+from tracker.storage.failures import database_failure, driver_code
 
 DEFAULT_BUSY_TIMEOUT_SECONDS = 60
 # A day: longer waits are a mistake, and PostgreSQL's lock_timeout holds at most about 24 days.
 LONGEST_BUSY_TIMEOUT_SECONDS = 86_400
 UPGRADE_COMMAND = "tracker db upgrade"
+STATEMENT_TIMEOUT_FLOOR_SECONDS = 10
 
 
 def database_url(target: str) -> URL:
@@ -98,10 +99,17 @@ def create_ledger_engine(url: URL, *, write: bool) -> Engine:
         return engine
     timeout = busy_timeout_seconds()
     connect_args = {}
-    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
-        # libpq's connect_timeout bounds the whole handshake, so a server (or a proxy) that takes
-        # the connection and then says nothing fails too. A URL may set its own.
-        connect_args["connect_timeout"] = connect_timeout_of(url)
+    if url.get_backend_name() == "postgresql":
+        if "connect_timeout" not in url.query:
+            # libpq's connect_timeout bounds the whole handshake, so a server (or a proxy) that
+            # takes the connection and then says nothing fails too. A URL may set its own.
+            connect_args["connect_timeout"] = connect_timeout_of(url)
+        # A server that goes away mid-command (its host down, a cable pulled) answers nothing, not
+        # even a reset: TCP keepalives probe an idle connection, and tcp_user_timeout ends one whose
+        # data or probes go unacknowledged, so the command fails instead of waiting for ever.
+        # A URL may set any of these itself.
+        for name, value in keepalive_settings(timeout).items():
+            connect_args.setdefault(name, url.query.get(name, value))
     try:
         engine = create_engine(url, connect_args=connect_args)
     except (NoSuchModuleError, ModuleNotFoundError):
@@ -142,12 +150,17 @@ def create_private_file(path: Path) -> None:
 
 def _check_sqlite_path(url: URL) -> None:
     path = Path(url.database or "")
-    if not url.database or url.database == ":memory:":
-        return
-    if path.is_dir():
-        raise StorageError(f"{path} is a folder; give the path of a ledger file, e.g. {path / 'tracker.db'}.")
-    if not path.parent.is_dir():
-        raise StorageError(f"the folder {path.parent} does not exist; create it or choose another --db path.")
+    if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
+        # Each connection would get its own empty database, gone when the command ends.
+        raise StorageError(f"{display_url(url)} is a database in memory, which keeps nothing after the command; "
+                           "give a ledger file, e.g. --db tracker.db, or a postgresql+psycopg:// URL.")
+    try:
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder; give the path of a ledger file, e.g. {path / 'tracker.db'}.")
+        if not path.parent.is_dir():
+            raise StorageError(f"the folder {path.parent} does not exist; create it or choose another --db path.")
+    except OSError as exc:  # a name too long, a folder that may not be searched
+        raise StorageError(f"cannot use {path} as a ledger: {exc.strerror}; choose another path.") from None
 
 
 def _configure_sqlite(engine: Engine, *, write: bool) -> None:
@@ -188,17 +201,36 @@ def connect_timeout_of(url: URL) -> str | int:
     return url.query.get("connect_timeout") or max(2, math.ceil(busy_timeout_seconds()))
 
 
+def keepalive_settings(timeout: float) -> dict[str, int]:
+    """libpq's TCP settings for a busy timeout: probes start after a quarter of it idle (at least
+    1 s), four go unanswered before the connection is given up, and data unacknowledged for as
+    long as a connection may take (connect_timeout's seconds) ends it."""
+    probe = max(1, math.ceil(timeout / 4))
+    return {"keepalives": 1, "keepalives_idle": probe, "keepalives_interval": probe, "keepalives_count": 4,
+            "tcp_user_timeout": max(2, math.ceil(timeout)) * 1000}
+
+
+def statement_timeout_ms(timeout: float) -> int:
+    """The longest one statement may run on PostgreSQL: ten times the busy timeout, and never less
+    than STATEMENT_TIMEOUT_FLOOR_SECONDS. Generous on purpose: a whole-ledger command (export,
+    doctor, db copy, a large import) does its work in batches, and no batch of a working ledger
+    comes near it; a statement that does is a server that has stopped making progress."""
+    return round(max(STATEMENT_TIMEOUT_FLOOR_SECONDS, 10 * timeout) * 1000)
+
+
 def _configure_postgresql(engine: Engine, timeout: float) -> None:
     # Waiting for a lock another session holds is bounded by lock_timeout; PostgreSQL reads 0
-    # as "wait for ever", so 1 ms is as close to "do not wait" as it goes. It is set for each
-    # transaction (SET LOCAL), so a pooler that passes connections between clients carries
-    # nothing over. No statement_timeout: a long export, import or doctor on a large ledger
-    # is work, not a hang, and must not be cut off part way.
+    # as "wait for ever", so 1 ms is as close to "do not wait" as it goes. Each statement is
+    # bounded by statement_timeout (see statement_timeout_ms). Both are set for each
+    # transaction (set_config's is_local, as SET LOCAL), in one round trip, so a pooler that passes connections between clients carries
+    # nothing over.
     lock_timeout_ms = max(1, round(timeout * 1000))
+    statement_ms = statement_timeout_ms(timeout)
 
     @event.listens_for(engine, "begin")
-    def bound_lock_waits(connection):
-        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_timeout_ms}")
+    def bound_waits(connection):
+        connection.exec_driver_sql(f"SELECT set_config('lock_timeout', '{lock_timeout_ms}', true), "
+                                   f"set_config('statement_timeout', '{statement_ms}', true)")
 
 
 @contextmanager
@@ -221,12 +253,21 @@ def classify_database_error(exc: DBAPIError, url: URL) -> TrackerError:
                             connect_timeout=connect_timeout_of(url) if backend == "postgresql" else 0)
 
 
+# The driver codes a query of a table that is not there gives: SQLite's generic SQLITE_ERROR
+# (it has no narrower code for it), PostgreSQL's undefined_table.
+_NO_SUCH_TABLE = frozenset({"SQLITE_ERROR", "42P01"})
+
+
 def read_revision(engine: Engine) -> str | None:
     """The schema revision stamped in the database, "" if it has none, None if it is empty."""
     with engine.connect() as conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
-        except DBAPIError:
+        except DBAPIError as exc:
+            # Only a missing table means "not stamped": anything else (a lock, a lost
+            # connection, a damaged file) is reported as what it is.
+            if driver_code(exc, engine.dialect.name) not in _NO_SUCH_TABLE:
+                raise
             conn.rollback()
             tables = inspect(conn).get_table_names()
     if not tables:
@@ -249,11 +290,7 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
     if revision == schema.HEAD:
         return
     where = display_url(engine.url)
-    if revision and revision not in schema.REVISIONS:
-        raise SchemaError(
-            f"{where} has schema revision {revision}, newer than this tracker knows "
-            f"(head {schema.HEAD}); upgrade tracker itself before using this ledger."
-        )
+    refuse_newer_schema(engine.url, revision)
     if engine.url.get_backend_name() != "sqlite":
         raise SchemaError(_server_behind_head(engine.url, revision))
     from tracker.storage import migrate
@@ -264,6 +301,16 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> None:
     backup = migrate.upgrade_keeping_a_copy(engine)
     if backup is not None:
         notify(f"Upgraded {where} to schema {schema.HEAD}; the previous file is kept at {backup}.")
+
+
+def refuse_newer_schema(url: URL, revision: str | None) -> None:
+    """A revision this tracker does not know was written by a newer tracker: no command of this
+    one, `db upgrade` least of all, can read or change it safely."""
+    if revision and revision not in schema.REVISIONS:
+        raise SchemaError(
+            f"{display_url(url)} has schema revision {revision}, newer than this tracker knows "
+            f"(head {schema.HEAD}); upgrade tracker itself before using this ledger."
+        )
 
 
 def _server_behind_head(url: URL, revision: str | None) -> str:

@@ -101,7 +101,9 @@ MEANINGS: dict[str, Meaning] = {
     "55P03": Meaning(StorageError, "{where}: what this command needs stayed locked by another session for over "
                                    "{timeout:g} s; nothing was changed; try again when it has finished "
                                    "(TRACKER_BUSY_TIMEOUT sets how long to wait)."),
-    "57014": Meaning(StorageError, "{where}: the server cancelled the command ({detail}); nothing was changed."),
+    "57014": Meaning(StorageError, "{where}: the server cancelled the command ({detail}); nothing was changed. "
+                                   "One statement may run for ten times TRACKER_BUSY_TIMEOUT ({timeout:g} s), "
+                                   "at least 10 s: raise it if the server is merely slow."),
     "57P01": Meaning(StorageError, _LOST),
     "57P02": Meaning(StorageError, _LOST),
     "57P03": Meaning(StorageError, "{where}: the server is not accepting connections yet ({detail}); try again "

@@ -1,5 +1,6 @@
 """Schema changes through Alembic. Imported only when the schema must change or be inspected."""
 
+import re
 import shlex
 from importlib.resources import files
 from pathlib import Path
@@ -17,7 +18,7 @@ from tracker.errors import InvalidInput, SchemaError
 from tracker.storage import schema, search
 from tracker.storage.backup import backup_path, backup_sqlite
 from tracker.storage.database import (UPGRADE_COMMAND, create_ledger_engine, display_url, pg_dump_command,
-                                      refuse_missing_file)
+                                      refuse_missing_file, refuse_newer_schema)
 from tracker.storage.models import Base
 
 # Any constant will do: it only has to be the same for every tracker process.
@@ -51,6 +52,7 @@ def _run(engine: Engine, action) -> None:
         with writer.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": UPGRADE_LOCK_ID})
+            refuse_newer_schema(engine.url, MigrationContext.configure(connection).get_current_revision())
             action(alembic_config(connection))
             if connection.dialect.name == "sqlite":
                 check_foreign_keys(connection)
@@ -77,7 +79,20 @@ def check_foreign_keys(connection: Connection) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    revision = known_revision(revision)
     _run(engine, lambda config: command.upgrade(config, revision))
+
+
+def known_revision(revision: str) -> str:
+    """A revision as `db upgrade` and `db downgrade` take it: head, base, a revision of
+    schema.REVISIONS or the start of exactly one, or a relative step such as +1. Anything else
+    is refused here, as Alembic would stop on some of it with an assertion, not an error."""
+    if revision in ("head", "heads", "base") or re.fullmatch(r"[+-][0-9]{1,4}", revision):
+        return revision
+    if revision and sum(known.startswith(revision) for known in schema.REVISIONS) == 1:
+        return revision
+    raise InvalidInput(f"no revision {revision!r}; give head, base, one of {', '.join(schema.REVISIONS)}, "
+                       "or a step such as +1.")
 
 
 def upgrade_keeping_a_copy(engine: Engine) -> Path | None:
@@ -110,6 +125,7 @@ def upgrade_keeping_a_copy(engine: Engine) -> Path | None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    revision = known_revision(revision)
     _run(engine, lambda config: command.downgrade(config, revision))
 
 
@@ -133,6 +149,7 @@ def require_existing(engine: Engine) -> None:
 
 def check(engine: Engine) -> None:
     revision = current_revision(engine)
+    refuse_newer_schema(engine.url, revision)
     if revision != schema.HEAD:
         raise SchemaError(f"schema is at {revision or 'base'}, not head {schema.HEAD}; "
                           f"run `{UPGRADE_COMMAND}`.")
@@ -162,6 +179,8 @@ def refuse_downgrade_that_drops_data(engine: Engine, revision: str, *, confirmed
     the pg_dump command that takes a backup first."""
     if engine.url.get_backend_name() == "sqlite" or confirmed:
         return
+    known_revision(revision)
+    refuse_newer_schema(engine.url, current_revision(engine))
     dropped = dropped_by_downgrade(engine, revision)
     if not dropped:
         return
@@ -179,6 +198,8 @@ def backup_before_downgrade(engine: Engine, revision: str) -> Path | None:
     if revision != "base" and revision not in schema.REVISIONS:
         raise InvalidInput(f"no revision {revision!r}; known revisions: base, {', '.join(schema.REVISIONS)}.")
     path = Path(engine.url.database)
-    destination = backup_path(path, current_revision(engine) or "")
+    current = current_revision(engine)
+    refuse_newer_schema(engine.url, current)
+    destination = backup_path(path, current or "")
     backup_sqlite(path, destination)
     return destination

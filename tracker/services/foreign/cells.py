@@ -12,6 +12,7 @@ import math
 import re
 from functools import lru_cache
 
+from tracker import dates
 from tracker.errors import InvalidInput
 from tracker.services.foreign.questions import utc
 
@@ -32,6 +33,9 @@ def moment(text: str | None, where: str, name: str) -> dt.datetime | None:
     found = _parsed(text.strip())
     if found is None:
         raise InvalidInput(f"{where}, field {name!r}: {text!r} is not a date and time such as 2024-03-05 14:02:07.")
+    if not dates.EARLIEST_MOMENT <= found <= dates.LATEST_MOMENT:
+        raise InvalidInput(f"{where}, field {name!r}: {text!r} is too near the edge of the calendar; tracker keeps "
+                           f"moments from {dates.EARLIEST_MOMENT:%Y-%m-%d} to {dates.LATEST_MOMENT:%Y-%m-%d} UTC.")
     return found
 
 
@@ -40,6 +44,8 @@ def moment(text: str | None, where: str, name: str) -> dt.datetime | None:
 def _parsed(value: str) -> dt.datetime | None:
     try:
         return utc(dt.datetime.fromisoformat(value))
+    except OverflowError:  # in UTC, before the year 1 or after 9999
+        return None
     except ValueError:
         pass  # Fatebook's unpadded seconds, a US date: read below
     try:

@@ -35,6 +35,20 @@ def person(label: Any, number: Any) -> str | None:
     return None
 
 
+def text_of(value: Any, where: str, name: str) -> str | None:
+    """A field the API gives as text (or null); anything else is a damaged file."""
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidInput(f"{where}, field {name!r}: must be text or null, not {type(value).__name__} {value!r:.40}.")
+
+
+def flag_of(value: Any, where: str, name: str) -> bool:
+    """A field the API gives as true, false or null (null read as false)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise InvalidInput(f"{where}, field {name!r}: must be true, false or null, not {value!r:.40}.")
+
+
 def predictions_of(document: Any) -> list[Any]:
     if isinstance(document, dict) and "predictions" in document:
         found = document["predictions"]
@@ -63,27 +77,28 @@ def question(where: str, prediction: dict[str, Any], notes: Notes) -> Question:
     outcome = prediction.get("outcome")
     if isinstance(outcome, str):
         outcome = outcome.lower()
-    if outcome not in OUTCOMES:
+    if not (outcome is None or isinstance(outcome, (bool, str))) or outcome not in OUTCOMES:
         raise InvalidInput(f"{where}, field 'outcome': {outcome!r} is not true, false, null, right, wrong or unknown.")
-    created_at = moment(prediction.get("created_at"), where, "created_at")
+    created_at = moment(text_of(prediction.get("created_at"), where, "created_at"), where, "created_at")
     if created_at is None:
         raise InvalidInput(f"{where}, field 'created_at': is missing; a prediction has its moment of creation.")
-    description = prediction["description"]
+    description = text_of(prediction["description"], where, "description")
     creator = person(prediction.get("creator_label"), prediction.get("creator_id"))
     found = Question(
-        where=where, key=f"predictionbook/{number}", claim=description if isinstance(description, str) else None,
+        where=where, key=f"predictionbook/{number}", claim=description,
         placeholder=f"PredictionBook prediction {number} (no description)", created_at=created_at,
         creator=creator, unknown_creator=UNKNOWN,
-        source={"title": "PredictionBook", "author": prediction.get("creator_label") or None},
+        source={"title": "PredictionBook",
+                "author": text_of(prediction.get("creator_label"), where, "creator_label") or None},
         criteria=f"Judged on PredictionBook: https://predictionbook.com/predictions/{number}",
-        resolve_by=day(prediction.get("deadline"), where, "deadline"), tags=["predictionbook"])
+        resolve_by=day(text_of(prediction.get("deadline"), where, "deadline"), where, "deadline"), tags=["predictionbook"])
     responses = prediction.get("responses") or []
     if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
         raise InvalidInput(f"{where}, field 'responses': must be an array of responses.")
     for n, response in enumerate(responses):
         field = f"responses[{n}]"
         actor = person(response.get("user_label"), response.get("user_id")) or UNKNOWN
-        at = moment(response.get("created_at"), where, f"{field}.created_at")
+        at = moment(text_of(response.get("created_at"), where, f"{field}.created_at"), where, f"{field}.created_at")
         if at is None:
             raise InvalidInput(f"{where}, field '{field}.created_at': is missing; a response has its moment.")
         confidence = response.get("confidence")
@@ -92,14 +107,14 @@ def question(where: str, prediction: dict[str, Any], notes: Notes) -> Question:
                 raise InvalidInput(f"{where}, field '{field}.confidence': {confidence!r} is not a number.")
             found.predictions.append(Prediction(actor, at, probability(confidence, where, f"{field}.confidence",
                                                                        scale=100)))
-        comment = response.get("comment")
-        if isinstance(comment, str) and comment.strip():
-            label = response.get("user_label") or response.get("user_id") or "someone"
+        comment = text_of(response.get("comment"), where, f"{field}.comment")
+        if comment and comment.strip():
+            label = actor.removeprefix("predictionbook:") if actor != UNKNOWN else "someone"
             found.comments.append(Comment(actor, at, f"{label}: {comment.strip()}"))
-    status = "void" if prediction.get("withdrawn") is True else OUTCOMES[outcome]
+    status = "void" if flag_of(prediction.get("withdrawn"), where, "withdrawn") else OUTCOMES[outcome]
     if status is not None:
         if outcome == "unknown":
             notes.note("ambiguous")
-        judged = moment(prediction.get("updated_at"), where, "updated_at")
+        judged = moment(text_of(prediction.get("updated_at"), where, "updated_at"), where, "updated_at")
         found.resolution = Resolution(status, judged)
     return found

@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.errors import InvalidInput
 from tracker.services.forecasts import DEFAULT_REVIEW_EVERY
 from tracker.services.replay import median
 
@@ -185,7 +186,10 @@ def forecast_object(question: Question, importer: str, now: dt.datetime, notes: 
     created_at = question.created_at
     dated_comments = [comment.at for comment in question.comments if comment.at is not None]
     first = min([p.at for p in question.predictions] + dated_comments, default=created_at)
-    if first < created_at:
+    if first is None:
+        raise InvalidInput(f"{question.where}: the question has no moment of creation and no dated forecast or "
+                           "comment; tracker cannot place it in time.")
+    if created_at is None or first < created_at:
         created_at = first
         flags.add("forecasts-before-creation")
     made_on = created_at.date()
