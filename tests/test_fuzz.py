@@ -165,7 +165,8 @@ def any_command_line(draw):
             count = 1 if param.nargs == 1 else draw(st.integers(0, 3))
             if param.required or draw(st.booleans()):
                 argv += [draw(values_of(param)) for _ in range(count)]
-    options = [p for p in command.params if isinstance(p, click.Option)]
+    # Every option but --debug, whose purpose is to show the traceback a short error would hide.
+    options = [p for p in command.params if isinstance(p, click.Option) and p.name != "debug"]
     for param in draw(st.lists(st.sampled_from(options), max_size=5)) if options else []:
         if param.is_flag or param.count:
             flags = param.opts + param.secondary_opts

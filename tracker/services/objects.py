@@ -214,6 +214,10 @@ def _invalid(where: str, exc: msgspec.ValidationError) -> InvalidInput:
     return InvalidInput(f"{where}: expected an object with fields such as \"claim\"; {problem}.")
 
 
+def _too_deep(where: str) -> InvalidInput:
+    return InvalidInput(f"{where}: nests arrays or objects too deeply to be a forecast.")
+
+
 def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
     """Decode and check one JSON text (a JSONL line) straight from its bytes."""
     try:
@@ -224,11 +228,13 @@ def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
             data = msgspec.json.decode(raw)
         except msgspec.DecodeError:  # the line is not even whole JSON: what msgspec met first
             raise _invalid(where, exc) from None
+        except RecursionError:
+            raise _too_deep(where) from None
         shape = _converted(where, _written_forms(where, data), exc)
     except msgspec.DecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
     except RecursionError:
-        raise InvalidInput(f"{where}: nests arrays or objects too deeply to be a forecast.") from None
+        raise _too_deep(where) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{where} is not UTF-8 text (byte {exc.start + 1}); is this the right file?") from None
     return _checked(where, shape, screen=b"\\u" in raw)

@@ -27,7 +27,7 @@ from tracker.services.replay import Step, fold
 from tracker.services.scorecards import (Resolved, ScoreRequest, Scorecards, group_names, resolved_forecasts,
                                          scored_forecast, streamed)
 from tracker.services.scoring import Z95, log_term
-from tracker.services.stats import LIVE, ledger_stats
+from tracker.services.stats import LIVE, ledger_stats, month_of
 from tracker.statuses import ACTIVE, FINAL
 from tracker.storage.models import Event, Evidence, Forecast
 
@@ -102,7 +102,7 @@ class MonthlyScores:
         self.sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])  # scored, Brier, log
 
     def add(self, item: Resolved, brier: float | None) -> None:
-        month = item.resolved_on.strftime("%Y-%m")
+        month = month_of(item.resolved_on)
         self.resolved[month][item.resolution.status] += 1
         if brier is not None:
             sums = self.sums[month]

@@ -347,6 +347,7 @@ def refuse_missing_file(url: URL) -> None:
     leave an empty file behind and show an empty ledger as if it were the user's."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return
+    _check_sqlite_path(url)  # a folder, or a name the system refuses, is said as such first
     if not Path(url.database).exists():
         raise NoLedger(f"no ledger at {url.database}; run tracker seed or tracker add to start one, "
                        "or check --db.")
