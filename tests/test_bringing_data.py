@@ -62,6 +62,9 @@ def test_a_journalists_sheet_imports_with_the_documented_command_line(ledger):
     assert {f["source"]["author"] for f in forecasts.values()} == {
         "Mayor Dana Ruiz", "Councillor Lee Park", "Governor Sam Okafor"}
 
+    # The source has only an author, who is its title too: `show` names them once.
+    assert "Source:    Mayor Dana Ruiz <https://news.example.org/bridge>" in ok("show", str(bridge["id"])).stdout
+
     again = ok("import", SHEET, *SHEET_OPTIONS)
     assert "0 added, 0 updated, 5 unchanged; 5 matched without a key" in again.stderr
     assert len(run_json("list")) == 5

@@ -57,7 +57,8 @@ def fields_text(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 
 def describe_source(source: dict[str, Any]) -> str:
-    parts = [source["title"]] + [source[k] for k in ("author", "outlet") if source[k]]
+    # A source known only by its author or outlet takes that as its title: it is said once.
+    parts = [source["title"]] + [source[k] for k in ("author", "outlet") if source[k] and source[k] != source["title"]]
     text = ", ".join(parts)
     if source["published_on"]:
         text += f" ({source['published_on']})"
