@@ -265,6 +265,53 @@ def test_the_probability_chart_marks_evidence_status_and_estimates(seeded, tmp_p
     assert "Probability of forecast 2 over time" not in page.labels  # nothing to draw
 
 
+HOSTILE_OPTION = "<script>alert('pwned-option')</script> & <b>Navalny</b>"
+
+
+def multiple_choice_story() -> str:
+    """A multiple-choice forecast with a hostile option, estimates by two people, resolved; its id."""
+    forecast_id = ok("add", "Who leads Russia at the end of 2027?", "--option", "Putin", "--option", HOSTILE_OPTION,
+                     "--option", "Neither", "--tag", "succession").stdout.strip()
+    ok("--as", "ana", "forecast", forecast_id, "Putin=70%", f"{HOSTILE_OPTION}=20%", "Neither=10%")
+    ok("evidence", "add", forecast_id, "A succession rumour")
+    ok("--as", "bo", "forecast", forecast_id, "Putin=0.5", f"{HOSTILE_OPTION}=0.25", "Neither=0.25")
+    ok("update", forecast_id, "--status", "confirmed", "--outcome", "Putin")
+    return forecast_id
+
+
+def test_the_chart_of_a_multiple_choice_forecast_draws_each_option(ledger, tmp_path):
+    forecast_id = multiple_choice_story()
+    text = ok("report", "-o", "-", "--format", "html").stdout
+    page = parse(text)
+    assert f"Probability of forecast {forecast_id} over time" in page.labels
+    card = text.split(f'id="forecast-{forecast_id}"')[1].split("</details>\n")[0]
+    assert "<script" not in card and "<b>Navalny" not in card and HOSTILE_OPTION in parse(card).text  # shown as text
+    figure = parse(card.split('<figure class="probability-chart">')[1].split("</figure>")[0])
+    # One line per option (the team's median of it), a mark per option of each estimate, the outcome ringed.
+    assert {"Putin: the team's median (the outcome)", f"{HOSTILE_OPTION}: the team's median",
+            "Neither: the team's median"} <= set(figure.chunks)
+    assert any(chunk.startswith(f"bo: {HOSTILE_OPTION} 25% on ") for chunk in figure.chunks)
+    assert any(chunk.startswith("ana: Putin 70% on ") for chunk in figure.chunks)
+    assert any(chunk.startswith("resolved: Putin happened") for chunk in figure.chunks)
+    assert "evidence added on" in figure.text and "status confirmed on" in figure.text
+    # The legend names each option and each forecaster; the table has a column per option.
+    table = card.split("<table>")[1].split("</table>")[0]
+    rows = [[html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<t[hd][^>]*>.*?</t[hd]>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table)]
+    assert rows[0] == ["when", "what", "Putin", HOSTILE_OPTION, "Neither"]
+    assert [row[1:] for row in rows[1:]] == [
+        ["estimate by ana", "70%", "20%", "10%"], ["team median", "70%", "20%", "10%"],
+        ["evidence added", "", "", ""],
+        ["estimate by bo", "50%", "25%", "25%"], ["team median", "60%", "22.5%", "17.5%"],
+        ["status confirmed", "outcome", "", ""]]
+    # The last median is the one `show` gives.
+    assert run_json("show", forecast_id)["aggregates"]["median"] == pytest.approx(
+        {"Putin": 0.6, HOSTILE_OPTION: 0.225, "Neither": 0.175})
+    legend = parse(card.split('<ul class="legend">')[1].split("</ul>")[0]).chunks
+    assert [chunk.strip() for chunk in legend if chunk.strip()] == [
+        "Putin", "(outcome)", HOSTILE_OPTION, "Neither", "●", "ana", "■", "bo"]
+
+
 def test_the_format_comes_from_the_extension_or_the_option(ledger, tmp_path):
     ok("add", "Anything")
     ok("report", "-o", tmp_path / "page.HTM")
@@ -441,9 +488,11 @@ def check_in_browser(page: Path, tmp_path: Path) -> None:
 def test_the_report_in_headless_chromium(ledger, tmp_path):
     chromium()
     claims = ledger_with_stories()
+    chosen = multiple_choice_story()
     page = tmp_path / "report.html"
     ok("report", "-o", page)
     dom = browse(page, tmp_path / "profile-dom", "--dump-dom").stdout
+    assert f'aria-label="Probability of forecast {chosen} over time"' in dom and "&lt;b&gt;Navalny" in dom
     assert "<svg" in dom and 'aria-label="Calibration chart"' in dom and "<circle" in dom
     for number, claim in enumerate(claims, start=1):
         assert f'id="forecast-{number}"' in dom
@@ -453,9 +502,14 @@ def test_the_report_in_headless_chromium(ledger, tmp_path):
     assert dom.count("<script") == 1 and "<img" not in dom
     assert "&lt;script&gt;document.title='pwned'" in dom
     # The index's script ran (its count is filled in) under the page's own policy.
-    assert re.search(r'id="index-count"[^>]*>6 of 6 shown<', dom)
+    assert re.search(r'id="index-count"[^>]*>7 of 7 shown<', dom)
     check_in_browser(page, tmp_path)
     check_printed(page, tmp_path, 4)
+    # The multiple-choice card, open in a page of its own, fits a phone with its legend and table.
+    alone = tmp_path / "chosen"
+    alone.mkdir()
+    ok("report", "-o", alone / "report.html", "--tag", "succession")
+    check_in_browser(alone / "report.html", alone)
 
 
 @pytest.mark.sqlite_only

@@ -11,7 +11,6 @@ from typing import Any
 from tracker.cli.output import local_time
 from tracker.cli.score_tables import calibration_cells, number
 from tracker.probability import as_percent
-from tracker.services.replay import median
 from tracker.statuses import FINAL, STATUSES
 
 STATUS_COLOURS = {
@@ -162,11 +161,12 @@ def interval(card: dict[str, Any]) -> tuple[float, float]:
 
 
 def probability_chart(forecast: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
-    """A forecast's probability over time (the fold's), every forecaster's estimates and their
-    median, with its evidence and status changes marked; None with nothing to draw."""
+    """A forecast's probability over time (the fold's), every forecaster's estimates and the
+    team's median, with its evidence and status changes marked; for multiple choice, a line of
+    the median per option and its outcome marked. None with nothing to draw."""
     series = forecast["series"]
     steps = [(at, p) for at, p in series["probabilities"] if at is not None]
-    estimates = series["estimates"]
+    estimates, options = series["estimates"], series["options"]
     if not any(p is not None for _, p in steps) and not estimates:
         return None
     times = [at for at, _ in steps] + [at for _, at, _ in estimates] + [at for at, _, _ in series["marks"]]
@@ -189,29 +189,82 @@ def probability_chart(forecast: dict[str, Any], now: dt.datetime) -> dict[str, A
             if last is not None:
                 path.append(f"M{x(at):.1f},{y(last):.1f} L{x(at):.1f},{y(p):.1f}")
         last = p
-    people = sorted({actor for actor, _, _ in estimates})
-    colours = {actor: PALETTE[n % len(PALETTE)] for n, actor in enumerate(people)}
-    dots = [{"x": x(at), "y": y(value), "colour": colours[actor],
-             "title": f"{actor}: {as_percent(value)} on {local_time(at)}"} for actor, at, value in estimates]
-    aggregate, latest, previous = [], {}, None
-    for actor, at, value in estimates:
-        latest[actor] = value
-        middle = median(list(latest.values()))
-        if previous is not None:
-            aggregate.append(f"L{x(at):.1f},{y(previous):.1f} L{x(at):.1f},{y(middle):.1f}")
-        else:
-            aggregate.append(f"M{x(at):.1f},{y(middle):.1f}")
-        previous = middle
-    if previous is not None:
-        aggregate.append(f"L{x(end):.1f},{y(previous):.1f}")
     marks = [{"x": x(at), "kind": kind, "colour": STATUS_COLOURS.get(to, "#6b7280") if kind == "status_changed" else "#6b7280",
               "title": (f"status {to} on {local_time(at)}" if kind == "status_changed"
                         else f"evidence added on {local_time(at)}")} for at, kind, to in series["marks"]]
-    rows = [(local_time(at), "probability", as_percent(p)) for at, p in steps]
-    rows += [(local_time(at), f"estimate by {actor}", as_percent(value)) for actor, at, value in estimates]
-    rows += [(local_time(at), "status " + to if kind == "status_changed" else "evidence added", "")
-             for at, kind, to in series["marks"]]
-    return {"left": left, "top": top, "height": height, "width": left + room + 10, "full": top + height + 24,
-            "path": " ".join(path), "dots": dots, "aggregate": " ".join(aggregate), "marks": marks,
-            "people": [(actor, colours[actor]) for actor in people], "ticks": [(y(p), f"{round(p * 100)}%") for p in (0, .5, 1)],
-            "first": local_time(start)[:10], "last": local_time(end)[:10], "rows": sorted(rows)}
+    chart = {"left": left, "top": top, "height": height, "width": left + room + 10, "full": top + height + 24,
+             "path": " ".join(path), "marks": marks, "ticks": [(y(p), f"{round(p * 100)}%") for p in (0, .5, 1)],
+             "first": local_time(start)[:10], "last": local_time(end)[:10]}
+    people = sorted({actor for actor, _, _ in estimates})
+    medians = series["medians"]
+    if options is None:
+        colours = {actor: PALETTE[n % len(PALETTE)] for n, actor in enumerate(people)}
+        rows = in_time_order([(at, "probability", as_percent(p)) for at, p in steps], [
+            row for (actor, at, value), (_, middle) in zip(estimates, medians)
+            for row in ((at, f"estimate by {actor}", as_percent(value)), (at, "team median", as_percent(middle)))],
+            [(at, mark_text(kind, to), "") for at, kind, to in series["marks"]])
+        return {**chart, "options": None, "headers": ("when", "what", "probability"), "rows": rows,
+                "dots": [{"x": x(at), "y": y(value), "colour": colours[actor],
+                          "title": f"{actor}: {as_percent(value)} on {local_time(at)}"}
+                         for actor, at, value in estimates],
+                "aggregate": step_line(medians, end, x, y), "people": [(actor, colours[actor]) for actor in people]}
+    return {**chart, **option_lines(series, people, end, x, y)}
+
+
+# Shapes of forecasters' marks on a multiple-choice chart, in turn (colour tells the option):
+# each as the character the legend shows and its outline drawn around a point.
+SHAPES = (("●", "m-3.5,0 a3.5,3.5 0 1,0 7,0 a3.5,3.5 0 1,0 -7,0 z"), ("■", "m-3,-3 h6 v6 h-6 z"),
+          ("▲", "m0,-4 l3.8,6.5 h-7.6 z"), ("◆", "m0,-4.2 l4.2,4.2 l-4.2,4.2 l-4.2,-4.2 z"),
+          ("▼", "m0,4 l3.8,-6.5 h-7.6 z"))
+
+
+def option_lines(series: dict[str, Any], people: list[str], end: dt.datetime, x, y) -> dict[str, Any]:
+    """A multiple-choice forecast's chart: the team's median of each option as a line of the
+    option's colour, each forecaster's estimates as marks of their shape, and the outcome."""
+    options, outcome, estimates, medians = series["options"], series["outcome"], series["estimates"], series["medians"]
+    colours = {option: PALETTE[n % len(PALETTE)] for n, option in enumerate(options)}
+    shapes = {actor: SHAPES[n % len(SHAPES)] for n, actor in enumerate(people)}
+    lines = [{"option": option, "colour": colours[option], "outcome": option == outcome,
+              "path": step_line([(at, value[option]) for at, value in medians], end, x, y)} for option in options]
+    dots = [{"d": f"M{x(at):.1f},{y(value[option]):.1f} {shapes[actor][1]}", "colour": colours[option],
+             "title": f"{actor}: {option} {as_percent(value[option])} on {local_time(at)}"}
+            for actor, at, value in estimates for option in options]
+    resolved = None
+    if outcome is not None:
+        at = max((at for at, kind, to in series["marks"] if kind == "status_changed" and to == "confirmed"), default=end)
+        resolved = {"x": x(at), "y": y(1), "colour": colours[outcome],
+                    "title": f"resolved: {outcome} happened (confirmed on {local_time(at)})"}
+    rows = in_time_order([
+        row for (actor, at, value), (_, middle) in zip(estimates, medians)
+        for row in ((at, f"estimate by {actor}", *(as_percent(value[o]) for o in options)),
+                    (at, "team median", *(as_percent(middle[o]) for o in options)))],
+        [(at, mark_text(kind, to), *("outcome" if kind == "status_changed" and to == "confirmed" and o == outcome
+                                     else "" for o in options)) for at, kind, to in series["marks"]])
+    return {"options": lines, "dots": dots, "resolved": resolved, "outcome": outcome,
+            "people": [(actor, shapes[actor][0]) for actor in people],
+            "headers": ("when", "what", *options), "rows": rows}
+
+
+def mark_text(kind: str, to: str | None) -> str:
+    return f"status {to}" if kind == "status_changed" else "evidence added"
+
+
+def in_time_order(*parts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows of a chart's table (each a moment and its cells) by moment, those of one moment in
+    the order given, the moment written as the page writes times."""
+    return [(local_time(at), *cells) for at, *cells in sorted((row for part in parts for row in part),
+                                                                key=lambda row: row[0])]
+
+
+def step_line(points: list[tuple[dt.datetime, float]], end: dt.datetime, x, y) -> str:
+    """A path through values that hold from each moment to the next, the last to `end`."""
+    drawn, previous = [], None
+    for at, value in points:
+        if previous is not None:
+            drawn.append(f"L{x(at):.1f},{y(previous):.1f} L{x(at):.1f},{y(value):.1f}")
+        else:
+            drawn.append(f"M{x(at):.1f},{y(value):.1f}")
+        previous = value
+    if previous is not None:
+        drawn.append(f"L{x(end):.1f},{y(previous):.1f}")
+    return " ".join(drawn)

@@ -92,12 +92,30 @@ def aggregates(state: ForecastState, extremize: float | None = None) -> dict[str
         if extremize is not None:
             result["extremized"] = pooled_odds(latest, extremize)
         return result
-    result.update(median=normalised({o: statistics.median(v[o] for v in latest) for o in options}),
+    result.update(median=team_median(latest, options),
                   mean={o: statistics.fmean(v[o] for v in latest) for o in options},
                   geometric_mean_of_odds=pooled_options(latest, options))
     if extremize is not None:
         result["extremized"] = pooled_options(latest, options, extremize)
     return result
+
+
+def team_median(latest: list[Any], options: list[str] | None) -> Any:
+    """The median of forecasters' latest estimates: of the probability, or for multiple choice
+    of each option's, normalised to sum to 1."""
+    if options is None:
+        return statistics.median(latest)
+    return normalised({o: statistics.median(v[o] for v in latest) for o in options})
+
+
+def medians_over_time(state: ForecastState) -> list[tuple[Any, Any]]:
+    """The team's median as it stood after each standing estimate, by the moment each was made
+    (each forecaster's latest counted, as `aggregates` counts them now)."""
+    options, latest, medians = state.record.get("options"), {}, []
+    for estimate in state.in_time_order():
+        latest[estimate.actor] = estimate.value
+        medians.append((estimate.at, team_median(list(latest.values()), options)))
+    return medians
 
 
 def pooled_odds(values: list[float], power: float = 1.0) -> float:
