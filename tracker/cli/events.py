@@ -17,12 +17,9 @@ def describe_event(event: dict[str, Any], *, note: bool = True) -> str:
         text = f"status {event['from']} → {event['to']}"
         if event.get("new"):
             text += f" ({event['new']})"
-        if event["evidence_ids"]:
-            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
+        text += citing(event)
     elif kind == "edited":
-        text = change_text(event["field"], event["old"], event["new"])
-        if event.get("evidence_ids"):
-            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
+        text = change_text(event["field"], event["old"], event["new"]) + citing(event)
     elif kind in ("evidence_added", "evidence_retracted"):
         text = f"evidence #{event['evidence_id']} {kind.removeprefix('evidence_')}"
     elif kind == "evidence_edited":
@@ -32,9 +29,7 @@ def describe_event(event: dict[str, Any], *, note: bool = True) -> str:
     elif kind == "snoozed":
         text = f"review snoozed from {event['old']} to {event['new']}"
     elif kind == "estimate":
-        text = f"estimate {describe_estimate(event['new'])}"
-        if event["evidence_ids"]:
-            text += " citing " + ", ".join(f"#{n}" for n in event["evidence_ids"])
+        text = f"estimate {describe_estimate(event['new'])}" + citing(event)
     elif kind == "undone":
         text = "undo: " + describe_undo(event)
     else:
@@ -42,6 +37,12 @@ def describe_event(event: dict[str, Any], *, note: bool = True) -> str:
     if note and event.get("note"):
         text += f": {event['note']}"
     return text
+
+
+def citing(event: dict[str, Any]) -> str:
+    """The evidence an event rests on, as " citing #1, #2" (nothing when none)."""
+    cited = event.get("evidence_ids")
+    return " citing " + ", ".join(f"#{n}" for n in cited) if cited else ""
 
 
 def change_text(field: str, old: Any, new: Any) -> str:
