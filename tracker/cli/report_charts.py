@@ -231,7 +231,7 @@ def option_lines(series: dict[str, Any], people: list[str], end: dt.datetime, x,
             for actor, at, value in estimates for option in options]
     resolved = None
     if outcome is not None:
-        at = max((at for at, kind, to in series["marks"] if kind == "status_changed" and to == "confirmed"), default=end)
+        at = series["resolved_at"] or end  # the moment the fold puts the resolution in force
         resolved = {"x": x(at), "y": y(1), "colour": colours[outcome],
                     "title": f"resolved: {outcome} happened (confirmed on {local_time(at)})"}
     rows = in_time_order([

@@ -208,19 +208,21 @@ def in_scope(scope: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
 def with_series(record: dict[str, Any]) -> dict[str, Any]:
     """The record with its `series`: what the fold makes of its events over time, the
     probability in force from each moment on, every forecaster's standing estimates and the
-    team's median after each (for multiple choice, a probability per option), and the outcome."""
+    team's median after each (for multiple choice, a probability per option), and the outcome
+    with the moment it came into force."""
     steps = [Step(e["kind"], e["at"], e["actor"], e["version"], e.get("field"), e.get("old"), e.get("new"),
                   e.get("from"), e.get("to"), e.get("evidence_id"), e.get("note")) for e in record["events"]]
     evidence = {item["id"]: item for item in record["evidence"]}
     state = fold({key: value for key, value in record.items() if key not in ("evidence", "events", "changes")},
                  steps, evidence)
     series: dict[str, Any] = {"probabilities": [], "estimates": [], "medians": [], "marks": [],
-                              "options": record.get("options"), "outcome": record.get("outcome")}
+                              "options": record.get("options"), "outcome": record.get("outcome"), "resolved_at": None}
     if state is not None:
         series["probabilities"] = [(at or record["created_at"], value) for at, value in state.probabilities]
         series["estimates"] = [(e.actor, e.at, e.value) for e in state.in_time_order()]
         series["medians"] = medians_over_time(state)
-        series.update(options=state.record.get("options"), outcome=state.record.get("outcome"))
+        series.update(options=state.record.get("options"), outcome=state.record.get("outcome"),
+                      resolved_at=state.resolution and state.resolution.resolved_at)
     series["marks"] = [(e["at"], e["kind"], e.get("to")) for e in record["events"]
                        if e["kind"] in ("status_changed", "evidence_added")]
     return {**record, "series": series}
