@@ -14,7 +14,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import ok
+from conftest import dump, ok, run_json
 from test_terminal import terminal_env
 
 RESOLVED = 20_001
@@ -120,3 +120,30 @@ def test_small_work_shows_no_bar_on_a_terminal(tmp_path):
     shown = in_terminal(f"tracker doctor > /dev/null; tracker score --by tag > /dev/null; "
                         f"tracker db backup {tmp_path / 'b.db'}; tracker db copy {tmp_path / 'c.db'}", env)
     assert "%" not in shown and "Backed up 3 forecasts" in shown and "Copied 3 forecasts" in shown
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_in_steps_copies_one_moment_while_others_write(seeded, tmp_path, monkeypatch):
+    """With a bar, the backup goes a few pages a step; a write between two steps (here by
+    another connection, as another process would) neither restarts it nor gets into it."""
+    from tracker.storage import backup
+    from tracker.storage.database import open_database
+
+    monkeypatch.setattr(backup, "BACKUP_STEP", 4096)  # a page a step, so that the seed ledger takes many
+    before = dump(seeded)
+    reported = []
+
+    def progress(done: int) -> None:
+        if not reported:
+            ok("add", "written while the backup runs")
+        reported.append(done)
+
+    engine = open_database(seeded.target, write=False, notify=print)
+    try:
+        held = backup.backup_ledger(engine, tmp_path / "copy.db", progress=progress)
+    finally:
+        engine.dispose()
+    assert held["forecasts"] == 3 and dump(tmp_path / "copy.db") == before
+    assert len(run_json("list")) == 4
+    pages = seeded.path.stat().st_size // 4096
+    assert len(reported) <= pages + 1 and reported == sorted(reported)
