@@ -35,7 +35,10 @@ def copy_ledger(source: Engine, destination: Engine, *, progress: Progress | Non
             if writer.scalar(select(func.count()).select_from(model)):
                 raise Conflict(f"the destination already holds {model.__tablename__}; copy only into an empty ledger.")
         _check_lengths(reader)
-        prepare_bulk_writes(session, TABLES)
+        if writer.dialect.name == "postgresql":
+            # Other writers kept out; SQLite's larger page cache is not wanted: the indexes it
+            # would hold are set aside, and it would only make the copy's memory grow.
+            prepare_bulk_writes(session, TABLES)
         # SQLite to SQLite, values go as stored: the column types would only turn them into
         # Python values and back.
         as_stored = reader.dialect.name == writer.dialect.name == "sqlite"
