@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
 from tracker.fields import GROUPINGS
+from tracker.progress import Progress, counted
 from tracker.services.replay import Step, decode, fold
 from tracker.services.scoring import Resolution, Tally, forecast_scores
 from tracker.storage.models import Event, Forecast, ForecastTag, Source, revises_score, scored
@@ -53,8 +54,11 @@ class Resolved:
         return self.resolution.resolved_at.astimezone().date()
 
 
-def score_ledger(session: Session, request: ScoreRequest) -> dict[str, Any] | list[dict[str, Any]]:
-    """One scorecard, or with `request.by` one per group, each with its `group` name."""
+def score_ledger(session: Session, request: ScoreRequest, *,
+                 progress: Progress | None = None) -> dict[str, Any] | list[dict[str, Any]]:
+    """One scorecard, or with `request.by` one per group, each with its `group` name. `progress`
+    is told how many resolved forecasts have been read (of `resolved_count`), where they are
+    read one by one."""
     if request.by is not None and request.by not in GROUPINGS:
         raise InvalidInput(f"cannot score by {request.by!r}; use one of {', '.join(GROUPINGS)}.")
     if request.since and request.until and request.since > request.until:
@@ -65,12 +69,17 @@ def score_ledger(session: Session, request: ScoreRequest) -> dict[str, Any] | li
         if request.since or request.until or request.time_weighted:
             raise InvalidInput("--by forecaster scores every resolved forecast, time-averaged already; "
                                "leave out --since, --until and --time-weighted.")
-        return forecaster_scorecards(session)
+        return forecaster_scorecards(session, progress=progress)
     if request.by is None and not (request.details or request.time_weighted or request.since or request.until):
         return counted_scorecard(session)
     times = request.details or request.time_weighted or request.since is not None or request.until is not None
     found = resolved_forecasts(session, tags=request.by == "tag", creators=request.by == "author", times=times)
-    return scorecards(found, request)
+    return scorecards(counted(found, progress), request)
+
+
+def resolved_count(session: Session) -> int:
+    """How many undeleted forecasts are resolved, from the index that holds them."""
+    return session.scalar(select(func.count()).select_from(Forecast).where(scored())) or 0
 
 
 def counted_scorecard(session: Session) -> dict[str, Any]:
