@@ -26,6 +26,7 @@ bulk; the second re-reads the file and applies the rest through the ordinary ser
 
 import datetime as dt
 import gc
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -104,7 +105,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     restorer = Restorer(session, actor)
     seen_keys: set[str] = set()
     claims = ClaimCounts()
-    later: list[int] = []  # numbers of the objects the second pass applies
+    later = array("q")  # numbers of the objects the second pass applies
     number = 0
     with indexes_set_aside(session, BULK_TABLES):
         with _collector_paused():
@@ -176,7 +177,7 @@ def _report(where: str, action: Callable, *args):
         raise type(exc)(f"{where}: {exc}") from None
 
 
-def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[int], counts: ImportCounts,
+def _apply_later(session: Session, actor: str, file: ImportFile, numbers: array, counts: ImportCounts,
                  restorer: "Restorer", made: NewForecasts, claims: ClaimCounts) -> None:
     """Apply, in the file's order, the objects the first pass left: new forecasts that can have
     no twin are made in bulk, the rest (updates, twins) one at a time through the services."""
@@ -200,10 +201,11 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[i
                     restorer.hand_over()
                     _apply_one(session, actor, file.origin is not None, item, now, note, counts, made.reserved_keys)
         restorer.flush()
+        made.written()
     sync_id_sequences(session.connection(), TABLES)
 
 
-def _numbered(records: Iterator[tuple[str, Any]], numbers: list[int]) -> Iterator[tuple[str, Any]]:
+def _numbered(records: Iterator[tuple[str, Any]], numbers: array) -> Iterator[tuple[str, Any]]:
     """The records whose numbers (counted from 0, ascending) are given."""
     wanted = iter(numbers)
     next_wanted = next(wanted, None)

@@ -47,6 +47,12 @@ class NewForecasts:
         self.at = dates.utc_now()
         self.today = dates.today()
         self.free_keys: set[str] = set()
+        self.made_keys: list[str] = []  # made for forecasts not yet written
+
+    def written(self) -> None:
+        """The forecasts planned are written: the ledger holds the keys made for them now."""
+        self.reserved_keys.difference_update(self.made_keys)
+        self.made_keys.clear()
 
     def look_up_keys(self, items: list[ForecastObject]) -> None:
         """Find at once which of the keys the objects without one would be given first are free."""
@@ -63,8 +69,11 @@ class NewForecasts:
         """The object as the forecast the services would make of it, with its timeline and ids;
         and the id of the source it cites."""
         values = new_forecast_values(item.draft(), self.today, recorded_elsewhere=True)
-        key = item.key or generate_key(self.session, values["claim"], self.reserved_keys, self.free_keys)
-        self.reserved_keys.add(key)
+        key = item.key
+        if key is None:
+            key = generate_key(self.session, values["claim"], self.reserved_keys, self.free_keys)
+            self.reserved_keys.add(key)
+            self.made_keys.append(key)
         forecast_id, evidence_ids = self.restorer.new_ids(len(item.evidence))
         source_id, source = self.restorer.found_source(item.source) if item.source else (None, None)
         events = [self._event(1, "created", new=created_values({**values, "key": key}), note=self.note)]
