@@ -21,7 +21,10 @@ always a full-fidelity object) merges instead: what its later export adds is app
 (foreign/merge.py), and a forecast deleted here is left alone.
 
 The first pass reads and checks the whole file and restores new full-fidelity objects in
-bulk; the second re-reads the file and applies the rest through the ordinary services.
+bulk; the second re-reads the file and applies the rest in the file's order: new objects that
+can have no twin (their key is new, or nothing else has their claim) are written in bulk as
+the timelines the services would make of them (services/new_forecasts.py), the others (updates,
+objects matched to a twin) go through the ordinary services one at a time.
 """
 
 import datetime as dt
