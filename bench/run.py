@@ -32,7 +32,9 @@ evidence added, a review recorded.
 """
 
 import argparse
+import json
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -323,6 +325,7 @@ def measurements(seed: Path, large: Path, scratch: Path, small: Picks, big: Pick
              None, 1.5, rounds=1),
         *whole_ledger(pair, small, big),
         *file_copies(seed, large, scratch, small, big),
+        *imports(seed, large, scratch, small, big),
         against(aggregates, "stats", python(stats_baseline(large), "sqlite3"), "large", large, ["stats"], 3),
         against(aggregates, "score", python(score_baseline(large), "sqlite3"), "large", large, ["score"], 3),
     ]
@@ -394,6 +397,117 @@ def file_copies(seed: Path, large: Path, scratch: Path, small: Picks, big: Picks
         item.rate = rate(name, big)
         items.append(item)
     return items
+
+
+IMPORTS = "imports into an empty ledger: rows written a second against plain sqlite3 executemany of forecast rows"
+# The tables an import writes; its rate counts the rows of them all.
+WRITTEN = ("sources", "forecasts", "forecast_tags", "evidence", "changes", "events", "event_citations")
+
+
+class ImportFiles:
+    """What the import measurements read, made when first needed (so that `--only` skips it):
+    an empty ledger to import into, files of bare objects, exports of the ledgers."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+        self.made: dict[str, tuple[Path, int]] = {}
+
+    def empty_ledger(self) -> Path:
+        path = self.scratch / "empty.db"
+        if not path.exists():
+            subprocess.run([*tracker_command(), "--db", str(path), "db", "upgrade"], check=True, capture_output=True)
+        return path
+
+    def bare(self, count: int) -> tuple[Path, int]:
+        """A JSONL file of `count` objects without a timeline (as a CSV file's rows become), with
+        three pieces of evidence each, every fourth resolved; and the rows its import writes."""
+        if f"bare {count}" not in self.made:
+            path = self.scratch / f"bare-{count}.jsonl"
+            rows = {"sources": min(count, 50), "changes": 1}
+            with path.open("w", encoding="utf-8") as out:
+                for n in range(count):
+                    item = {"claim": f"Bench question {n}: will {generate.WORDS[n % len(generate.WORDS)]} happen",
+                            "probability": round((n % 97 + 1) / 99, 2), "tags": [f"topic-{n % 20}"],
+                            "made_on": "2025-01-15", "resolve_by": "2026-06-30",
+                            "source": {"title": f"Bench source {n % 50}"},
+                            "evidence": [{"summary": f"Observation {k} on question {n}", "stance": "supports",
+                                          "observed_on": "2025-02-01"} for k in range(3)]}
+                    if n % 4 == 0:
+                        item["status"] = "confirmed"
+                    out.write(json.dumps(item) + "\n")
+            rows.update(forecasts=count, forecast_tags=count, evidence=3 * count,
+                        events=4 * count + len(range(0, count, 4)))
+            self.made[f"bare {count}"] = (path, sum(rows.values()))
+        return self.made[f"bare {count}"]
+
+    def export(self, ledger: Path) -> tuple[Path, int]:
+        """The ledger's full export (JSONL), and the rows restoring it writes: the ledger's own."""
+        if ledger.name not in self.made:
+            path = self.scratch / f"export-{ledger.stem}.jsonl"
+            subprocess.run([*tracker_command(), "--db", str(ledger), "export", "--format", "jsonl", "-o", str(path)],
+                           check=True, capture_output=True)
+            with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True) as conn:
+                rows = sum(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in WRITTEN)
+            self.made[ledger.name] = (path, rows)
+        return self.made[ledger.name]
+
+
+# Plain sqlite3: as many forecast rows as the import writes rows, into the forecasts table of an
+# empty ledger alone (its own columns, none of its indexes or triggers), in one executemany.
+EXECUTEMANY = """
+import sqlite3, sys
+empty, target, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with sqlite3.connect(f"file:{empty}?mode=ro", uri=True) as source:
+    table = source.execute("SELECT sql FROM sqlite_master WHERE name = 'forecasts'").fetchone()[0]
+with sqlite3.connect(target) as conn:
+    conn.execute(table)
+    row = lambda n: (n, f"key-{n}", f"Bench question {n}", None, None, "2025-01-15", "2026-06-30", 0.5, "open",
+                     30, "2025-02-14", "2025-01-15 12:00:00.000000", "2025-01-15 12:00:00.000000", 1, None,
+                     f"bench question {n}", None, None, None)
+    conn.executemany(f"INSERT INTO forecasts VALUES ({', '.join('?' * 19)})", (row(n) for n in range(1, count + 1)))
+"""
+
+
+def imports(seed: Path, large: Path, scratch: Path, small: Picks, big: Picks) -> list[Measurement]:
+    """Imports into an empty ledger, of bare objects (as many as the large ledger has forecasts)
+    and of the large ledger's full export: the rows written a second at least a quarter of
+    plain sqlite3's rate of forecast rows (time ratio at most 4), memory as for the seed-sized file."""
+    files = ImportFiles(scratch)
+    tracker = tracker_command()
+
+    def importing(made: Callable[[], tuple[Path, int]], label: str) -> Side:
+        target = scratch / f"import-{label}.db"
+
+        def argv(number: int) -> list[str]:
+            shutil.copyfile(files.empty_ledger(), target)
+            return [*tracker, "--db", str(target), "import", str(made()[0])]
+
+        return Side(label, argv, after=lambda number: _remove(target))
+
+    def executemany(made: Callable[[], tuple[Path, int]]) -> Side:
+        target = scratch / "executemany.db"
+
+        def argv(number: int) -> list[str]:
+            _remove(target)
+            return [PYTHON, "-c", EXECUTEMANY, str(files.empty_ledger()), str(target), str(made()[1])]
+
+        return Side("sqlite3 executemany", argv, after=lambda number: _remove(target))
+
+    items = []
+    for name, seed_file, large_file in [
+        (f"import {big.forecasts:,} bare objects", lambda: files.bare(small.forecasts), lambda: files.bare(big.forecasts)),
+        ("import the export of the large ledger", lambda: files.export(seed), lambda: files.export(large)),
+    ]:
+        items.append(Measurement(IMPORTS, f"{name}: rows a second", executemany(large_file),
+                                 importing(large_file, "large"), 4.0, rounds=1))
+        items.append(Measurement(IMPORTS, f"{name}: memory", importing(seed_file, "seed"),
+                                 importing(large_file, "large"), None, 1.5, rounds=1))
+    return items
+
+
+def _remove(path: Path) -> None:
+    for part in path.parent.glob(path.name + "*"):
+        part.unlink()
 
 
 PG_TABLES = r"(forecasts|forecast_tags|evidence|events|event_citations)"

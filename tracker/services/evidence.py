@@ -36,21 +36,27 @@ def add_evidence(session: Session, ref: str, actor: str, summary: str, *, url: s
                  recorded_elsewhere: bool = False) -> Evidence:
     """Add a piece of evidence. `recorded_elsewhere`: a comment another tracker dated, whose UTC
     date may be tomorrow in this time zone (it is kept, not refused as in the future)."""
+    fields = evidence_fields(summary, url=url, observed_on=observed_on, stance=stance,
+                             recorded_elsewhere=recorded_elsewhere)
+    forecast = find_live_forecast(session, ref)
+    now = at or dates.utc_now()
+    evidence = Evidence(forecast_id=forecast.id, added_at=now, added_by=actor, **fields)
+    session.add(evidence)
+    session.flush()
+    record_event(session, forecast, actor, "evidence_added", now, evidence_id=evidence.id, note=note)
+    return evidence
+
+
+def evidence_fields(summary: str, *, url: str | None = None, observed_on: dt.date | None = None,
+                    stance: str = "context", recorded_elsewhere: bool = False) -> dict:
+    """The checked fields of a new piece of evidence (see `add_evidence`)."""
     summary = clean_text(summary, "evidence summary", required=True)
     if stance not in STANCES:
         raise InvalidInput(f"{stance!r} is not a stance; use one of {', '.join(STANCES)}.")
     observed_on = observed_on or dates.today()
     if not recorded_elsewhere:
         check_observed_on(observed_on)
-    url = clean_url(url)
-    forecast = find_live_forecast(session, ref)
-    now = at or dates.utc_now()
-    evidence = Evidence(forecast_id=forecast.id, summary=summary, url=url, observed_on=observed_on,
-                        stance=stance, added_at=now, added_by=actor)
-    session.add(evidence)
-    session.flush()
-    record_event(session, forecast, actor, "evidence_added", now, evidence_id=evidence.id, note=note)
-    return evidence
+    return {"summary": summary, "url": clean_url(url), "observed_on": observed_on, "stance": stance}
 
 
 def locked_evidence(session: Session, evidence_id: int) -> tuple[Evidence, Forecast]:

@@ -106,17 +106,24 @@ def clean_tags(values) -> list[str]:
     return sorted({clean_tag(value) for value in values})
 
 
-def generate_key(session: Session, claim: str) -> str:
-    """A readable key from the claim's first words, made unique with a counter."""
-    words = re.findall(r"\w+", claim.lower())[:6]
-    stem = "-".join(words)[:60].strip("-") or "forecast"
-    if stem.isdigit():
-        stem = f"f-{stem}"
+def generate_key(session: Session, claim: str, reserved: set[str] | frozenset[str] = frozenset(),
+                 free: set[str] | frozenset[str] = frozenset()) -> str:
+    """A readable key from the claim's first words, made unique with a counter: taken by no
+    forecast and not among `reserved` (keys an import holds for forecasts it has yet to write).
+    `free`: keys known to be taken by no forecast (an import looks many up at once)."""
+    stem = key_stem(claim)
     candidate, n = stem, 1
-    while _key_taken(session, candidate):
+    while candidate in reserved or (candidate not in free and _key_taken(session, candidate)):
         n += 1
         candidate = f"{stem}-{n}"
     return candidate
+
+
+def key_stem(claim: str) -> str:
+    """The key `generate_key` tries first: the claim's first words."""
+    words = re.findall(r"\w+", claim.lower())[:6]
+    stem = "-".join(words)[:60].strip("-") or "forecast"
+    return f"f-{stem}" if stem.isdigit() else stem
 
 
 def _key_taken(session: Session, key: str) -> bool:
@@ -152,28 +159,41 @@ def find_live_forecast(session: Session, ref: str) -> Forecast:
 
 def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
     """The first source with this title and the other fields given, added if there is none."""
-    title = clean_text(fields.get("title"), "source title", required=True)
+    title, wanted = source_wanted(fields)
     query = select(Source).where(Source.title == title)
-    for name in ("author", "outlet", "url", "published_on"):
-        if fields.get(name) is not None:
-            query = query.where(getattr(Source, name) == fields[name])
+    for name, value in wanted.items():
+        query = query.where(getattr(Source, name) == value)
     source = session.scalars(query.order_by(Source.id).limit(1)).first()
     if source is None:
-        source = Source(title=title, **{k: fields.get(k) for k in
-                                        ("author", "outlet", "url", "published_on", "notes")})
+        source = Source(**new_source_fields(title, fields))
         session.add(source)
         session.flush()
     return source
 
 
+# The fields besides the title that pick out a source, where they are given.
+SOURCE_MATCHED = ("author", "outlet", "url", "published_on")
+
+
+def source_wanted(fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The title a source must have, and the other fields it must equal (those given)."""
+    title = clean_text(fields.get("title"), "source title", required=True)
+    return title, {name: fields[name] for name in SOURCE_MATCHED if fields.get(name) is not None}
+
+
+def new_source_fields(title: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The row of a source added because none matched."""
+    return {"title": title, **{name: fields.get(name) for name in (*SOURCE_MATCHED, "notes")}}
+
+
 def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
                     note: str | None = None, check_source: bool = False,
-                    recorded_elsewhere: bool = False) -> Forecast:
+                    recorded_elsewhere: bool = False, reserved_keys: set[str] | frozenset[str] = frozenset()) -> Forecast:
     """Add a forecast and its `created` event, which holds the values it started with.
     `check_source`: the source's fields are as typed, to be checked as `source add` checks them
     (an import's are kept as its file has them). `recorded_elsewhere`: a forecast a file brings,
     made on its own day, whose deadline may be before that day (it is kept, flagged by the
-    file's reader, not refused)."""
+    file's reader, not refused). A key made for it is none of `reserved_keys`."""
     if check_source and draft.source:
         from tracker.services.sources import clean_source_fields
 
@@ -184,8 +204,28 @@ def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
         if _key_taken(session, key):
             raise Conflict(f"key {key!r} is taken; choose another --key or update that forecast.")
     else:
-        key = generate_key(session, claim)
-    today = dates.today()
+        key = generate_key(session, claim, reserved_keys)
+    values = new_forecast_values(draft, dates.today(), recorded_elsewhere=recorded_elsewhere)
+    now = dates.utc_now()
+    forecast = Forecast(
+        key=key,
+        source=find_or_create_source(session, draft.source) if draft.source else None,
+        created_at=now,
+        updated_at=now,
+        version=0,
+        **{name: value for name, value in values.items() if name != "tags"},
+    )
+    forecast.tag_rows = [ForecastTag(tag=tag) for tag in values["tags"]]
+    session.add(forecast)
+    session.flush()
+    record_event(session, forecast, actor, "created", now, new=creation_values(forecast), note=note)
+    return forecast
+
+
+def new_forecast_values(draft: ForecastDraft, today: dt.date, *, recorded_elsewhere: bool = False) -> dict[str, Any]:
+    """The checked fields a new forecast starts with, all but its key and source (see
+    `create_forecast`, which an import's bulk path shares this with)."""
+    claim = clean_text(draft.claim, "claim", required=True)
     made_on = draft.made_on or today
     if made_on > today:
         raise InvalidInput(f"made-on {made_on} is in the future; a forecast is made on or before today.")
@@ -197,37 +237,23 @@ def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
     if options is not None and draft.probability is not None:
         raise InvalidInput("a multiple-choice forecast has no single probability; leave out --probability "
                            "(record estimates per option with `tracker forecast`).")
-    now = dates.utc_now()
-    forecast = Forecast(
-        key=key,
-        claim=claim,
-        criteria=clean_text(draft.criteria, "criteria"),
-        source=find_or_create_source(session, draft.source) if draft.source else None,
-        made_on=made_on,
-        resolve_by=draft.resolve_by,
-        probability=draft.probability,
-        status=statuses.DEFAULT,
-        review_every=draft.review_every,
-        next_review_on=today + dt.timedelta(days=draft.review_every),
-        created_at=now,
-        updated_at=now,
-        version=0,
-        options=options,
-    )
-    forecast.tag_rows = [ForecastTag(tag=tag) for tag in clean_tags(draft.tags)]
-    session.add(forecast)
-    session.flush()
-    record_event(session, forecast, actor, "created", now, new=creation_values(forecast), note=note)
-    return forecast
+    return {"claim": claim, "criteria": clean_text(draft.criteria, "criteria"), "made_on": made_on,
+            "resolve_by": draft.resolve_by, "probability": draft.probability, "status": statuses.DEFAULT,
+            "review_every": draft.review_every, "next_review_on": today + dt.timedelta(days=draft.review_every),
+            "options": options, "tags": clean_tags(draft.tags)}
 
 
 def creation_values(forecast: Forecast) -> dict[str, Any]:
-    record = forecast_record(forecast)
+    return created_values(forecast_record(forecast))
+
+
+def created_values(record: dict[str, Any]) -> dict[str, Any]:
+    """What a `created` event holds of a new forecast's record."""
     keep = ("key", "claim", "criteria", "made_on", "resolve_by", "probability", "status",
             "tags", "review_every", "next_review_on")
     values = {name: record[name] for name in keep}
-    if forecast.options is not None:
-        values["options"] = forecast.options
+    if record["options"] is not None:
+        values["options"] = record["options"]
     return values
 
 
@@ -358,24 +384,32 @@ def record_status_change(session: Session, forecast: Forecast, actor: str, at: d
                          outcome: str | None = None) -> None:
     """Move to a status, citing evidence; leaving a final status needs a note. A multiple-choice
     forecast is confirmed with the option that happened, or void."""
+    fields = status_change_fields(forecast, status, outcome, note, citing=bool(evidence_ids))
+    if fields is None:
+        return
+    cited = check_citations(session, forecast, evidence_ids)
+    forecast.status, forecast.outcome = status, outcome
+    record_event(session, forecast, actor, "status_changed", at, cited=cited, **fields)
+
+
+def status_change_fields(forecast: Forecast, status: str, outcome: str | None, note: str | None, *,
+                         citing: bool = False) -> dict[str, Any] | None:
+    """The checked fields of the `status_changed` event that moves `forecast` (anything with its
+    id, status, outcome and options) to a status, or None when there is nothing to record."""
     if status not in statuses.STATUSES:
         raise InvalidInput(f"{status!r} is not a status; use one of {', '.join(statuses.STATUSES)}.")
     check_outcome(forecast, status, outcome)
     note = clean_text(note, "note")
-    if status == forecast.status and outcome == forecast.outcome and not (note or evidence_ids):
-        return
+    if status == forecast.status and outcome == forecast.outcome and not (note or citing):
+        return None
     # The same status with a note or evidence is recorded too: it says why it still holds.
     if statuses.is_final(forecast.status) and (status, outcome) != (forecast.status, forecast.outcome) and not note:
         raise InvalidInput(
             f"forecast {forecast.id} is {forecast.status}, a final status; "
             "say why it is reopened or re-resolved with --note."
         )
-    cited = check_citations(session, forecast, evidence_ids)
-    old, old_outcome = forecast.status, forecast.outcome
-    forecast.status, forecast.outcome = status, outcome
-    outcomes = {} if forecast.options is None else {"old": old_outcome, "new": outcome}
-    record_event(session, forecast, actor, "status_changed", at, from_status=old, to_status=status,
-                 note=note, cited=cited, **outcomes)
+    outcomes = {} if forecast.options is None else {"old": forecast.outcome, "new": outcome}
+    return {"from_status": forecast.status, "to_status": status, "note": note, **outcomes}
 
 
 def check_outcome(forecast: Forecast, status: str, outcome: str | None) -> None:

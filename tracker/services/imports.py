@@ -21,13 +21,17 @@ always a full-fidelity object) merges instead: what its later export adds is app
 (foreign/merge.py), and a forecast deleted here is left alone.
 
 The first pass reads and checks the whole file and restores new full-fidelity objects in
-bulk; the second re-reads the file and applies the rest through the ordinary services.
+bulk; the second re-reads the file and applies the rest in the file's order: new objects that
+can have no twin (their key is new, or nothing else has their claim) are written in bulk as
+the timelines the services would make of them (services/new_forecasts.py), the others (updates,
+objects matched to a twin) go through the ordinary services one at a time.
 """
 
 import datetime as dt
 import gc
+from array import array
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Any
@@ -47,8 +51,11 @@ from tracker.services.forecasts import (
     change_tags,
     create_forecast,
     delete_forecast,
+    new_source_fields,
     record_status_change,
+    source_wanted,
 )
+from tracker.services.new_forecasts import ClaimCounts, NewForecasts
 from tracker.services.objects import SOURCE_FIELDS, ForecastObject, forecast_object
 from tracker.services.readers import ImportFile, Progress
 from tracker.services.timeline import current_change, note_change
@@ -100,33 +107,40 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     prepare_bulk_writes(session, TABLES)
     restorer = Restorer(session, actor)
     seen_keys: set[str] = set()
-    later: list[int] = []  # numbers of the objects the second pass applies
+    claims = ClaimCounts()
+    later = array("q")  # numbers of the objects the second pass applies
     number = 0
-    with indexes_set_aside(session, BULK_TABLES), _collector_paused():
-        for batch in _batches(file.records(progress, actor=actor)):
-            objects = []
-            for where, data in batch:
-                item = forecast_object(where, data)
-                if item.key is not None:
-                    if item.key in seen_keys:
-                        raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
-                                       "each forecast may appear once.")
-                    seen_keys.add(item.key)
-                objects.append(item)
-            keys = [item.key for item in objects if item.key is not None]
-            present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
-            for item in objects:
-                if item.full and item.key not in present:
-                    _report(item.where, restorer.add, item)
-                    counts.added += 1
-                else:
-                    later.append(number)
-                number += 1
-            restorer.flush()
-    sync_id_sequences(session.connection(), TABLES)
-    notes = file.notes  # the first reading's: the second reads only to apply what is left
-    if later:
-        _apply_later(session, actor, file, later, counts)
+    with indexes_set_aside(session, BULK_TABLES):
+        with _collector_paused():
+            for batch in _batches(file.records(progress, actor=actor)):
+                objects = []
+                for where, data in batch:
+                    item = forecast_object(where, data)
+                    if item.key is not None:
+                        if item.key in seen_keys:
+                            raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
+                                           "each forecast may appear once.")
+                        seen_keys.add(item.key)
+                    objects.append(item)
+                keys = [item.key for item in objects if item.key is not None]
+                present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
+                for item in objects:
+                    if item.full and item.key not in present:
+                        _report(item.where, restorer.add, item)
+                        counts.added += 1
+                    else:
+                        later.append(number)
+                        claims.count(item.claim)
+                        claims.keyless |= item.key is None and not item.full
+                    number += 1
+                restorer.flush()
+        sync_id_sequences(session.connection(), TABLES)
+        notes = file.notes  # the first reading's: the second reads only to apply what is left
+        if later:
+            if claims.keyless:
+                claims.count_ledger(session)
+            _apply_later(session, actor, file, later, counts, restorer, NewForecasts(
+                session, restorer, actor, f"imported from {file.name}", seen_keys), claims)
     if notes is not None:
         counts.notes = notes.lines()
     counts.notes = file.encoding_notes() + counts.notes
@@ -166,42 +180,76 @@ def _report(where: str, action: Callable, *args):
         raise type(exc)(f"{where}: {exc}") from None
 
 
-def _apply_later(session: Session, actor: str, file: ImportFile, numbers: list[int],
-                 counts: ImportCounts) -> None:
+def _apply_later(session: Session, actor: str, file: ImportFile, numbers: array, counts: ImportCounts,
+                 restorer: "Restorer", made: NewForecasts, claims: ClaimCounts) -> None:
+    """Apply, in the file's order, the objects the first pass left: new forecasts that can have
+    no twin are made in bulk, the rest (updates, twins) one at a time through the services."""
     note = f"imported from {file.name}"
     now = dates.utc_now()
+    for batch in _batches(_numbered(file.records(actor=actor), numbers)):
+        objects = [forecast_object(where, data) for where, data in batch]
+        keys = [item.key for item in objects if item.key is not None]
+        present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
+        new = [not item.full and (item.key not in present if item.key is not None else claims.once(item.claim))
+               for item in objects]
+        made.look_up_keys([item for item, bulk in zip(objects, new) if bulk])
+        # The services make objects with cycles the collector must gather; made in bulk, none.
+        with _collector_paused() if all(new) else nullcontext():
+            for item, bulk in zip(objects, new):
+                if bulk:
+                    created = _report(item.where, made.add, item)
+                    counts.added += 1
+                    counts.deadlines_kept += _deadline_before_creation(created)
+                else:
+                    restorer.hand_over()
+                    _apply_one(session, actor, file.origin is not None, item, now, note, counts, made.reserved_keys)
+        restorer.flush()
+        made.written()
+    sync_id_sequences(session.connection(), TABLES)
+
+
+def _numbered(records: Iterator[tuple[str, Any]], numbers: array) -> Iterator[tuple[str, Any]]:
+    """The records whose numbers (counted from 0, ascending) are given."""
     wanted = iter(numbers)
-    next_wanted = next(wanted)
-    for number, (where, data) in enumerate(file.records(actor=actor)):
-        if number != next_wanted:
-            continue
-        item = forecast_object(where, data)
-        forecast = None
-        if item.key is not None:
-            forecast = session.scalars(select(Forecast).where(Forecast.key == item.key)).first()
-        elif file.origin is None and (forecast := find_twin(session, item)) is not None:
-            counts.matched += 1
-        deadline = None if forecast is None else forecast.resolve_by
-        if forecast is None:
-            created = _report(where, create_from_object, session, actor, item, note)
-            counts.added += 1
-            if created.resolve_by is not None and created.resolve_by < created.made_on:
-                counts.deadlines_kept += 1
-        elif file.origin is not None and forecast.deleted_at is not None:
-            # Deleted here by choice: another tracker's later export does not bring it back,
-            # nor stop the rest of the import.
-            counts.left_deleted += 1
-            counts.unchanged += 1
-        elif _report(where, _update, session, actor, forecast, item, now, note, file.origin is not None):
-            counts.updated += 1
-            if forecast.resolve_by != deadline and forecast.resolve_by is not None \
-                    and forecast.resolve_by < forecast.made_on and file.origin is None:
-                counts.deadlines_kept += 1
-        else:
-            counts.unchanged += 1
-        next_wanted = next(wanted, None)
+    next_wanted = next(wanted, None)
+    for number, record in enumerate(records):
         if next_wanted is None:
             return
+        if number == next_wanted:
+            yield record
+            next_wanted = next(wanted, None)
+
+
+def _deadline_before_creation(forecast) -> bool:
+    return forecast.resolve_by is not None and forecast.resolve_by < forecast.made_on
+
+
+def _apply_one(session: Session, actor: str, foreign: bool, item: ForecastObject, now: dt.datetime, note: str,
+               counts: ImportCounts, reserved_keys: set[str]) -> None:
+    """Create, update or leave one forecast as the object says, through the services."""
+    where = item.where
+    forecast = None
+    if item.key is not None:
+        forecast = session.scalars(select(Forecast).where(Forecast.key == item.key)).first()
+    elif not foreign and (forecast := find_twin(session, item)) is not None:
+        counts.matched += 1
+    deadline = None if forecast is None else forecast.resolve_by
+    if forecast is None:
+        created = _report(where, create_from_object, session, actor, item, note, reserved_keys)
+        reserved_keys.add(created.key)
+        counts.added += 1
+        counts.deadlines_kept += _deadline_before_creation(created)
+    elif foreign and forecast.deleted_at is not None:
+        # Deleted here by choice: another tracker's later export does not bring it back,
+        # nor stop the rest of the import.
+        counts.left_deleted += 1
+        counts.unchanged += 1
+    elif _report(where, _update, session, actor, forecast, item, now, note, foreign):
+        counts.updated += 1
+        if forecast.resolve_by != deadline and _deadline_before_creation(forecast) and not foreign:
+            counts.deadlines_kept += 1
+    else:
+        counts.unchanged += 1
 
 
 def find_twin(session: Session, item: ForecastObject) -> Forecast | None:
@@ -238,9 +286,12 @@ def _update(session: Session, actor: str, forecast: Forecast, item: ForecastObje
     return merge_question(session, actor, forecast, item, at, note, new_evidence)
 
 
-def create_from_object(session: Session, actor: str, item: ForecastObject, note: str) -> Forecast:
-    """A new forecast made now by `actor` from an object, then resolved and evidenced as it says."""
-    forecast = create_forecast(session, actor, item.draft(), note=note, recorded_elsewhere=True)
+def create_from_object(session: Session, actor: str, item: ForecastObject, note: str,
+                       reserved_keys: set[str] | frozenset[str] = frozenset()) -> Forecast:
+    """A new forecast made now by `actor` from an object, then resolved and evidenced as it says;
+    a key made for it is none of `reserved_keys`."""
+    forecast = create_forecast(session, actor, item.draft(), note=note, recorded_elsewhere=True,
+                               reserved_keys=reserved_keys)
     at = forecast.updated_at
     for evidence in item.evidence:
         added = add_evidence(session, str(forecast.id), actor, evidence.summary, url=evidence.url,
@@ -359,6 +410,11 @@ class IdPool:
         self.taken[offset >> 3] |= 1 << (offset & 7)
         self.top = max(self.top, n)
 
+    def skip_to(self, highest: int) -> None:
+        """Give out no id up to `highest`: rows were added meanwhile by other means (a few)."""
+        for n in range(self.top + 1, highest + 1):
+            self._take(n)
+
     def claim(self, wanted: list[int | None]) -> list[int]:
         """Ids for a group of rows: all of the wanted ones if all are free, else all new, in order."""
         if not wanted:
@@ -438,6 +494,9 @@ class Restorer:
         self.event_ids = IdPool(highest_id(session, Event.__table__))
         self.change_ids = ChangeIds(IdPool(highest_id(session, Change.__table__)))
         self.sources: dict[tuple, int] | None = None  # read on first need
+        self.titled: dict[str, list[dict[str, Any]]] | None = None  # read on first need
+        self.services_wrote = False
+        self.unsynced = False  # rows written with ids PostgreSQL's sequences have not caught up with
         self.source_ids = IdPool(highest_id(session, Source.__table__))
         self.writers = {name: BulkInsert(session, Forecast.metadata.tables[name], columns)
                         for name, columns in self.COLUMNS.items()}
@@ -447,10 +506,25 @@ class Restorer:
         (forecast_id,) = self.forecast_ids.claim([item.id])
         evidence_ids = self.evidence_ids.claim([e.id for e in item.evidence])
         renumbered = {e.id: n for e, n in zip(item.evidence, evidence_ids)}
+        self._write(item, forecast_id, self._source_id(item.source), renumbered, self._change_ids(item), _json_text)
+
+    def new_ids(self, evidence: int) -> tuple[int, list[int]]:
+        """Ids for a forecast this import makes and for its pieces of evidence."""
+        self._after_services()
+        (forecast_id,) = self.forecast_ids.claim([None])
+        return forecast_id, self.evidence_ids.claim([None] * evidence)
+
+    def add_new(self, item: ForecastObject, source_id: int | None, encode: Callable[[Any], str]) -> None:
+        """A forecast this import makes (services/new_forecasts.py), its ids given by `new_ids` and
+        `found_source`, its events part of this import's change and their values written by `encode`."""
+        self._write(item, item.id, source_id, {e.id: e.id for e in item.evidence},
+                    [self._import_change_id()] * len(item.events), encode)
+
+    def _write(self, item: ForecastObject, forecast_id: int, source_id: int | None, renumbered: dict[int, int],
+               change_ids: list[int], encode: Callable[[Any], str]) -> None:
         event_ids = self.event_ids.claim([e.id for e in item.events])
-        change_ids = self._change_ids(item)
         self.rows["forecasts"].append((
-            forecast_id, item.key, item.claim, item.criteria, self._source_id(item.source), item.made_on,
+            forecast_id, item.key, item.claim, item.criteria, source_id, item.made_on,
             item.resolve_by, item.probability, item.status, item.review_every, item.next_review_on,
             item.created_at, item.updated_at, item.version, item.deleted_at,
             search_text(item.claim, item.criteria, item.key), item.options, item.outcome, item.aggregate))
@@ -462,8 +536,8 @@ class Restorer:
             self.rows["events"].append((
                 event_id, forecast_id, change_id, event.version, event.version - 1 or None, event.at, event.actor,
                 event.kind, event.field,
-                None if event.old is UNSET else _json_text(event.old),
-                None if event.new is UNSET else _json_text(event.new),
+                None if event.old is UNSET else encode(event.old),
+                None if event.new is UNSET else encode(event.new),
                 event.from_status, event.to_status, event.note,
                 None if event.evidence_id is None else renumbered[event.evidence_id]))
             self.rows["event_citations"] += [(event_id, renumbered[n]) for n in event.cited]
@@ -487,11 +561,64 @@ class Restorer:
     def _import_change_id(self) -> int:
         """This import's change, numbered by the pool so that it meets no restored change's id;
         the changes the import then makes through the services join it (timeline.current_change)."""
+        if self.import_change_id is None and (made := self.session.info.get("change")) is not None:
+            self.import_change_id = made.id  # made by the services, for an object they applied
         if self.import_change_id is None:
             (self.import_change_id,) = self.change_ids.pool.claim([None])
             self.session.info["change_id"] = self.import_change_id
             current_change(self.session, self.actor, dates.utc_now())
         return self.import_change_id
+
+    def found_source(self, fields: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The id and fields of the source a forecast made by this import cites, found or added
+        as `find_or_create_source` finds or adds it."""
+        title, wanted = source_wanted(fields)
+        for row in self._titled().get(title, ()):
+            if all(row[name] == value for name, value in wanted.items()):
+                return row["id"], {name: row[name] for name in SOURCE_FIELDS}
+        row = new_source_fields(title, fields)
+        (source_id,) = self.source_ids.claim([None])
+        self._remember_source({"id": source_id, **row})
+        return source_id, row
+
+    def _titled(self) -> dict[str, list[dict[str, Any]]]:
+        """The ledger's sources by title, each title's in id order; read on first need."""
+        if self.titled is None:
+            self.titled = {}
+            for row in self.session.execute(select(Source.id, *(getattr(Source, name) for name in SOURCE_FIELDS))
+                                            .order_by(Source.id)):
+                self.titled.setdefault(row.title, []).append(dict(row._mapping))
+        return self.titled
+
+    def _remember_source(self, row: dict[str, Any]) -> None:
+        identity = tuple(row[name] for name in SOURCE_FIELDS)
+        self.rows["sources"].append((row["id"], *identity))
+        if self.sources is not None:
+            self.sources.setdefault(identity, row["id"])
+        if self.titled is not None:
+            self.titled.setdefault(row["title"], []).append(row)
+
+    def hand_over(self) -> None:
+        """Write what has gathered, so that the services, which apply the objects that come next,
+        see it; the ids they give are then taken into account before the next forecast is made."""
+        self.flush()
+        if self.unsynced:
+            sync_id_sequences(self.session.connection(), TABLES)
+            self.unsynced = False
+        self.services_wrote = True
+
+    def _after_services(self) -> None:
+        """Make the next ids follow those the services gave, and forget the sources read (they may
+        have added some)."""
+        if not self.services_wrote:
+            return
+        self.services_wrote = False
+        self.unsynced = False  # rows written with ids PostgreSQL's sequences have not caught up with
+        self.session.flush()
+        for pool, table in ((self.forecast_ids, Forecast.__table__), (self.evidence_ids, Evidence.__table__),
+                            (self.event_ids, Event.__table__), (self.source_ids, Source.__table__)):
+            pool.skip_to(highest_id(self.session, table))
+        self.sources = self.titled = None
 
     def _source_id(self, source: dict[str, Any] | None) -> int | None:
         """The ledger's source with exactly these fields, added if it has none."""
@@ -508,12 +635,12 @@ class Restorer:
         found = self.sources.get(identity)
         if found is None:
             (found,) = self.source_ids.claim([None])
-            self.rows["sources"].append((found, *identity))
-            self.sources[identity] = found
+            self._remember_source({"id": found, **source})
         return found
 
     def flush(self) -> None:
         """Write what has gathered, parents before children."""
         for name, rows in self.rows.items():
+            self.unsynced |= bool(rows)
             self.writers[name].insert(rows)
             rows.clear()
