@@ -58,14 +58,16 @@ def prepare_bulk_writes(session: Session, tables: Sequence[Table]) -> None:
 
     PostgreSQL: keep other writers out until it ends (readers are not blocked), since rows
     with chosen ids must not meet rows numbered by the sequences. SQLite's write transaction
-    already excludes other writers; a larger page cache there keeps the indexes in memory.
+    already excludes other writers; into a ledger that holds rows, a larger page cache there
+    keeps the live indexes in memory (an empty one has them set aside, see `indexes_set_aside`,
+    and the cache would only grow the import's memory).
     """
     dialect = session.connection().dialect.name
     if dialect == "postgresql":
         names = ", ".join(table.name for table in tables)
         session.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
         session.info[WRITERS_EXCLUDED] = True
-    elif dialect == "sqlite":
+    elif dialect == "sqlite" and any(highest_id(session, table) for table in tables if "id" in table.columns):
         session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}"))
 
 
