@@ -530,3 +530,22 @@ def test_a_large_generated_ledger_in_headless_chromium(ledger, tmp_path):
     assert cards_linked(parsed) <= {name for name, _ in parsed.details}
     check_in_browser(page, tmp_path)
     check_printed(page, tmp_path, 40)
+
+
+def test_a_long_series_is_thinned_to_what_the_chart_can_show(seeded, monkeypatch):
+    from tracker.services import report
+
+    monkeypatch.setattr(report, "CHART_POINTS", 10)
+    ok("evidence", "add", "1", "A hotline call")
+    for n in range(1, 31):
+        ok("--as", f"p{n % 3}", "forecast", "1", f"{n + 10}%")
+        if n == 15:
+            ok("update", "1", "--status", "developing", "--note", "talks", "--evidence", "1")
+    text = ok("report", "-o", "-", "--format", "html").stdout
+    card = text.split('id="forecast-1"')[1].split('id="forecast-2"')[0]
+    figure = card.split('<figure class="probability-chart">')[1].split("</figure>")[0]
+    dots = re.findall(r"<circle [^>]*><title>([^<]*)</title>", figure)
+    # The first and the last estimate, and others between; every mark; the story tells all 30.
+    assert len(dots) == 10 and dots[0].startswith("p1: 11% on ") and dots[-1].startswith("p0: 40% on "), dots
+    assert "status developing on" in figure and "evidence added on" in figure
+    assert card.count('<li class="estimate">') == 30

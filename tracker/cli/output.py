@@ -220,9 +220,23 @@ def visible_keeping_colour(text: str) -> str:
     return "".join(part if number % 2 else visible(part) for number, part in enumerate(_SGR.split(text)))
 
 
+# What is never rows, by exact type (most values are one of these): checked first, as it is fast.
+_PLAIN = frozenset((str, int, float, bool, type(None), list, tuple, dict, dt.date, dt.datetime))
+# Plain items of rows (or of an object holding rows) encoded together, at most: one call each run.
+_RUN = 256
+
+
+def is_rows(value: Any) -> bool:
+    """Rows written as they come: an iterator, or what is read anew each time it is iterated
+    (an exported forecast's timeline): anything iterable but text and JSON's own arrays and objects."""
+    return type(value) not in _PLAIN and isinstance(value, Iterable) and not isinstance(value, (str, list, tuple, dict))
+
+
 def holds_rows(value: Any) -> bool:
-    return isinstance(value, Iterator) or isinstance(value, dict) and any(
-        isinstance(item, Iterator) for item in value.values())
+    if type(value) is dict:
+        values = value.values()
+        return not _PLAIN.issuperset(map(type, values)) and any(map(is_rows, values))
+    return is_rows(value)
 
 
 def gathered(row: dict[str, Any]) -> dict[str, Any]:
@@ -231,25 +245,47 @@ def gathered(row: dict[str, Any]) -> dict[str, Any]:
 
 def json_parts(value: Any, indent: int | None, level: int = 0) -> Iterator[str]:
     """`to_json(value, indent=indent)` in parts, as the rows of its iterators come (at `level`
-    of nesting)."""
+    of nesting). Items that hold no rows are encoded a run at a time, an array or object of
+    them whose text between its brackets is theirs."""
+    margin = "" if indent is None else "\n" + " " * (indent * level)
     if not holds_rows(value):
-        text = to_json(value, indent=indent)
-        yield text if not (indent and level) else text.replace("\n", "\n" + " " * (indent * level))
+        yield to_json(value, indent=indent).replace("\n", margin) if indent else to_json(value, indent=indent)
         return
-    inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
-    items = ((None, item) for item in value) if isinstance(value, Iterator) else iter(value.items())
-    opening, closing = "[]" if isinstance(value, Iterator) else "{}"
+    rows = is_rows(value)
+    opening, closing = "[]" if rows else "{}"
     count = 0
-    for key, item in items:
-        yield (opening if not count else "," if indent else ", ") + inner
-        if key is not None:
-            yield to_json(key) + ": "
-        yield from json_parts(item, indent, level + 1)
+    for run in _runs(iter(value) if rows else iter(value.items()), rows):
+        separator = opening if not count else ", " if indent is None else ","
+        if type(run) is list:
+            text = to_json(run if rows else dict(run), indent=indent)
+            yield separator + (text[1:-1] if indent is None else text[1:-2].replace("\n", margin))
+        else:
+            key, item = run
+            yield separator + ("" if indent is None else margin + " " * indent)
+            if not rows:
+                yield to_json(key) + ": "
+            yield from json_parts(item, indent, level + 1)
         count += 1
-    if not count:
-        yield opening + closing
-    else:
-        yield ("" if indent is None else "\n" + " " * (indent * level)) + closing
+    yield opening + closing if not count else margin + closing
+
+
+def _runs(items: Iterator[Any], rows: bool) -> Iterator[list[Any] | tuple[Any, Any]]:
+    """The items of rows (or an object's (key, value) items) in runs of up to `_RUN` that hold no
+    rows, as lists, and each one that does alone, as (key, item) (key None for rows)."""
+    run: list[Any] = []
+    for item in items:
+        if holds_rows(item if rows else item[1]):
+            if run:
+                yield run
+                run = []
+            yield (None, item) if rows else item
+        else:
+            run.append(item)
+            if len(run) == _RUN:
+                yield run
+                run = []
+    if run:
+        yield run
 
 
 def local_time(value: dt.datetime | None) -> str:

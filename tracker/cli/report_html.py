@@ -127,18 +127,21 @@ def index_rows(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def card_values(forecast: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     source = words.source_text(forecast["source"])
-    timeline = []
-    for entry in words.timeline(forecast):
-        item = entry["evidence"]
-        if item is not None:
-            item = {"summary": item["summary"], "link": words.safe_url(item["url"]),
-                    "retracted_at": item["retracted_at"], "line": words.evidence_line(item)}
-        timeline.append({**entry, "evidence": item})
     return {
         "id": forecast["id"], "claim": forecast["claim"], "status": forecast["status"],
         "chance": chance(forecast["probability"], forecast["aggregate"])[0],
         "criteria": forecast["criteria"], "facts": words.forecast_facts(forecast),
         "source": source, "source_url": words.safe_url(forecast["source"]["url"]) if source is not None else None,
         "chart": charts.probability_chart(forecast, now),
-        "timeline": timeline,
+        "timeline": timeline_entries(forecast),
     }
+
+
+def timeline_entries(forecast: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The card's story, an entry at a time as the page is written."""
+    for entry in words.timeline(forecast):
+        item = entry["evidence"]
+        if item is not None:
+            item = {"summary": item["summary"], "link": words.safe_url(item["url"]),
+                    "retracted_at": item["retracted_at"], "line": words.evidence_line(item)}
+        yield {**entry, "evidence": item}

@@ -79,7 +79,8 @@ def overview_markdown(stats: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def forecast_markdown(forecast: dict[str, Any]) -> str:
+def forecast_markdown(forecast: dict[str, Any]) -> Iterator[str]:
+    """A forecast's section, a line at a time: its facts, then its timeline as it is read."""
     lines = [f"### {forecast['id']}. {md(forecast['claim'])}", "",
              f"- **Status:** {forecast['status']}"]
     lines += [f"- **{label}:** {md(text)}" for label, text in words.forecast_facts(forecast)]
@@ -89,6 +90,7 @@ def forecast_markdown(forecast: dict[str, Any]) -> str:
     lines.append(f"- **Criteria:** {md(forecast['criteria'])}" if forecast["criteria"]
                  else "- **Criteria:** none written down")
     lines += ["", "**Timeline**", ""]
+    yield "\n".join(lines) + "\n"
     for entry in words.timeline(forecast):
         text = f"- {md(entry['at'])} · {md(entry['actor'])} · {md(entry['headline'])}"
         item = entry["evidence"]
@@ -99,8 +101,7 @@ def forecast_markdown(forecast: dict[str, Any]) -> str:
             text += f": {summary} ({md(words.evidence_line(item))})"
         if entry["note"]:
             text += f" — {md(entry['note'])}"
-        lines.append(text)
-    return "\n".join(lines) + "\n"
+        yield text + "\n"
 
 
 def attention_markdown(attention: dict[str, Any]) -> Iterator[str]:
@@ -170,7 +171,8 @@ def write_report_markdown(summary: dict[str, Any], forecasts: Iterable[dict[str,
     stream.write("\n")
     written = False
     for forecast in forecasts:
-        stream.write(forecast_markdown(forecast) + "\n")
+        stream.writelines(forecast_markdown(forecast))
+        stream.write("\n")
         written = True
     if not written:
         stream.write("No forecasts to show.\n")

@@ -3,6 +3,7 @@
 Nothing here is escaped; each renderer escapes what it shows.
 """
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,12 +115,12 @@ def source_text(source: dict[str, Any] | None) -> str | None:
     return text
 
 
-def timeline(forecast: dict[str, Any]) -> list[dict[str, Any]]:
-    """The forecast's story, oldest first: each entry's time, actor, headline, note, and evidence."""
+def timeline(forecast: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The forecast's story, oldest first, as its events are read: each entry's time, actor,
+    headline, note, and evidence."""
     evidence = {item["id"]: item for item in forecast["evidence"]}
-    entries = []
     for event in forecast["events"]:
-        entries.append({
+        yield {
             "at": local_time(event["at"]),
             "actor": event["actor"],
             "kind": event["kind"],
@@ -127,8 +128,7 @@ def timeline(forecast: dict[str, Any]) -> list[dict[str, Any]]:
             "note": event.get("note"),
             "id": event.get("id"),
             "evidence": evidence.get(event.get("evidence_id")) if event["kind"] == "evidence_added" else None,
-        })
-    return entries
+        }
 
 
 def headline(event: dict[str, Any]) -> str:

@@ -1,25 +1,29 @@
 """Export: the forecasts a filter matches, with their evidence and timelines, read in batches.
 
 Forecasts come in id order, a batch at a time (keyset pagination), each as the plain record of
-`services.records` with `evidence` and `events` arrays, so memory stays flat however large
-the ledger is and two exports of the same ledger are the same.
+`services.records` with an `evidence` array and its `events` and `changes` as `Timeline`s,
+read a page at a time as they are written. Memory stays flat however large the ledger is and
+however long a timeline, and two exports of the same ledger are the same.
 """
 
+from bisect import bisect_left
 from collections import defaultdict, namedtuple
-from collections.abc import Iterator
-from functools import cache
+from collections.abc import Callable, Iterator
+from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import ColumnElement, Select, Table, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from tracker.services.forecasts import ForecastFilter, filtered_query
+from tracker.services.forecasts import PAGE, ForecastFilter, filtered_query
 from tracker.services.records import CITING_KINDS, change_record, event_row_record, evidence_record, forecast_row_record
 from tracker.services.report import scores_by_forecast
 from tracker.storage.database import read_one_snapshot
 from tracker.storage.models import Change, Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 500
+# Below every id: a forecast's rows all come after (its id, LOWEST) in the order they are paged in.
+LOWEST = -2**63
 
 
 def start_snapshot(session: Session) -> None:
@@ -46,7 +50,8 @@ def exported_records(session: Session, filters: ForecastFilter, *, timelines: bo
 
 
 def _batch_records(session: Session, forecasts: list[tuple], timelines: bool, scores: bool) -> Iterator[dict[str, Any]]:
-    """The records of one batch of forecasts, the rows they refer to read in one query a table.
+    """The records of one batch of forecasts, the rows they refer to read in one query a table,
+    their events and changes a page of the batch's at a time (see `Pages`).
 
     Every query names the batch's forecast ids, never ids gathered from other rows, so its SQL is
     the same for every full batch: the driver's cache of prepared statements then holds a few,
@@ -58,9 +63,8 @@ def _batch_records(session: Session, forecasts: list[tuple], timelines: bool, sc
     tags = _by_forecast(session, ForecastTag.__table__, "tag", ids)
     if timelines:
         evidence = _by_forecast(session, Evidence.__table__, "id", ids)
-        events = _by_forecast(session, Event.__table__, "id", ids)
-        cited = _citations(session, ids)
-        changes = _changes(session, ids)
+        events = Pages(partial(_event_page, session, ids))
+        changes = Pages(partial(_change_page, session, ids))
     if scores:
         scored = scores_by_forecast(session, ids)
     for forecast in forecasts:
@@ -68,13 +72,83 @@ def _batch_records(session: Session, forecasts: list[tuple], timelines: bool, sc
                                      [row.tag for row in tags.pop(forecast.id, ())])
         if timelines:
             record["evidence"] = [evidence_record(row) for row in evidence.pop(forecast.id, ())]
-            rows = events.pop(forecast.id, ())
-            record["events"] = [event_row_record(row, cited.pop(row.id, [])) for row in rows]
-            record["changes"] = [change_record(changes[change_id])
-                                 for change_id in sorted({row.change_id for row in rows})]
+            record["events"] = Timeline(events, forecast.id)
+            record["changes"] = Timeline(changes, forecast.id)
         if scores:
             record["score"] = scored.get(forecast.id)
         yield record
+
+
+Page = tuple[list[tuple[int, int]], list[Any]]
+
+
+class Pages:
+    """The rows of a batch of forecasts a query reads, ordered by forecast and then by an id,
+    `PAGE` at a time (keyset paging, as `history` reads a timeline): `read(after)` gives the
+    page after the key (forecast id, id) `after`, as the keys and the items of its rows.
+
+    `rows_of` gives one forecast's items as they are taken, from the page that holds its first
+    or from a page read from there, so that a timeline of any length costs a page of memory
+    and the short timelines of a batch are read a page of many forecasts at a time."""
+
+    def __init__(self, read: Callable[[tuple[int, int]], Page]) -> None:
+        self.read = read
+        self.after: tuple[int, int] | None = None
+        self.page: Page = ([], [])
+
+    def rows_of(self, forecast_id: int) -> Iterator[Any]:
+        start, beyond = (forecast_id, LOWEST), (forecast_id + 1, LOWEST)
+        keys, items = self.page
+        # The page held covers the keys after `after` up to its last (to the end if not full).
+        if self.after is None or self.after > start or (len(keys) == PAGE and keys[-1] < start):
+            keys, items = self._read(start)
+        while True:
+            end = bisect_left(keys, beyond)
+            yield from items[bisect_left(keys, start):end]
+            if end < len(keys) or len(keys) < PAGE:
+                return
+            keys, items = self._read(keys[-1])
+
+    def _read(self, after: tuple[int, int]) -> Page:
+        self.after, self.page = after, self.read(after)
+        return self.page
+
+
+class Timeline:
+    """One forecast's events (or changes) in an export: read anew, a page at a time, each time
+    they are iterated, never held whole. A writer iterates them once; the report twice (its
+    chart, then its story)."""
+
+    def __init__(self, pages: Pages, forecast_id: int) -> None:
+        self.pages, self.forecast_id = pages, forecast_id
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.pages.rows_of(self.forecast_id)
+
+
+def _after(forecast_id: ColumnElement[int], row_id: ColumnElement[int], key: tuple[int, int]) -> ColumnElement[bool]:
+    return tuple_(forecast_id, row_id) > tuple_(*key)
+
+
+def _event_page(session: Session, ids: list[int], after: tuple[int, int]) -> Page:
+    """The next page of the events of the forecasts `ids`, as records with the evidence they cite."""
+    table = Event.__table__
+    rows = _rows(session, table, select(table).where(table.c.forecast_id.in_(ids),
+                                                     _after(table.c.forecast_id, table.c.id, after))
+                 .order_by(table.c.forecast_id, table.c.id).limit(PAGE))
+    keys = [(row.forecast_id, row.id) for row in rows]
+    cited = _citations(session, ids, after, keys[-1]) if rows else {}
+    return keys, [event_row_record(row, cited.pop(row.id, [])) for row in rows]
+
+
+def _change_page(session: Session, ids: list[int], after: tuple[int, int]) -> Page:
+    """The next page of the changes the events of the forecasts `ids` belong to, each forecast's
+    once, as records."""
+    query = (select(Event.forecast_id, *Change.__table__.c).join(Change, Change.id == Event.change_id)
+             .where(Event.forecast_id.in_(ids), _after(Event.forecast_id, Change.id, after)).distinct()
+             .order_by(Event.forecast_id, Change.id).limit(PAGE))
+    rows = session.connection().execute(query).all()
+    return [(row.forecast_id, row.id) for row in rows], [change_record(row) for row in rows]
 
 
 def _by_forecast(session: Session, table: Table, order: str, ids: list[int]) -> dict[int, list[tuple]]:
@@ -100,19 +174,14 @@ def _named_tuple(table: Table) -> type:
     return namedtuple(table.name, table.c.keys())
 
 
-def _changes(session: Session, ids: list[int]) -> dict[int, tuple]:
-    """The changes the events of the forecasts `ids` belong to, by id."""
-    table = Change.__table__
-    query = select(table).where(table.c.id.in_(select(Event.change_id).where(Event.forecast_id.in_(ids))))
-    return {row.id: row for row in _rows(session, table, query)}
-
-
-def _citations(session: Session, ids: list[int]) -> dict[int, list[int]]:
-    """The evidence each status change of the forecasts `ids` cites: event id to evidence ids, in order."""
+def _citations(session: Session, ids: list[int], after: tuple[int, int], last: tuple[int, int]) -> dict[int, list[int]]:
+    """The evidence each event of the forecasts `ids` from after `after` to `last` (keys as
+    `Pages` orders them) cites: event id to evidence ids, in order."""
     cited: dict[int, list[int]] = defaultdict(list)
     for event_id, evidence_id in session.connection().execute(
             select(EventCitation.event_id, EventCitation.evidence_id).join(Event, Event.id == EventCitation.event_id)
-            .where(Event.forecast_id.in_(ids), Event.kind.in_(CITING_KINDS))
+            .where(Event.forecast_id.in_(ids), Event.kind.in_(CITING_KINDS),
+                   _after(Event.forecast_id, Event.id, after), tuple_(Event.forecast_id, Event.id) <= tuple_(*last))
             .order_by(EventCitation.event_id, EventCitation.evidence_id)):
         cited[event_id].append(evidence_id)
     return cited

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from sys import intern
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -205,27 +206,44 @@ def in_scope(scope: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
     return [] if scope is None else [scope]
 
 
+# A card's chart is 420 pixels wide: a series of more points than this cannot be told apart
+# there, nor read in the table under it. A longer one keeps its first and last points and others
+# evenly spaced between; every status change and piece of evidence keeps its mark.
+CHART_POINTS = 400
+
+
 def with_series(record: dict[str, Any]) -> dict[str, Any]:
     """The record with its `series`: what the fold makes of its events over time, the
     probability in force from each moment on, every forecaster's standing estimates and the
     team's median after each (for multiple choice, a probability per option), and the outcome
-    with the moment it came into force."""
-    steps = [Step(e["kind"], e["at"], e["actor"], e["version"], e.get("field"), e.get("old"), e.get("new"),
-                  e.get("from"), e.get("to"), e.get("evidence_id"), e.get("note")) for e in record["events"]]
+    with the moment it came into force. The events are read once, as the fold reads them, and
+    the series keeps what the chart draws (see `CHART_POINTS`)."""
+    steps = [Step(intern(e["kind"]), e["at"], intern(e["actor"]), e["version"], e.get("field"), e.get("old"),
+                  e.get("new"), e.get("from"), e.get("to"), e.get("evidence_id"), e.get("note"))
+             for e in record["events"]]
     evidence = {item["id"]: item for item in record["evidence"]}
     state = fold({key: value for key, value in record.items() if key not in ("evidence", "events", "changes")},
                  steps, evidence)
     series: dict[str, Any] = {"probabilities": [], "estimates": [], "medians": [], "marks": [],
                               "options": record.get("options"), "outcome": record.get("outcome"), "resolved_at": None}
     if state is not None:
-        series["probabilities"] = [(at or record["created_at"], value) for at, value in state.probabilities]
-        series["estimates"] = [(e.actor, e.at, e.value) for e in state.in_time_order()]
-        series["medians"] = medians_over_time(state)
+        series["probabilities"] = thinned([(at or record["created_at"], value) for at, value in state.probabilities])
+        # Thinned alike, so that each estimate keeps the median after it.
+        series["estimates"] = thinned([(e.actor, e.at, e.value) for e in state.in_time_order()])
+        series["medians"] = thinned(medians_over_time(state))
         series.update(options=state.record.get("options"), outcome=state.record.get("outcome"),
                       resolved_at=state.resolution and state.resolution.resolved_at)
-    series["marks"] = [(e["at"], e["kind"], e.get("to")) for e in record["events"]
-                       if e["kind"] in ("status_changed", "evidence_added")]
+    series["marks"] = [(step.at, step.kind, step.to_status) for step in steps
+                       if step.kind in ("status_changed", "evidence_added")]
     return {**record, "series": series}
+
+
+def thinned(points: list[Any]) -> list[Any]:
+    """At most `CHART_POINTS` of the points: the first, the last, and others evenly spaced."""
+    if len(points) <= CHART_POINTS:
+        return points
+    step = (len(points) - 1) / (CHART_POINTS - 1)
+    return [points[round(n * step)] for n in range(CHART_POINTS)]
 
 
 def attention(session: Session, scope: ColumnElement[bool] | None, limit: int | None,
