@@ -235,6 +235,17 @@ generate.lengthen(Path({path!r}), forecast, {reviews})
 """
 
 
+def compile_tracker() -> None:
+    """Bytecode for every module of tracker, as an installed package has. A source checkout run
+    with PYTHONDONTWRITEBYTECODE set keeps none, and every command would compile the modules it
+    loads anew, which the references (libraries installed with their bytecode) never do."""
+    import compileall
+
+    import tracker
+
+    compileall.compile_dir(Path(tracker.__file__).parent, quiet=1)
+
+
 def seed_ledger(folder: Path) -> Path:
     path = folder / "seed.db"
     for old in folder.glob("seed.db*"):
@@ -687,6 +698,7 @@ def main() -> None:
     if args.size < 1000:
         parser.error("--size must be at least 1000")
     args.ledgers.mkdir(parents=True, exist_ok=True)
+    compile_tracker()
     large, seed = large_ledger(args.ledgers, args.size), seed_ledger(args.ledgers)
     scratch = args.ledgers / "scratch"
     scratch.mkdir(exist_ok=True)

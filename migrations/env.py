@@ -2,9 +2,10 @@
 
 from alembic import context
 
-from tracker.storage.models import Base
+from tracker.storage.models import Base, add_partial_indexes
 from tracker.storage.search import include_name
 
+add_partial_indexes()
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:

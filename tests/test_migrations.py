@@ -37,6 +37,29 @@ def test_a_new_ledger_is_created_at_head_and_matches_the_models(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_the_models_partial_indexes_are_those_the_migrations_make(tmp_path):
+    """The two partial indexes join the models where the schema is compared (migrate), not at
+    import; Alembic's comparison does not read their WHERE, so it is compared here."""
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateIndex
+
+    from tracker.storage.models import Base
+
+    target = tmp_path / "new.db"
+    ok("--db", target, "add", "The first forecast")
+    with sqlite3.connect(target) as conn:
+        made = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE name IN "
+                                 "('ix_forecasts_scored', 'ix_events_revisions')"))
+    declared = {index.name: str(CreateIndex(index).compile(dialect=sqlite.dialect()))
+                for table in Base.metadata.tables.values() for index in table.indexes if index.name in made}
+
+    def words(sql: str) -> str:
+        return " ".join(sql.replace("(", " ( ").replace(")", " ) ").split()).replace('"', "")
+
+    assert len(made) == 2 and {name: words(sql) for name, sql in declared.items()} == {
+        name: words(sql) for name, sql in made.items()}
+
+
 def test_upgrade_downgrade_round_trip(tmp_path):
     target = tmp_path / "trip.db"
     ok("--db", target, "db", "upgrade")

@@ -13,7 +13,7 @@ import re
 
 import pytest
 from clock import clock  # noqa: F401  (fixture)
-from conftest import ok
+from conftest import ok, run_json
 from sqlalchemy import Engine, create_engine, event
 
 from tracker.fields import SORT_FIELDS
@@ -185,3 +185,51 @@ def test_streamed_pages_are_read_from_indexes(busy, clock, monkeypatch):
             shown = ok(*args, "--format", "jsonl").stdout.splitlines()
         assert len(shown) > 1, args
         assert problems(busy, captured.seen) == [], args
+
+
+def statements_of(*args: str) -> list[str]:
+    with Statements() as captured:
+        ok(*args)
+    return [" ".join(sql.split()) for sql, _ in captured.seen]
+
+
+def test_a_page_of_the_review_queue_takes_the_same_statements_however_full(busy, clock):
+    """The page's place in the queue is found in one statement for every status and part, then
+    only its forecasts are read: no statement for each status, nor for each forecast."""
+    for number in range(4):
+        ok("add", f"Talks resume in round {number}", "--resolve-by", clock.date(400))
+    clock.go(800)  # every active forecast due, some past their deadline
+    counts = {limit: len(statements_of("review", "--limit", str(limit))) for limit in (1, 2, 50)}
+    assert len(run_json("review", "--limit", "50")) > 2
+    # The schema check; the queue's ids; the forecasts with their sources and tags; their events,
+    # what those cite and their evidence; on PostgreSQL, each transaction's timeouts too.
+    most = 8 + 2 * (busy.backend == "postgresql")
+    assert all(count <= most for count in counts.values()), counts
+
+
+def test_the_citations_of_the_events_folded_come_in_one_statement(busy, clock, monkeypatch):
+    """However many events the forecasts folded have: SQLAlchemy's own eager loading of them
+    takes a statement for every 500 events, here made 2 so that a small ledger shows it."""
+    from sqlalchemy.orm import strategies
+
+    monkeypatch.setattr(strategies._SelectInLoader, "_chunksize", 2)
+    ok("update", "1", "--status", "developing", "--note", "a sign", "--evidence", "1")
+    clock.go(800)
+    for args in (["list", "--as-of", "today", "--limit", "50"], ["show", "1", "--as-of", "today"],
+                 ["review", "--limit", "50"]):
+        citing = [sql for sql in statements_of(*args) if "FROM event_citations" in sql]
+        assert len(citing) == 1, (args, citing)
+
+
+def test_a_page_of_the_past_reads_about_as_many_forecasts_as_it_shows(busy):
+    """`list --as-of` in id order reads a first batch the size of the page, then doubles it."""
+    from tracker.cli.context import Ledger
+    from tracker.services.forecasts import count_forecasts
+    from tracker.services.past import forecasts_in_batches
+
+    for number in range(6):
+        ok("add", f"Talks resume in round {number}")
+    with Ledger(busy.target, "tester").session(write=False) as session:
+        sizes = [len(batch) for batch in forecasts_in_batches(session, descending=False, first=2)]
+        assert sizes[:2] == [2, 4] and sum(sizes) == count_forecasts(session) > 6
+    assert len(run_json("list", "--as-of", "today", "--limit", "2")) == 2

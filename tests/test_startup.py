@@ -14,7 +14,8 @@ try:
     main()
 except SystemExit as exit:
     code = exit.code
-print(json.dumps({"code": code, "sqlalchemy": "sqlalchemy" in sys.modules, "alembic": "alembic" in sys.modules}),
+print(json.dumps({"code": code, "sqlalchemy": "sqlalchemy" in sys.modules, "alembic": "alembic" in sys.modules,
+                  "modules": sorted(sys.modules)}),
       file=sys.stderr)
 """
 
@@ -62,3 +63,24 @@ def test_help_and_version_import_neither_sqlalchemy_nor_alembic(args):
 def test_ordinary_commands_on_a_ledger_at_head_do_not_import_alembic(seeded, args):
     report = loaded_by(*args)
     assert report["sqlalchemy"] and not report["alembic"]
+
+
+# The hot reads, which must start as fast as the bare libraries.
+HOT_READS = [["list"], ["list", "--limit", "50"], ["show", "1"], ["history", "1"], ["review", "--limit", "50"],
+             ["list", "--as-of", "today", "--limit", "50"], ["score"]]
+OTHER_BACKEND = {"sqlite": "postgresql", "postgresql": "sqlite"}
+
+
+@pytest.mark.parametrize("args", HOT_READS)
+def test_a_command_loads_the_dialect_of_its_own_backend_only(seeded, args):
+    """SQLAlchemy loads a dialect with every driver it knows (PostgreSQL's: asyncpg, pg8000,
+    psycopg2...), so naming the other backend anywhere at start-up costs each command that much."""
+    modules = loaded_by(*args)["modules"]
+    assert f"sqlalchemy.dialects.{seeded.backend}" in modules
+    assert f"sqlalchemy.dialects.{OTHER_BACKEND[seeded.backend]}" not in modules
+
+
+@pytest.mark.parametrize("args", HOT_READS)
+def test_hot_reads_do_not_load_shell_completion(seeded, args):
+    """Click's completion machinery is for the Tab key (`_TRACKER_COMPLETE`), not for running a command."""
+    assert "click.shell_completion" not in loaded_by(*args)["modules"]

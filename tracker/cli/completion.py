@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
-from click.shell_completion import CompletionItem
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
     from sqlalchemy.orm import Session
 
 SHELLS = ("bash", "zsh", "fish")
@@ -49,22 +49,26 @@ def ledger_target(ctx: click.Context) -> str:
     return ctx.find_root().params.get("database") or os.environ.get("TRACKER_DB") or default_database()
 
 
-def complete_forecast(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+def complete_forecast(ctx: click.Context, param: click.Parameter, incomplete: str) -> list["CompletionItem"]:
     """Forecast ids and keys starting with what is typed, each with its claim as help."""
+    from click.shell_completion import CompletionItem
+
     from tracker.services.completion import forecast_names
 
     return from_ledger(ctx, lambda session: [CompletionItem(name, help=claim)
                                              for name, claim in forecast_names(session, incomplete)])
 
 
-def complete_tag(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+def complete_tag(ctx: click.Context, param: click.Parameter, incomplete: str) -> list["CompletionItem"]:
     """Tags in use starting with what is typed."""
+    from click.shell_completion import CompletionItem
+
     from tracker.services.completion import tag_names
 
     return from_ledger(ctx, lambda session: [CompletionItem(tag) for tag in tag_names(session, incomplete)])
 
 
-def from_ledger(ctx: click.Context, read: Callable[["Session"], list[CompletionItem]]) -> list[CompletionItem]:
+def from_ledger(ctx: click.Context, read: Callable[["Session"], list["CompletionItem"]]) -> list["CompletionItem"]:
     """What `read` finds in the ledger, or nothing when the ledger cannot be read as it is."""
     from sqlalchemy.exc import SQLAlchemyError
 

@@ -63,7 +63,9 @@ def list_as_of(session: Session, filters: ForecastFilter, day: dt.date) -> list[
             raise InvalidInput(f"--{name.replace('_', '-')} cannot be combined with --as-of.")
     records: list[dict[str, Any]] = []
     by_id = filters.sort.lstrip("-") == "id"
-    for batch in forecasts_in_batches(session, descending=filters.sort.startswith("-") and by_id):
+    # In id order a page usually comes from about as many forecasts as it shows.
+    first = min(filters.limit, BATCH) if by_id and filters.limit else BATCH
+    for batch in forecasts_in_batches(session, descending=filters.sort.startswith("-") and by_id, first=first):
         records += [state.record for state in load_states(session, batch, until=end_of_day(day))
                     if (not filters.actor or any(event.actor == filters.actor for event in state.events))
                     and matches(state.record, filters, day)]
@@ -74,18 +76,19 @@ def list_as_of(session: Session, filters: ForecastFilter, day: dt.date) -> list[
     return [as_shown(dict(record)) for record in (records if filters.limit is None else records[:filters.limit])]
 
 
-def forecasts_in_batches(session: Session, *, descending: bool) -> Iterator[list[Forecast]]:
-    """Every forecast in id order, a batch at a time, so that memory holds one batch."""
-    last = None
+def forecasts_in_batches(session: Session, *, descending: bool, first: int = BATCH) -> Iterator[list[Forecast]]:
+    """Every forecast in id order, a batch at a time, so that memory holds one batch: `first`
+    forecasts, then each batch twice the one before, up to BATCH."""
+    last, size = None, first
     while True:
-        query = select(Forecast).order_by(Forecast.id.desc() if descending else Forecast.id).limit(BATCH)
+        query = select(Forecast).order_by(Forecast.id.desc() if descending else Forecast.id).limit(size)
         if last is not None:
             query = query.where(Forecast.id < last if descending else Forecast.id > last)
         batch = list(session.scalars(query))
         if not batch:
             return
         yield batch
-        last = batch[-1].id
+        last, size = batch[-1].id, min(2 * size, BATCH)
         session.expunge_all()
 
 

@@ -23,12 +23,13 @@ from typing import Any, NamedTuple
 import msgspec
 from msgspec import UNSET
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.services.records import evidence_record, forecast_record
 from tracker.services.scoring import Resolution, made_at
 from tracker.statuses import FINAL, STATUSES
-from tracker.storage.models import EDITED_FIELDS, EVENT_KINDS, Event, Evidence, Forecast
+from tracker.storage.models import EDITED_FIELDS, EVENT_KINDS, Event, EventCitation, Evidence, Forecast
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
 # What `evidence edit` may change of a piece of evidence, as its events name them.
@@ -599,9 +600,12 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
     for first in range(0, len(forecasts), IDS_PER_QUERY):
         batch = forecasts[first:first + IDS_PER_QUERY]
         ids = [forecast.id for forecast in batch]
-        events_query = select(Event).where(Event.forecast_id.in_(ids)).order_by(Event.forecast_id, Event.id)
+        events_query = (select(Event).where(Event.forecast_id.in_(ids)).order_by(Event.forecast_id, Event.id)
+                        .options(lazyload(Event.cited)))
         events: dict[int, list[Event]] = {forecast_id: [] for forecast_id in ids}
+        cited = citations(session, ids)
         for event in session.scalars(events_query):
+            set_committed_value(event, "cited", cited.get(event.id, []))
             events[event.forecast_id].append(event)
         evidence: dict[int, dict[int, Evidence]] = {forecast_id: {} for forecast_id in ids}
         for row in session.scalars(select(Evidence).where(Evidence.forecast_id.in_(ids))):
@@ -617,6 +621,17 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
             if state is not None:
                 states.append(state)
     return states
+
+
+def citations(session: Session, forecast_ids: list[int]) -> dict[int, list[EventCitation]]:
+    """What the events of these forecasts cite, by event id, in one query: loaded with each
+    event, a timeline's would take a query for every few hundred of its events."""
+    cited: dict[int, list[EventCitation]] = {}
+    for row in session.scalars(select(EventCitation).join(Event, Event.id == EventCitation.event_id)
+                               .where(Event.forecast_id.in_(forecast_ids))
+                               .order_by(EventCitation.event_id, EventCitation.evidence_id)):
+        cited.setdefault(row.event_id, []).append(row)
+    return cited
 
 
 def load_state(session: Session, forecast: Forecast, *, strict: bool = False) -> ForecastState | None:

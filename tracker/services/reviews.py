@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tracker import dates, statuses
@@ -79,23 +79,21 @@ def queued(session: Session, today: dt.date, *, limit: int | None = None, skip: 
     (a forecast that should be settled by now matters more than any review), then those whose
     review has come; each part by next review and id.
 
-    Each active status is read apart, by due date from its index, and the parts merged, so
-    the first page of a queue of any length reads about a page of rows.
+    Each active status of each part is read apart, by due date from its index and at most a
+    page of it, all in one query of ids; the page is taken from those, and only its forecasts
+    are read. So the first page of a queue of any length reads about a page of rows.
     """
-    found: list[Forecast] = []
-    for deadline_passed in (True, False):
-        wanted = None if limit is None else limit - len(found)
-        if wanted == 0:
-            break
-        part: list[Forecast] = []
+    parts = []
+    for part, deadline_passed in enumerate((True, False)):
         for status in statuses.ACTIVE:
-            query = queue_part(today, status, deadline_passed)
+            query = queue_part(today, status, deadline_passed).with_only_columns(
+                literal(part).label("part"), Forecast.next_review_on, Forecast.id)
             if skip:
                 query = query.where(Forecast.id.not_in(skip))
-            part += session.scalars(query if wanted is None else query.limit(wanted))
-        part.sort(key=lambda forecast: (forecast.next_review_on, forecast.id))
-        found += part if wanted is None else part[:wanted]
-    return found
+            parts.append((query if limit is None else query.limit(limit)).subquery().select())
+    ids = [row.id for row in sorted(session.execute(union_all(*parts)))][:limit]
+    forecasts = {forecast.id: forecast for forecast in session.scalars(select(Forecast).where(Forecast.id.in_(ids)))}
+    return [forecasts[forecast_id] for forecast_id in ids]
 
 
 def queue_part(today: dt.date, status: str, deadline_passed: bool) -> Select[tuple[Forecast]]:

@@ -19,7 +19,9 @@ from tracker.storage import schema, search
 from tracker.storage.backup import backup_path, backup_sqlite
 from tracker.storage.database import (UPGRADE_COMMAND, create_ledger_engine, display_url, pg_dump_command,
                                       refuse_missing_file, refuse_newer_schema)
-from tracker.storage.models import Base
+from tracker.storage.models import Base, add_partial_indexes
+
+add_partial_indexes()
 
 # Any constant will do: it only has to be the same for every tracker process.
 UPGRADE_LOCK_ID = 7_294_311
