@@ -32,7 +32,9 @@ def score(ledger: Ledger, by, since, until, time_weighted, fmt):
     from tracker.cli import score_tables
     from tracker.services.scorecards import ScoreRequest, score_ledger
 
-    request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted, details=fmt != "table")
+    # Each forecast's own scores are a list in each card, which a table and CSV leave out.
+    request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted,
+                           details=fmt in ("json", "jsonl"))
     with ledger.session(write=False) as session:
         result = score_ledger(session, request)
     if fmt == "table" and (result == [] or (isinstance(result, dict) and not result["resolved"])):
