@@ -384,7 +384,7 @@ def file_copies(seed: Path, large: Path, scratch: Path, small: Picks, big: Picks
         for label, path in (("seed", seed), ("large", large)):
             target = scratch / f"{label}-{name.split()[1]}.db"
 
-            def argv(number: int, path=path, target=target) -> list[str]:
+            def argv(number: int, path=path, target=target, name=name) -> list[str]:
                 return [*tracker, "--db", str(path), *name.split(), str(target)]
 
             def after(number: int, target=target) -> None:

@@ -188,6 +188,16 @@ def test_default_ledger_lives_in_the_user_data_folder(tmp_path, monkeypatch):
     assert len(run_json("list")) == 3
 
 
+@pytest.mark.sqlite_only
+def test_reading_the_default_ledger_before_it_exists_creates_no_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRACKER_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    for command in (["list"], ["stats"], ["db", "current"]):
+        result = run(*command)
+        assert result.exit_code == 1 and result.stderr.startswith("Error: "), command
+    assert not (tmp_path / "data").exists()
+
+
 def test_debug_shows_the_traceback_that_errors_otherwise_hide(ledger):
     plain = run("show", "999")
     assert plain.exit_code == 1 and "Traceback" not in plain.stderr

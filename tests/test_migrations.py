@@ -187,6 +187,23 @@ def test_a_downgrade_to_an_unknown_revision_writes_no_backup(seeded):
     assert list(seeded.path.parent.glob("*.bak")) == []
 
 
+@pytest.mark.parametrize("revision", ["base", "0001", "0007_big_ids"])
+def test_upgrade_to_an_older_revision_is_refused_and_points_to_downgrade(seeded, revision):
+    before = dump(seeded)
+    result = run("db", "upgrade", revision)
+    assert result.exit_code == 1 and "only goes forward" in result.stderr
+    assert f"tracker db downgrade {migrate.known_revision(revision)}" in result.stderr
+    assert dump(seeded) == before and ok("db", "current").stdout.strip() == f"{schema.HEAD} (head)"
+
+
+@pytest.mark.sqlite_only
+def test_downgrade_takes_the_start_of_a_revision_name_as_upgrade_does(seeded):
+    ok("db", "downgrade", schema.REVISIONS[-2][:4])
+    assert ok("db", "current").stdout.startswith(schema.REVISIONS[-2])
+    ok("db", "upgrade", schema.HEAD[:4])
+    assert ok("db", "current").stdout.strip() == f"{schema.HEAD} (head)"
+
+
 def test_a_ledger_from_before_search_is_indexed_when_upgraded(seeded):
     """0002_search indexes the forecasts already there, and keeps indexing new changes."""
     ok("evidence", "add", "1", "Deconfliction line used")

@@ -1,5 +1,7 @@
 """The main job: seed the Anchorage forecasts and list them."""
 
+import pytest
+
 from conftest import dump, ok, run, run_json
 
 SEED_KEYS = ["anchorage-2025/channels", "anchorage-2025/technical-agreements", "anchorage-2025/deterrence-talks"]
@@ -91,6 +93,19 @@ def test_empty_list_says_so_on_stderr_and_prints_nothing(ledger):
     assert result.stdout == ""
     assert "No forecasts match" in result.stderr
     assert run_json("list") == []
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    (["evidence", "list", "1"], "No evidence yet."),
+    (["source", "list"], "No sources yet."),
+    (["tags"], "No tags yet."),
+])
+def test_every_empty_table_says_so_on_stderr_and_machine_formats_give_an_empty_array(ledger, command, said):
+    ok("add", "a claim with nothing else")
+    table = ok(*command)
+    assert (table.stdout, table.stderr.strip()) == ("", said)
+    as_json = ok(*command, "--format", "json")
+    assert (as_json.stdout.strip(), as_json.stderr) == ("[]", "")
 
 
 def test_unknown_seed_set_is_an_error_that_changes_nothing(ledger):

@@ -16,12 +16,14 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-def default_database() -> str:
-    """`tracker.db` in the user data directory, created on first use."""
+def default_database(*, write: bool = False) -> str:
+    """`tracker.db` in the user data directory, whose folder the first write creates (a read
+    of a ledger not yet made leaves no trace)."""
     from platformdirs import user_data_dir
 
     folder = Path(user_data_dir("tracker", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
+    if write:
+        folder.mkdir(parents=True, exist_ok=True)
     return str(folder / "tracker.db")
 
 
@@ -41,8 +43,8 @@ class Ledger:
         self.target = target
         self.actor = actor
 
-    def database(self) -> str:
-        return self.target or default_database()
+    def database(self, *, write: bool = False) -> str:
+        return self.target or default_database(write=write)
 
     def sqlite_file(self) -> Path | None:
         """The ledger's SQLite file, whose files no output may overwrite; None for a server."""
@@ -58,7 +60,7 @@ class Ledger:
         """The command's single transaction; it commits only if the block succeeds."""
         from tracker.storage.database import open_database, transaction
 
-        engine = open_database(self.database(), write=write, notify=message)
+        engine = open_database(self.database(write=write), write=write, notify=message)
         if not gc.isenabled():
             # Start-up is over (see main): what it made stays; collect what the command makes.
             gc.freeze()
@@ -75,7 +77,7 @@ class Ledger:
         """The raw engine, schema unchecked: for the `db` commands that manage the schema."""
         from tracker.storage.database import create_ledger_engine, database_url, translate_errors
 
-        url = database_url(self.database())
+        url = database_url(self.database(write=write))
         engine = create_ledger_engine(url, write=write)
         try:
             with translate_errors(url):

@@ -7,6 +7,7 @@ import click
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import message
 from tracker.cli.params import TEXT
+from tracker.cli.progress import WORTH_SHOWING_BYTES, WORTH_SHOWING_ROWS, on_terminal, progress_bar
 
 
 @click.group()
@@ -110,14 +111,17 @@ def copy(ledger: Ledger, destination):
     Examples:
       tracker db copy postgresql+psycopg://ana@db/team
     """
-    from tracker.storage.copy import copy_ledger
+    from tracker.storage.copy import copy_ledger, rows_to_copy
     from tracker.storage.database import display_url, open_database, translate_errors
 
     source = open_database(ledger.database(), write=False, notify=message)
     target = open_database(destination, write=True, notify=message)
     try:
-        with translate_errors(target.url):
-            counts = copy_ledger(source, target)
+        with translate_errors(source.url):
+            total = rows_to_copy(source) if on_terminal() else 0
+        with translate_errors(target.url), \
+                progress_bar(total, "Copying", worth_showing=WORTH_SHOWING_ROWS) as advance_to:
+            counts = copy_ledger(source, target, progress=advance_to)
     finally:
         source.dispose()
         target.dispose()
@@ -137,8 +141,11 @@ def backup(ledger: Ledger, destination: Path):
     """
     from tracker.storage.backup import backup_ledger
 
-    with ledger.engine(write=False) as engine:
-        held = backup_ledger(engine, destination)
+    source = ledger.sqlite_file()
+    size = source.stat().st_size if source is not None and on_terminal() and source.is_file() else 0
+    with ledger.engine(write=False) as engine, \
+            progress_bar(size, "Backing up", worth_showing=WORTH_SHOWING_BYTES) as advance_to:
+        held = backup_ledger(engine, destination, progress=advance_to)
     message(f"Backed up {held['forecasts']} forecasts and {held['events']} events to {destination}.")
 
 

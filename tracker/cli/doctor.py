@@ -4,6 +4,7 @@ import click
 
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, render_table
+from tracker.cli.progress import WORTH_SHOWING_REPLAYED, on_terminal, progress_bar
 from tracker.errors import TrackerError
 
 
@@ -30,14 +31,16 @@ def doctor(ledger: Ledger, fmt):
       tracker doctor
       tracker --db postgresql+psycopg://ana@db/team doctor
     """
-    from tracker.services.doctor import examine
+    from tracker.services.doctor import examine, forecasts_to_replay
     from tracker.storage.database import read_one_snapshot
 
     with ledger.session(write=False) as session:
         # Forecasts, their events and their evidence are read in separate queries: all must
         # see the same moment, or a change committed in between would look like damage.
         read_one_snapshot(session)
-        results = examine(session)
+        total = forecasts_to_replay(session) if on_terminal() else 0
+        with progress_bar(total, "Checking", worth_showing=WORTH_SHOWING_REPLAYED) as advance_to:
+            results = examine(session, progress=advance_to)
     emit(results, fmt, report_table)
     failed = [result["check"] for result in results if not result["ok"]]
     if failed:

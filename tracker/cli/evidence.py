@@ -62,9 +62,7 @@ def list_evidence(ledger: Ledger, ref, fmt):
 
     with ledger.session(write=False) as session:
         items = find(session, ref)
-    if not items and fmt == "table":
-        message("No evidence yet.")
-    emit(items, fmt, tables.evidence_rows)
+    emit(items, fmt, tables.evidence_rows, empty="No evidence yet.")
 
 
 @evidence.command("retract")

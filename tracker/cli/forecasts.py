@@ -98,9 +98,7 @@ def list_forecasts(ledger: Ledger, statuses, tags, source, search, final, delete
             forecasts = list_as_of(session, filters, as_of)
         else:
             forecasts = list_forecasts(session, filters)
-    if not forecasts and fmt == "table":
-        message("No forecasts match.")
-    emit(forecasts, fmt, partial(tables.forecast_rows, today=as_of or today()))
+    emit(forecasts, fmt, partial(tables.forecast_rows, today=as_of or today()), empty="No forecasts match.")
 
 
 @click.command()

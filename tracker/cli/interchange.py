@@ -11,7 +11,8 @@ from tracker.cli.completion import complete_tag
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import is_stdout, message, output_stream
 from tracker.cli.params import DATE, TEXT, forecast_filter_options
-from tracker.cli.progress import WORTH_SHOWING_BYTES, progress_bar
+from tracker.cli.progress import WORTH_SHOWING_BYTES, on_terminal, progress_bar
+from tracker.progress import counted
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown")
 IMPORT_FORMATS = ("json", "jsonl", "csv")
@@ -56,10 +57,10 @@ def export(ledger: Ledger, fmt, output, since, title, **chosen):
     with ledger.session(write=False) as session, output_stream(output, ledger=ledger.sqlite_file()) as stream:
         start_snapshot(session)
         write = WRITERS.get(fmt) or markdown_writer(session, filters, title)
-        total = count_exported(session, filters) if sys.stderr.isatty() else 0
+        total = count_exported(session, filters) if on_terminal(writes_stdout=is_stdout(output)) else 0
         with progress_bar(total, "Exporting") as advance_to:
             records = exported_records(session, filters, timelines=fmt != "csv", scores=fmt == "markdown")
-            write(_counted(records, advance_to), stream)
+            write(counted(records, advance_to), stream)
     if not is_stdout(output):
         message(f"Exported to {output}.")
 
@@ -73,13 +74,6 @@ def markdown_writer(session, filters, title: str | None):
     summary = report_summary(session, filters)
     summary.update(title=title or TITLE, scope=scope_words(filters))
     return partial(write_report_markdown, summary)
-
-
-def _counted(records, advance_to):
-    for done, record in enumerate(records, start=1):
-        yield record
-        if advance_to and done % 500 == 0:
-            advance_to(done)
 
 
 class _DryRun(Exception):
@@ -136,7 +130,7 @@ def import_(ledger: Ledger, file, fmt, origin, questions, maps, status_maps, enc
     try:
         with ledger.session(write=True) as session:
             with id_sequences_kept(session, TABLES) if dry_run else nullcontext(), \
-                    progress_bar(source.size() if sys.stderr.isatty() else 0, "Importing",
+                    progress_bar(source.size() if on_terminal() else 0, "Importing",
                                  worth_showing=WORTH_SHOWING_BYTES) as advance_to:
                 counts = import_file(session, ledger.actor, source, progress=advance_to)
             if dry_run:

@@ -168,8 +168,9 @@ _LEFT_AS_THEY_ARE = frozenset((str, int, bool, type(None)))
 
 
 def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]], fmt: str,
-         table: Callable[[Any], str]) -> None:
-    """Write a command's result to stdout in the format asked for.
+         table: Callable[[Any], str], *, empty: str | None = None) -> None:
+    """Write a command's result to stdout in the format asked for; `empty` is what a table
+    says on stderr when there are no rows (machine formats give an empty array instead).
 
     Rows given as an iterator (the result, or a list in it) are written as they come, the same
     text a list of them gives: a command showing rows without end holds a page of them, not
@@ -193,6 +194,8 @@ def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]],
     elif fmt == "csv":
         write_csv([gathered(row) for row in rows])
     else:
+        if empty and not data:
+            message(empty)
         text = table(data)
         if text:
             show(text)

@@ -11,6 +11,7 @@ from tracker.cli.completion import complete_forecast
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, is_stdout, message, output_stream
 from tracker.cli.params import DATE, LIMIT, TEXT
+from tracker.cli.progress import WORTH_SHOWING_DUE, on_terminal, progress_bar
 
 ParameterSource = click.core.ParameterSource
 
@@ -72,14 +73,20 @@ def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
         return
     if output is not None:
         raise click.UsageError("-o/--output goes with --format ics; other formats go to standard output.")
-    from tracker.services.reviews import review_queue
+    from tracker.progress import counted
+    from tracker.services.reviews import due_count, review_queue
 
     with ledger.session(write=False) as session:
-        queue = review_queue(session, limit=limit)
-        first = next(queue, None)
-        if first is None and fmt == "table":
-            message("Nothing is due for review.")
-        emit(itertools.chain([first] if first else [], queue), fmt, tables.queue_rows)
+        # A bar only for the whole queue written to a file or pipe: on a terminal the queue
+        # itself, shown as it is read, says how far it has got (and a bar would tangle with it).
+        whole = limit is None and on_terminal(writes_stdout=True)
+        with progress_bar(due_count(session, dates.today()) if whole else 0, "Reading the queue",
+                          worth_showing=WORTH_SHOWING_DUE) as advance_to:
+            queue = counted(review_queue(session, limit=limit), advance_to)
+            first = next(queue, None)
+            if first is None and fmt == "table":
+                message("Nothing is due for review.")
+            emit(itertools.chain([first] if first else [], queue), fmt, tables.queue_rows)
 
 
 def write_calendar(ledger: Ledger, output: Path | None) -> None:

@@ -5,6 +5,7 @@ import click
 from tracker.cli.context import Ledger, pass_ledger
 from tracker.cli.output import emit, format_option, message
 from tracker.cli.params import DATE
+from tracker.cli.progress import on_terminal, progress_bar
 from tracker.fields import GROUPINGS
 
 
@@ -30,13 +31,15 @@ def score(ledger: Ledger, by, since, until, time_weighted, fmt):
       tracker score --by tag --format json
     """
     from tracker.cli import score_tables
-    from tracker.services.scorecards import ScoreRequest, score_ledger
+    from tracker.services.scorecards import ScoreRequest, resolved_count, score_ledger
 
     # Each forecast's own scores are a list in each card, which a table and CSV leave out.
     request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted,
                            details=fmt in ("json", "jsonl"))
     with ledger.session(write=False) as session:
-        result = score_ledger(session, request)
+        total = resolved_count(session) if by and on_terminal() else 0
+        with progress_bar(total, "Scoring") as advance_to:
+            result = score_ledger(session, request, progress=advance_to)
     if fmt == "table" and (result == [] or (isinstance(result, dict) and not result["resolved"])):
         message("No resolved forecasts match; scores need forecasts confirmed or refuted.")
     emit(result, fmt, score_tables.score_text)

@@ -57,9 +57,7 @@ def list_sources(ledger: Ledger, fmt):
 
     with ledger.session(write=False) as session:
         found = find(session)
-    if not found and fmt == "table":
-        message("No sources yet.")
-    emit(found, fmt, tables.source_rows)
+    emit(found, fmt, tables.source_rows, empty="No sources yet.")
 
 
 @source.command("show")

@@ -34,9 +34,7 @@ def tags(ctx: click.Context, rename, fmt):
     ledger: Ledger = ctx.obj
     with ledger.session(write=False) as session:
         found = list_tags(session)
-    if not found and fmt == "table":
-        message("No tags yet.")
-    emit(found, fmt, tables.tag_rows)
+    emit(found, fmt, tables.tag_rows, empty="No tags yet.")
 
 
 @tags.command("rename")

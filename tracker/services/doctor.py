@@ -6,11 +6,13 @@ that bypassed the timeline, or a timeline that lost an event, shows up.
 """
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from tracker.progress import Progress
 from tracker.services.records import evidence_record, forecast_record
 from tracker.services.replay import ForecastState, TimelineError, load_state, load_states
 from tracker.storage import folding, schema
@@ -78,9 +80,15 @@ def replayed(session: Session, batch: list[Forecast]) -> list[ForecastState | Ti
     return [] if state is None else [state]
 
 
-def timelines_explain_the_ledger(session: Session) -> list[str]:
-    """Replay each forecast's events and compare with its stored fields and evidence."""
-    problems = []
+def forecasts_to_replay(session: Session) -> int:
+    """How many forecasts the timelines check replays: every one, deleted or not."""
+    return session.scalar(select(func.count()).select_from(Forecast)) or 0
+
+
+def timelines_explain_the_ledger(session: Session, progress: Progress | None = None) -> list[str]:
+    """Replay each forecast's events and compare with its stored fields and evidence; `progress`
+    is told how many forecasts have been replayed."""
+    problems, done = [], 0
     for batch in forecasts_in_batches(session):
         states = {}
         for state in replayed(session, batch):
@@ -96,6 +104,9 @@ def timelines_explain_the_ledger(session: Session) -> list[str]:
         for forecast in batch:
             if not isinstance(states.get(forecast.id), TimelineError):
                 problems += compare(forecast, states.get(forecast.id), evidence.get(forecast.id, {}))
+        done += len(batch)
+        if progress:
+            progress(done)
     return problems
 
 
@@ -126,19 +137,18 @@ def search_text_is_current(session: Session) -> list[str]:
     return problems
 
 
-CHECKS = (
-    ("integrity", sqlite_integrity),
-    ("foreign keys", foreign_keys),
-    ("schema", schema_at_head),
-    ("timelines", timelines_explain_the_ledger),
-    ("search", search_text_is_current),
-)
-
-
-def examine(session: Session) -> list[dict[str, Any]]:
-    """Run every check; each result has `check`, `ok` and up to 20 `problems`."""
+def examine(session: Session, progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Run every check; each result has `check`, `ok` and up to 20 `problems`. `progress` is told
+    how many forecasts the longest check, the replay of every timeline, has done."""
+    checks = (
+        ("integrity", sqlite_integrity),
+        ("foreign keys", foreign_keys),
+        ("schema", schema_at_head),
+        ("timelines", partial(timelines_explain_the_ledger, progress=progress)),
+        ("search", search_text_is_current),
+    )
     results = []
-    for name, check in CHECKS:
+    for name, check in checks:
         problems = check(session)
         results.append({"check": name, "ok": not problems, "problems": problems[:MOST_REPORTED],
                         "problem_count": len(problems)})

@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from tracker.progress import Progress, counted
 from tracker.services.estimates import pooled_odds, pooled_options
 from tracker.services.replay import Estimate, Step, decode, estimate_value, fold
 from tracker.services.scoring import ExactSum, calibration_table, clip
@@ -190,11 +191,12 @@ class Card:
         }
 
 
-def forecaster_scorecards(session: Session, scope: ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
+def forecaster_scorecards(session: Session, scope: ColumnElement[bool] | None = None, *,
+                          progress: Progress | None = None) -> list[dict[str, Any]]:
     """One scorecard per forecaster, then one per aggregate, each with its `group` name; `scope`
-    as in `questions`."""
+    as in `questions`. `progress` is told how many questions have been scored."""
     cards: dict[str, Card] = {}
-    for question in questions(session, scope):
+    for question in counted(questions(session, scope), progress):
         if question.options is None:
             score_binary(question, cards)
         else:

@@ -20,6 +20,7 @@ from tracker import dates
 from tracker.errors import InvalidInput
 from tracker.formulas import restore
 from tracker.probability import parse_probability
+from tracker.progress import Progress
 from tracker.services.encodings import Encoding, bytes_opener, detect
 from tracker.statuses import STATUSES
 
@@ -34,8 +35,6 @@ INTERCHANGE_VERSION = 1
 # has no such limit and `export` writes whatever the ledger holds: raise it to what a C long
 # holds everywhere, so every exported file reads back. A cell is still bounded by its file.
 csv.field_size_limit(2**31 - 1)
-
-Progress = Callable[[int], None]
 
 
 def choose_format(path: Path | None, fmt: str | None, origin: str | None) -> str:

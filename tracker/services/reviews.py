@@ -131,9 +131,7 @@ def next_for_review(session: Session, skip: tuple[int, ...] = ()) -> tuple[dict[
     """The first forecast of the queue not in `skip`, with its standing evidence (newest first),
     and how many forecasts not in `skip` are due, that one included."""
     today = dates.today()
-    due = due_for_review(today)
-    left = session.scalar(select(func.count()).where(due, Forecast.id.not_in(skip)) if skip
-                          else select(func.count()).where(due)) or 0
+    left = due_count(session, today, skip)
     forecasts = queued(session, today, limit=1, skip=skip)
     if not forecasts:
         return None, 0
@@ -141,6 +139,13 @@ def next_for_review(session: Session, skip: tuple[int, ...] = ()) -> tuple[dict[
     entry = queue_entry(state, today)
     entry["latest_evidence"] = [item for item in reversed(state.evidence.values()) if item["retracted_at"] is None]
     return entry, left
+
+
+def due_count(session: Session, today: dt.date, skip: tuple[int, ...] = ()) -> int:
+    """How many forecasts not in `skip` the review queue holds today, counted from its index."""
+    due = due_for_review(today)
+    return session.scalar(select(func.count()).where(due, Forecast.id.not_in(skip)) if skip
+                          else select(func.count()).where(due)) or 0
 
 
 def check_reviewable(forecast: Forecast) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.errors import InvalidInput
 from tracker.fields import GROUPINGS
+from tracker.progress import Progress, counted
 from tracker.services.replay import Step, decode, fold
 from tracker.services.scoring import Resolution, Tally, forecast_scores
 from tracker.storage.models import Event, Forecast, ForecastTag, Source, revises_score, scored
@@ -56,8 +57,11 @@ class Resolved:
         return self.resolution.resolved_at.astimezone().date()
 
 
-def score_ledger(session: Session, request: ScoreRequest) -> dict[str, Any] | Iterable[dict[str, Any]]:
+def score_ledger(session: Session, request: ScoreRequest, *,
+                 progress: Progress | None = None) -> dict[str, Any] | Iterable[dict[str, Any]]:
     """One scorecard, or with `request.by` one per group (a list), each with its `group` name.
+    `progress` is told how many resolved forecasts have been read (of `resolved_count`; for
+    the JSON by tag, once for each tag), where they are read one by one.
 
     With `details`, each card's `forecasts` are an iterator read back from a `Spool`, and the
     cards of groups an iterator too, all to be written as they are read."""
@@ -71,20 +75,26 @@ def score_ledger(session: Session, request: ScoreRequest) -> dict[str, Any] | It
         if request.since or request.until or request.time_weighted:
             raise InvalidInput("--by forecaster scores every resolved forecast, time-averaged already; "
                                "leave out --since, --until and --time-weighted.")
-        return forecaster_scorecards(session)
+        return forecaster_scorecards(session, progress=progress)
     if request.by is None and not (request.details or request.time_weighted or request.since or request.until):
         return counted_scorecard(session)
     if request.details:
         cards = Scorecards(request, Spool())
-        for group, item in grouped_forecasts(session, request.by):
+        for group, item in counted(grouped_forecasts(session, request.by), progress):
             cards.add_to(group, item)
         return cards.finish()
     # One pass for every group: each forecast is read once, however many groups it is in.
     times = request.time_weighted or request.since is not None or request.until is not None
     cards = Scorecards(request)
-    for item in resolved_forecasts(session, tags=request.by == "tag", creators=request.by == "author", times=times):
+    for item in counted(resolved_forecasts(session, tags=request.by == "tag", creators=request.by == "author",
+                                           times=times), progress):
         cards.add(item)
     return cards.finish()
+
+
+def resolved_count(session: Session) -> int:
+    """How many undeleted forecasts are resolved, from the index that holds them."""
+    return session.scalar(select(func.count()).select_from(Forecast).where(scored())) or 0
 
 
 def counted_scorecard(session: Session) -> dict[str, Any]:

@@ -16,12 +16,14 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from tracker.errors import Conflict, InvalidInput, NotFound, SchemaError, StorageError
+from tracker.progress import Progress
 from tracker.storage import schema
 from tracker.storage.database import busy_timeout_seconds, create_private_file, display_url
 from tracker.storage import files
 from tracker.storage.files import ledger_part, refuse_ledger_file, scratch_file, written_whole
 
 Checked = TypeVar("Checked")
+BACKUP_STEP = 4 * 2**20  # bytes copied between two reports of progress
 
 
 def backup_path(path: Path, label: str) -> Path:
@@ -34,15 +36,19 @@ def backup_path(path: Path, label: str) -> Path:
     return candidate
 
 
-def backup_sqlite(source: Path, destination: Path,
-                  check: Callable[[Path], Checked] | None = None) -> Checked | None:
+def backup_sqlite(source: Path, destination: Path, check: Callable[[Path], Checked] | None = None, *,
+                  progress: Progress | None = None) -> Checked | None:
     """Copy the SQLite ledger at `source` to the new file `destination` with the online backup
     API, consistent even while others write; `check`, if given, inspects the copy before it takes
-    its name, and what it returns is returned. Nothing is left at `destination` on failure."""
+    its name, and what it returns is returned. Nothing is left at `destination` on failure.
+    `progress` is told how many bytes of the ledger have been copied."""
     try:
         with written_whole(destination, replace=False) as temporary:
             with closing(connect_to_read(source)) as src, closing(sqlite3.connect(temporary)) as dst:
-                src.backup(dst)
+                if progress is None:
+                    src.backup(dst)
+                else:
+                    backup_in_steps(src, dst, progress)
                 dst.execute("PRAGMA journal_mode = DELETE")
             return check(temporary) if check else None
     except sqlite3.Error as exc:
@@ -52,6 +58,22 @@ def backup_sqlite(source: Path, destination: Path,
         raise StorageError(f"could not copy {source} to {destination}: {exc}") from exc
     except OSError as exc:
         raise write_failed(destination, exc) from exc
+
+
+def backup_in_steps(src: sqlite3.Connection, dst: sqlite3.Connection, progress: Progress) -> None:
+    """The backup a few megabytes at a time, telling `progress` the bytes done after each.
+
+    The steps are taken in one read transaction of the source, so they copy one snapshot of
+    it: between steps outside one, another process's write would start the backup over.
+    """
+    page_size = src.execute("PRAGMA page_size").fetchone()[0]
+    src.execute("BEGIN")
+    try:
+        src.execute("SELECT count(*) FROM sqlite_master")  # the transaction's snapshot is taken here
+        src.backup(dst, pages=BACKUP_STEP // page_size, sleep=0,
+                   progress=lambda status, remaining, total: progress((total - remaining) * page_size))
+    finally:
+        src.rollback()
 
 
 def connect_to_read(path: Path) -> sqlite3.Connection:
@@ -78,8 +100,9 @@ def require_sqlite(engine: Engine, what: str, tool: str) -> Path:
     return Path(engine.url.database)
 
 
-def backup_ledger(engine: Engine, destination: Path) -> dict[str, int]:
-    """Write a checked copy of the ledger to a new file; returns what the copy holds."""
+def backup_ledger(engine: Engine, destination: Path, *, progress: Progress | None = None) -> dict[str, int]:
+    """Write a checked copy of the ledger to a new file; returns what the copy holds. `progress`
+    is told how many bytes of the ledger have been copied."""
     if engine.url.get_backend_name() != "sqlite":
         raise StorageError("PostgreSQL ledgers are backed up with pg_dump: "
                            + pg_dump_command(engine.url, str(destination)))
@@ -95,7 +118,7 @@ def backup_ledger(engine: Engine, destination: Path) -> dict[str, int]:
             raise StorageError(f"the folder {folder} does not exist.")
     except OSError as exc:
         raise write_failed(destination, exc) from exc
-    return backup_sqlite(source, destination, check=inspect_backup)
+    return backup_sqlite(source, destination, check=inspect_backup, progress=progress)
 
 
 def inspect_backup(path: Path) -> dict[str, int | str]:

@@ -5,7 +5,7 @@ ORM would store them) and handed to the driver's `executemany` in one call per t
 """
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
@@ -18,9 +18,10 @@ WRITERS_EXCLUDED = "other_writers_excluded"
 
 
 class BulkInsert:
-    """INSERT of rows given as tuples, one value for each of `columns`, in that order."""
+    """INSERT of rows given as tuples, one value for each of `columns`, in that order; with
+    `as_stored`, values read raw from a database of the same kind, which need no conversion."""
 
-    def __init__(self, session: Session, table: Table, columns: Sequence[str]) -> None:
+    def __init__(self, session: Session, table: Table, columns: Sequence[str], *, as_stored: bool = False) -> None:
         self.connection = session.connection()
         dialect = self.connection.dialect
         quote = dialect.identifier_preparer.quote
@@ -28,8 +29,8 @@ class BulkInsert:
         columns = [table.columns[name] for name in columns]
         self.sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
                     f"VALUES ({', '.join([marker] * len(columns))})")
-        self.converters = [(n, process) for n, c in enumerate(columns)
-                           if (process := c.type.bind_processor(dialect)) is not None]
+        self.converters = [] if as_stored else [(n, process) for n, c in enumerate(columns)
+                                                if (process := c.type.bind_processor(dialect)) is not None]
         if dialect.paramstyle not in ("qmark", "format", "pyformat"):
             raise NotImplementedError(f"bulk insert with paramstyle {dialect.paramstyle}")
 
@@ -116,21 +117,28 @@ def _aborted(session: Session) -> bool:
 
 
 @contextmanager
-def indexes_set_aside(session: Session, tables: Sequence[Table]) -> Iterator[None]:
-    """Into an empty SQLite ledger, insert without the tables' secondary indexes and build
-    them once at the end: a sorted build is much faster than millions of random inserts.
+def indexes_set_aside(session: Session, tables: Sequence[Table], *, nobody_reads: bool = False) -> Iterator[None]:
+    """Into an empty SQLite ledger, insert without the tables' secondary indexes (and the search
+    index, with forecasts) and build them once at the end: a sorted build is much faster than
+    millions of random inserts. Rows are only to be inserted meanwhile.
 
     The DDL is part of the transaction, so a failed import leaves the indexes as they were;
-    readers keep seeing the old schema until it commits. Elsewhere this does nothing.
+    readers keep seeing the old schema until it commits. With `nobody_reads` (a new ledger being
+    filled), PostgreSQL's indexes are set aside too: there, dropping one makes readers of its
+    table wait until the transaction ends. Elsewhere this does nothing.
     """
+    from tracker.storage.models import Forecast
+    from tracker.storage.search import search_index_set_aside
+
     connection = session.connection()
     empty = all(highest_id(session, table) == 0 for table in tables if "id" in table.columns)
     indexes = [index for table in tables for index in table.indexes if not index.unique]
-    if connection.dialect.name != "sqlite" or not empty:
+    if connection.dialect.name not in (("sqlite", "postgresql") if nobody_reads else ("sqlite",)) or not empty:
         yield
         return
     for index in indexes:
         index.drop(connection)
-    yield
+    with search_index_set_aside(connection) if Forecast.__table__ in tables else nullcontext():
+        yield
     for index in indexes:
         index.create(connection)

@@ -1,42 +1,74 @@
 """Copying a whole ledger from one database to another, ids and history intact."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
-from sqlalchemy import Connection, Engine, RowMapping, String, Table, func, insert, or_, select
+from sqlalchemy import Connection, Engine, Row, String, Table, column, func, or_, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from tracker.errors import Conflict, InvalidInput
-from tracker.storage.bulk import sync_id_sequences
+from tracker.progress import Progress
+from tracker.storage.bulk import BulkInsert, indexes_set_aside, prepare_bulk_writes, sync_id_sequences
 from tracker.storage.models import Base, Forecast, Source
 
 BATCH = 1000
+TABLES = Base.metadata.sorted_tables  # parents before children
 
 
-def copy_ledger(source: Engine, destination: Engine) -> dict[str, int]:
-    """Copy every row into an empty ledger at head, in one transaction; rows copied per table."""
-    counts = {}
-    with source.connect() as reader, destination.begin() as writer:
+def rows_to_copy(source: Engine) -> int:
+    """How many rows a copy of the ledger writes, each table counted by its smallest index."""
+    with source.connect() as reader:
+        return sum(reader.scalar(select(func.count()).select_from(table)) or 0 for table in TABLES)
+
+
+def copy_ledger(source: Engine, destination: Engine, *, progress: Progress | None = None) -> dict[str, int]:
+    """Copy every row into an empty ledger at head, in one transaction; rows copied per table.
+    `progress` is told how many rows have been written.
+
+    The rows go as an import's do (storage/bulk.py): below the ORM, many to a statement; into
+    SQLite without the secondary indexes, built once at the end; into PostgreSQL by COPY.
+    """
+    counts = {table.name: 0 for table in TABLES}
+    with source.connect() as reader, destination.begin() as writer, Session(writer) as session:
         for model in (Source, Forecast):
             if writer.scalar(select(func.count()).select_from(model)):
                 raise Conflict(f"the destination already holds {model.__tablename__}; copy only into an empty ledger.")
         _check_lengths(reader)
-        for table in Base.metadata.sorted_tables:
-            counts[table.name] = 0
-            rows = reader.execution_options(yield_per=BATCH).execute(
-                select(table).order_by(*table.primary_key.columns))
-            for batch in rows.mappings().partitions(BATCH):
-                write_rows(writer, table, batch)
-                counts[table.name] += len(batch)
-        sync_id_sequences(writer, [t for t in Base.metadata.sorted_tables if "id" in t.columns])
+        if writer.dialect.name == "postgresql":
+            # Other writers kept out; SQLite's larger page cache is not wanted: the indexes it
+            # would hold are set aside, and it would only make the copy's memory grow.
+            prepare_bulk_writes(session, TABLES)
+        # SQLite to SQLite, values go as stored: the column types would only turn them into
+        # Python values and back.
+        as_stored = reader.dialect.name == writer.dialect.name == "sqlite"
+        with indexes_set_aside(session, TABLES, nobody_reads=True):
+            for table in TABLES:
+                write = _writer(session, table, as_stored)
+                columns = [column(c.name) if as_stored else c for c in table.columns]  # column(): untyped
+                rows = reader.execution_options(yield_per=BATCH).execute(
+                    select(*columns).select_from(table).order_by(*table.primary_key.columns))
+                for batch in rows.partitions(BATCH):
+                    write(batch)
+                    counts[table.name] += len(batch)
+                    if progress:
+                        progress(sum(counts.values()))
+        sync_id_sequences(writer, [table for table in TABLES if "id" in table.columns])
     return counts
 
 
-def write_rows(writer: Connection, table: Table, rows: Sequence[RowMapping]) -> None:
-    if writer.dialect.name != "postgresql":
-        writer.execute(insert(table), [dict(row) for row in rows])
-        return
-    # COPY: a server takes rows many times faster so than as a statement a row. The values are
-    # made what the statement would have sent them as by the columns' own bind processing.
+def _writer(session: Session, table: Table, as_stored: bool) -> Callable[[Sequence[Row]], None]:
+    """What writes a batch of `table`'s rows, each with a value for each of its columns in order."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return partial(_copy_in, connection, table)
+    return BulkInsert(session, table, table.columns.keys(), as_stored=as_stored).insert
+
+
+def _copy_in(writer: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """PostgreSQL's COPY: a server takes rows many times faster so than as a statement a row.
+    The values are made what the statement would have sent them as by the columns' own bind
+    processing."""
     columns = list(table.columns)
     processors = [column.type._cached_bind_processor(writer.dialect) for column in columns]
     quote = writer.dialect.identifier_preparer.quote
@@ -45,8 +77,7 @@ def write_rows(writer: Connection, table: Table, rows: Sequence[RowMapping]) -> 
     try:
         with writer.connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row([value if process is None else process(value)
-                                for value, process in zip((row[column.name] for column in columns), processors)])
+                copy.write_row([value if process is None else process(value) for value, process in zip(row, processors)])
     except driver_error as exc:
         raise DBAPIError.instance(statement, None, exc, driver_error) from exc
 

@@ -80,7 +80,18 @@ def check_foreign_keys(connection: Connection) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     revision = known_revision(revision)
+    current = current_revision(engine)
+    if revision.startswith("-") or _order(revision) < _order(current):
+        raise InvalidInput(f"the schema is at {current or 'base'}, after {revision}; `db upgrade` only goes "
+                           f"forward. To go back, run `tracker db downgrade {revision}`.")
     _run(engine, lambda config: command.upgrade(config, revision))
+
+
+def _order(revision: str | None) -> int:
+    """Where a revision stands in the chain: base (or none) first; head, and a step forward, last."""
+    if revision in (None, "base"):
+        return -1
+    return schema.REVISIONS.index(revision) if revision in schema.REVISIONS else len(schema.REVISIONS)
 
 
 def known_revision(revision: str) -> str:
@@ -89,8 +100,9 @@ def known_revision(revision: str) -> str:
     is refused here, as Alembic would stop on some of it with an assertion, not an error."""
     if revision in ("head", "heads", "base") or re.fullmatch(r"[+-][0-9]{1,4}", revision):
         return revision
-    if revision and sum(known.startswith(revision) for known in schema.REVISIONS) == 1:
-        return revision
+    matching = [known for known in schema.REVISIONS if revision and known.startswith(revision)]
+    if len(matching) == 1:
+        return matching[0]
     raise InvalidInput(f"no revision {revision!r}; give head, base, one of {', '.join(schema.REVISIONS)}, "
                        "or a step such as +1.")
 
@@ -195,8 +207,7 @@ def backup_before_downgrade(engine: Engine, revision: str) -> Path | None:
     if engine.url.get_backend_name() != "sqlite":
         return None
     require_existing(engine)
-    if revision != "base" and revision not in schema.REVISIONS:
-        raise InvalidInput(f"no revision {revision!r}; known revisions: base, {', '.join(schema.REVISIONS)}.")
+    known_revision(revision)
     path = Path(engine.url.database)
     current = current_revision(engine)
     refuse_newer_schema(engine.url, current)

@@ -17,12 +17,16 @@ A trigram index cannot look up text shorter than three characters; such a search
 forecasts instead, with the same meaning.
 """
 
-from sqlalchemy import Column, ColumnElement, Integer, MetaData, Table, Text, func
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Column, ColumnElement, Connection, Integer, MetaData, Table, Text, func, text
 
 from tracker.storage.folding import fold
 from tracker.storage.models import Forecast
 
 FTS_TABLE = "forecasts_fts"
+FTS_INSERT_TRIGGER = "forecasts_fts_insert"
 GIN_INDEX = "ix_forecasts_search"
 SHORTEST_INDEXED = 3
 
@@ -66,3 +70,28 @@ def contains_text(text: str, dialect_name: str) -> ColumnElement[bool]:
         return func.instr(Forecast.search_text, folded) > 0
     pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return Forecast.search_text.like(pattern, escape="\\")
+
+
+@contextmanager
+def search_index_set_aside(connection: Connection) -> Iterator[None]:
+    """While rows are only inserted into an empty ledger (storage/bulk.py), leave the search
+    index be and build it once at the end from every forecast: on SQLite the FTS5 table, filled
+    row by row by a trigger some ten times slower; on PostgreSQL the trigram index. Like the
+    rest of the transaction, a failure undoes it all."""
+    if connection.dialect.name == "postgresql":
+        made = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
+                                  {"name": GIN_INDEX}).scalar()
+        dropped = f"DROP INDEX {GIN_INDEX}"
+        rebuilt = []
+    else:
+        made = connection.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+                                  {"name": FTS_INSERT_TRIGGER}).scalar()
+        dropped = f"DROP TRIGGER {FTS_INSERT_TRIGGER}"
+        rebuilt = [f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')"]
+    if made is None:
+        yield
+        return
+    connection.execute(text(dropped))
+    yield
+    for statement in (made, *rebuilt):
+        connection.execute(text(statement))
