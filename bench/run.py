@@ -375,8 +375,10 @@ def whole_ledger(pair, small: Picks, big: Picks) -> list[Measurement]:
     for name, args, seed_args in [
         ("review", ["review", "--format", "json"], None),
         ("stats", ["stats", "--format", "json"], None),
-        # The table: its JSON lists every scored forecast under each of its groups.
+        # The table; and the JSON, which lists every scored forecast under each of its groups.
         *((f"score --by {by}", ["score", "--by", by], None) for by in ("source", "author", "tag", "forecaster")),
+        *((f"score --by {by} --format json", ["score", "--by", by, "--format", "json"], None)
+          for by in ("tag", "source")),
         ("doctor", ["doctor", "--format", "json"], None),
         ("history LONG", ["history", big.long, "--format", "json"], ["history", small.long, "--format", "json"]),
         ("show LONG", ["show", big.long, "--format", "json"], ["show", small.long, "--format", "json"]),

@@ -18,8 +18,10 @@ from tracker.services.replay import ForecastState, TimelineError, load_state, lo
 from tracker.storage import folding, schema
 from tracker.storage.models import Evidence, Forecast
 
-BATCH = 100
-EVENTS_PER_BATCH = 2_000
+# Batches small enough that the largest a ledger has, which sets the memory doctor needs, is
+# not much larger than the seed ledger's.
+BATCH = 50
+EVENTS_PER_BATCH = 1_000
 MOST_REPORTED = 20
 
 

@@ -161,8 +161,8 @@ class Card:
     choices: Counter = field(default_factory=Counter)
     relative: ExactSum = field(default_factory=ExactSum)
     relative_days: int = 0
-    # Each question's time-averaged score: math.fsum sums them exactly, rounded once, as ExactSum does.
-    time_averaged: list[float] = field(default_factory=list)
+    # The questions' time-averaged scores, summed exactly and rounded once (as math.fsum would).
+    time_averaged: ExactSum = field(default_factory=ExactSum)
     # How often each (final probability, outcome) pair of a yes/no forecast came: the calibration
     # table, and the Brier and log scores at resolution, summed at the end.
     calibration: Counter = field(default_factory=Counter)
@@ -184,7 +184,7 @@ class Card:
             "scored": n,
             "brier": brier.total() / n if n else None,
             "log_score": log.total() / n if n else None,
-            "brier_time_averaged": math.fsum(self.time_averaged) / n if n else None,
+            "brier_time_averaged": self.time_averaged.total() / n if n else None,
             "relative_brier": self.relative.total() / self.relative_days if self.relative_days else None,
             "relative_days": self.relative_days,
             "calibration": calibration_table(self.calibration),
@@ -267,7 +267,7 @@ def score_question(question: Question, cards: dict[str, Card]) -> None:
             card.calibration[final, outcome] += 1
         else:
             card.choices[scores[-1], result.log] += 1
-        card.time_averaged.append(result.time_averaged)
+        card.time_averaged.add(result.time_averaged)
         card.relative.add_terms(result.relative)
         card.relative_days += result.relative_days
 
@@ -343,7 +343,7 @@ def score_binary(question: Question, cards: dict[str, Card]) -> None:
                 card = cards[name] = Card()
             card.questions += 1
             card.calibration[values[-1], outcome] += 1
-            card.time_averaged.append(result.time_averaged)
+            card.time_averaged.add(result.time_averaged)
             if result.relative_days:
                 card.relative.add_terms(result.relative)
                 card.relative_days += result.relative_days

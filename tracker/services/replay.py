@@ -15,7 +15,7 @@ rows of the ledger (through `step_of`), the objects of an import file and the fe
 """
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from sys import intern
 from typing import Any, NamedTuple
@@ -181,7 +181,7 @@ def evidence_values(value: Any) -> dict[str, Any]:
     return checked
 
 
-def origins(events: list) -> tuple[Any, dict[int, dict[str, Any]]]:
+def origins(events: Iterable) -> tuple[Any, dict[int, dict[str, Any]]]:
     """What a timeline's first edits found, which no earlier event holds: the forecast's source
     before its first change of source (_NO_SOURCE_EVENT if none changed it), and for each
     piece of evidence its fields before their first edit."""
@@ -267,8 +267,9 @@ class ForecastState:
 
     record: dict[str, Any]
     evidence: dict[int, dict[str, Any]]
-    events: list[Any]
-    periods: list[ReviewPeriod]
+    # Both None when the fold kept neither (see `fold`).
+    events: list[Any] | None
+    periods: list[ReviewPeriod] | None
     probabilities: list[tuple[dt.datetime | None, float | None]]
     resolution: Resolution | None = None
     # Every standing estimate in the order recorded (an undone one is taken out). An import
@@ -450,7 +451,8 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
         state.evidence[event.evidence_id] = item = dict(evidence[event.evidence_id])
         item.update(state.evidence_origins.get(event.evidence_id, {}))
         restore(item)
-        state.last_review.evidence_added.append(event.evidence_id)
+        if state.periods is not None:
+            state.last_review.evidence_added.append(event.evidence_id)
     elif kind == "evidence_retracted":
         retract(_evidence_item(state, event.evidence_id, standing=True), event)
     elif kind == "evidence_edited":
@@ -460,7 +462,7 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
             raise TimelineError(None, "kind", f"a {kind} event on a settled forecast; settled forecasts are not reviewed.")
         _check_old(state, "next_review_on", _value(event, "old"))
         record["next_review_on"] = field_value("next_review_on", _value(event, "new"))
-        if kind == "reviewed":
+        if kind == "reviewed" and state.periods is not None:
             state.periods.append(ReviewPeriod(at, record["status"]))
     elif kind == "deleted":
         if record["deleted_at"] is not None:
@@ -470,7 +472,8 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
         apply_undo(state, event)
     else:
         raise TimelineError(None, "kind", f"{kind!r} is not an event kind; kinds: {', '.join(KINDS)}.")
-    state.events.append(event)
+    if state.events is not None:
+        state.events.append(event)
     record["version"] = event.version
     record["updated_at"] = at
 
@@ -480,7 +483,7 @@ def apply_undo(state: ForecastState, event) -> None:
     record, taken_back, at = state.record, event.field, event.at
     if taken_back == "evidence_added":
         retract(_evidence_item(state, event.evidence_id, standing=True), event)
-        added = state.last_review.evidence_added
+        added = state.last_review.evidence_added if state.periods is not None else []
         if event.evidence_id in added:
             added.remove(event.evidence_id)
     elif taken_back == "evidence_retracted":
@@ -494,7 +497,7 @@ def apply_undo(state: ForecastState, event) -> None:
     elif taken_back in SCHEDULE_KINDS:
         _check_old(state, "next_review_on", _value(event, "old"))
         record["next_review_on"] = field_value("next_review_on", _value(event, "new"))
-        if taken_back == "reviewed" and len(state.periods) > 1:
+        if taken_back == "reviewed" and state.periods is not None and len(state.periods) > 1:
             ended = state.periods.pop()
             state.last_review.evidence_added += ended.evidence_added
     elif taken_back == "estimate":
@@ -537,17 +540,22 @@ def estimator_of(undone) -> str:
 
 
 def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[str, Any]], *,
-         until: dt.datetime | None = None, strict: bool = False) -> ForecastState | None:
+         until: dt.datetime | None = None, strict: bool = False,
+         found: tuple[Any, dict[int, dict[str, Any]]] | None = None) -> ForecastState | None:
     """The forecast after its `events` (oldest first; those before `until`, or all), starting from
     `record` for the fields no event holds (id, source); None if they do not reach its creation.
 
     `evidence` maps the forecast's evidence ids to their records. With `strict`, the events
     must be numbered 1, 2, 3… from a single `created` event; otherwise the fold starts at the
     `created` event wherever it is (the scores read only some events, numbered as they were).
+    Given `found`, what `origins` found in the same events read beforehand, the fold reads
+    `events` once, as they come, in the memory of one: the state keeps neither the events nor
+    the review periods (both None), only what the forecast is at the end.
     """
     state = None
-    events = events if isinstance(events, list) else list(events)
-    source, evidence_origins = origins(events)
+    if found is None:
+        events = events if isinstance(events, list) else list(events)
+    source, evidence_origins = origins(events) if found is None else found
     for position, event in enumerate(events):
         if until is not None and event.at >= until:
             continue
@@ -559,6 +567,8 @@ def fold(record: dict[str, Any], events: Iterable, evidence: Mapping[int, dict[s
                     raise TimelineError(None, "kind", "a second created event; a forecast is created once.")
                 state = start(record, event, strict=strict, source=source)
                 state.evidence_origins = evidence_origins
+                if found is not None:
+                    state.events = state.periods = None
             elif state is not None:
                 apply(state, event, evidence)
             elif strict:
@@ -635,11 +645,15 @@ def citations(session: Session, forecast_ids: list[int]) -> dict[int, list[Event
 
 
 def load_state(session: Session, forecast: Forecast, *, strict: bool = False) -> ForecastState | None:
-    """One forecast replayed from its events read a page at a time, for a timeline of any length:
-    the state's `events` are the folded steps, not the rows (see `load_states` for those).
-    `strict` as in `fold`."""
-    rows = session.scalars(select(Event).where(Event.forecast_id == forecast.id).order_by(Event.id)
-                           .execution_options(yield_per=IDS_PER_QUERY))
+    """One forecast replayed from its events read a page at a time, for a timeline of any length,
+    in the memory of a page: they are read twice, first for what their first edits found (see
+    `origins`), then folded as they come; the state keeps neither them nor its review periods
+    (see `fold`; `load_states` keeps both). `strict` as in `fold`."""
+    def steps() -> Iterator[Step]:
+        rows = session.scalars(select(Event).where(Event.forecast_id == forecast.id).order_by(Event.id)
+                               .execution_options(yield_per=IDS_PER_QUERY))
+        return map(step_of, rows)
+
     evidence = {row.id: evidence_record(row)
                 for row in session.scalars(select(Evidence).where(Evidence.forecast_id == forecast.id))}
-    return fold(forecast_record(forecast), map(step_of, rows), evidence, strict=strict)
+    return fold(forecast_record(forecast), steps(), evidence, strict=strict, found=origins(steps()))

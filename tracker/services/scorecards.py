@@ -5,14 +5,17 @@ undeleted forecast and hands plain values to it.
 """
 
 import datetime as dt
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, BinaryIO
 
+import msgspec
 from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tracker.errors import InvalidInput
 from tracker.fields import GROUPINGS
@@ -55,10 +58,13 @@ class Resolved:
 
 
 def score_ledger(session: Session, request: ScoreRequest, *,
-                 progress: Progress | None = None) -> dict[str, Any] | list[dict[str, Any]]:
-    """One scorecard, or with `request.by` one per group, each with its `group` name. `progress`
-    is told how many resolved forecasts have been read (of `resolved_count`), where they are
-    read one by one."""
+                 progress: Progress | None = None) -> dict[str, Any] | Iterable[dict[str, Any]]:
+    """One scorecard, or with `request.by` one per group (a list), each with its `group` name.
+    `progress` is told how many resolved forecasts have been read (of `resolved_count`; for
+    the JSON by tag, once for each tag), where they are read one by one.
+
+    With `details`, each card's `forecasts` are an iterator read back from a `Spool`, and the
+    cards of groups an iterator too, all to be written as they are read."""
     if request.by is not None and request.by not in GROUPINGS:
         raise InvalidInput(f"cannot score by {request.by!r}; use one of {', '.join(GROUPINGS)}.")
     if request.since and request.until and request.since > request.until:
@@ -72,9 +78,18 @@ def score_ledger(session: Session, request: ScoreRequest, *,
         return forecaster_scorecards(session, progress=progress)
     if request.by is None and not (request.details or request.time_weighted or request.since or request.until):
         return counted_scorecard(session)
-    times = request.details or request.time_weighted or request.since is not None or request.until is not None
-    found = resolved_forecasts(session, tags=request.by == "tag", creators=request.by == "author", times=times)
-    return scorecards(counted(found, progress), request)
+    if request.details:
+        cards = Scorecards(request, Spool())
+        for group, item in counted(grouped_forecasts(session, request.by), progress):
+            cards.add_to(group, item)
+        return cards.finish()
+    # One pass for every group: each forecast is read once, however many groups it is in.
+    times = request.time_weighted or request.since is not None or request.until is not None
+    cards = Scorecards(request)
+    for item in counted(resolved_forecasts(session, tags=request.by == "tag", creators=request.by == "author",
+                                           times=times), progress):
+        cards.add(item)
+    return cards.finish()
 
 
 def resolved_count(session: Session) -> int:
@@ -110,60 +125,123 @@ def revised_ids() -> Select[tuple[int]]:
     return select(Event.forecast_id).where(revises_score()).correlate(None)
 
 
-def scorecards(resolved: Iterable[Resolved], request: ScoreRequest) -> dict[str, Any] | list[dict[str, Any]]:
-    """The scorecard(s) of `score_ledger`, from forecasts read one at a time; each card's
-    `forecasts` are listed oldest id first."""
-    cards = Scorecards(request)
-    for item in resolved:
-        cards.add(item)
-    return cards.finish()
-
-
 class Scorecards:
     """The scorecard(s) of one request in the making, fed one resolved forecast at a time, so
-    that one pass over the ledger can fill several."""
+    that one pass over the ledger can fill several. With a spool, each card lists its forecasts:
+    they must then come a group at a time, oldest id first (as `grouped_forecasts` reads them)."""
 
-    def __init__(self, request: ScoreRequest) -> None:
+    def __init__(self, request: ScoreRequest, spool: "Spool | None" = None) -> None:
         self.request = request
+        self.spool = spool
         self.cards: dict[str | None, Card] = {}
 
     def add(self, item: Resolved) -> None:
+        """Count `item` in each group it belongs to."""
+        for name in group_names(item, self.request.by) if self.request.by else [None]:
+            self.add_to(name, item)
+
+    def add_to(self, name: str | None, item: Resolved) -> None:
         request = self.request
         if (request.since is not None and item.resolved_on < request.since) or \
                 (request.until is not None and item.resolved_on > request.until):
             return
-        for name in group_names(item, request.by) if request.by else [None]:
-            if name not in self.cards:
-                self.cards[name] = Card(request)
-            self.cards[name].add(item)
+        if name not in self.cards:
+            self.cards[name] = Card(request, self.spool)
+        self.cards[name].add(item)
 
-    def finish(self) -> dict[str, Any] | list[dict[str, Any]]:
+    def finish(self) -> dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]]:
         request, cards = self.request, self.cards
         if request.by is None:
-            return (cards.get(None) or Card(request)).finish()
+            card = (cards.get(None) or Card(request, self.spool)).finish()
+            if self.spool is not None:
+                card["forecasts"] = self.spool.closed_after(card["forecasts"])
+            return card
         # Named groups alphabetically, then the forecasts that have no name to group by.
         order = sorted(cards, key=lambda name: (name is None, (name or "").casefold(), name or ""))
-        return [{"group": name, **cards[name].finish()} for name in order]
+        finished = [{"group": name, **cards[name].finish()} for name in order]
+        return finished if self.spool is None else self.spool.closed_after(finished)
 
 
 class Card:
-    """One scorecard in the making; with `details`, each forecast's own scores are kept too."""
+    """One scorecard in the making; with a spool, each forecast's own scores are listed too."""
 
-    def __init__(self, request: ScoreRequest) -> None:
+    def __init__(self, request: ScoreRequest, spool: "Spool | None" = None) -> None:
         self.tally = Tally(time_weighted=request.time_weighted, calibration=request.calibration)
         self.time_weighted = request.time_weighted
-        self.forecasts: list[dict[str, Any]] | None = [] if request.details else None
+        self.forecasts = spool.section() if spool is not None else None
 
     def add(self, item: Resolved) -> None:
         self.tally.add(item.resolution)
         if self.forecasts is not None:
-            self.forecasts.append(scored_forecast(item, time_weighted=self.time_weighted))
+            self.forecasts.add(scored_forecast(item, time_weighted=self.time_weighted))
 
     def finish(self) -> dict[str, Any]:
         card = self.tally.card()
         if self.forecasts is not None:
-            card["forecasts"] = sorted(self.forecasts, key=itemgetter("id"))
+            card["forecasts"] = self.forecasts.read()
         return card
+
+
+class Spool:
+    """The `forecasts` entries of scorecards, kept in a temporary file until their cards are
+    written: a card's numbers, known once its last forecast is read, come before its entries, and
+    cards come in the order of their names, not in the order the database gives them. Memory
+    holds the cards' numbers and a chunk of entries, however many forecasts the cards list, as
+    long as each card's forecasts come together."""
+
+    CHUNK = 500  # entries written to the file at a time
+
+    def __init__(self) -> None:
+        self.file: BinaryIO = tempfile.TemporaryFile()
+        self.encode = msgspec.msgpack.Encoder().encode  # keeps floats and moments exactly
+        self.decode = msgspec.msgpack.Decoder().decode
+        self.writing: Section | None = None
+
+    def section(self) -> "Section":
+        return Section(self)
+
+    def written_by(self, section: "Section") -> None:
+        """Make `section` the one writing; the one before it writes what it holds."""
+        if self.writing is not section:
+            if self.writing is not None:
+                self.writing.flush()
+            self.writing = section
+
+    def closed_after(self, items: Iterable[Any]) -> Iterator[Any]:
+        """`items` one at a time; the file is closed once the last is taken (or they are left)."""
+        if self.writing is not None:
+            self.writing.flush()
+        with self.file:
+            yield from items
+
+
+class Section:
+    """One card's entries in a spool: written a chunk at a time, read back in the order written."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.chunks: list[tuple[int, int]] = []  # where each chunk is in the file, and its length
+        self.held: list[dict[str, Any]] = []
+
+    def add(self, entry: dict[str, Any]) -> None:
+        self.spool.written_by(self)
+        self.held.append(entry)
+        if len(self.held) == Spool.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.held:
+            data = self.spool.encode(self.held)
+            self.chunks.append((self.spool.file.seek(0, os.SEEK_END), len(data)))
+            self.spool.file.write(data)
+            self.held = []
+
+    def read(self) -> Iterator[dict[str, Any]]:
+        """The entries, read from the file a chunk at a time as they are taken."""
+        file = self.spool.file
+        for offset, length in self.chunks:
+            file.seek(offset)
+            yield from self.spool.decode(file.read(length))
 
 
 def scored_forecast(item: Resolved, *, time_weighted: bool = False) -> dict[str, Any]:
@@ -195,20 +273,13 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
     They come by final status, then oldest id first. The resolution is the fold's
     (services/replay.py) over each forecast's events that set its status or probability.
     With `tags` and `creators`, each one's tags and the actor who created it come along (for
-    `score --by tag` and `--by author`); without `times`, resolutions carry no moments
+    `score --by` and the report's groups); without `times`, resolutions carry no moments
     (`resolved_at` and the history's times are None), for scorecards that need none. `ids`
     narrows them to those forecasts. With `revised`, only the forecasts whose rows do not
     tell what they were scored on come, by id alone (found by id, they need no sorting) and
     without tags. `scope`, a condition on forecasts, keeps only those it holds for.
     """
-    kinds = or_(SCORED_EVENTS, Event.kind == "created") if creators else SCORED_EVENTS
-    query = (select(Forecast.id, Forecast.key, Forecast.made_on, Forecast.created_at if times else null(),
-                    Forecast.probability, Forecast.status, Source.title, Source.author, Event.kind,
-                    Event.at if times else null(), Event.actor, Event.field, Event.from_status, Event.to_status,
-                    Event.old_value, Event.new_value)
-             .outerjoin(Source, Forecast.source_id == Source.id)
-             .outerjoin(Event, and_(Event.forecast_id == Forecast.id, kinds))
-             .where(scored()))
+    query = resolved_query(or_(SCORED_EVENTS, Event.kind == "created") if creators else SCORED_EVENTS, times)
     if ids is not None:
         query = query.where(Forecast.id.in_(ids))
     if scope is not None:
@@ -219,16 +290,63 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
         query = query.order_by(*STREAM_ORDER, Event.id)
     tags_alongside = TagsAlongside(session, scope) if tags and not revised else None
     for forecast_id, rows in groupby(streamed(session, query), key=itemgetter(0)):
-        rows = list(rows)
-        forecast_tags = tags_alongside.of(forecast_id) if tags_alongside else []
-        (_, key, made_on, created_at, probability, status, title, author) = rows[0][:8]
-        events = [row[8:] for row in rows if row[8] is not None]
-        start = {"key": key, "made_on": made_on, "probability": probability, "status": status}
-        state = fold(start, scored_steps(created_at, probability, status, events), {})
-        if state is None or state.resolution is None:
-            continue
-        created_by = next((actor for kind, _, actor, *_ in events if kind == "created"), None)
-        yield Resolved(forecast_id, key, title, author, forecast_tags, created_by, state.resolution)
+        item = resolved_of(list(rows), tags_alongside.of(forecast_id) if tags_alongside else [])
+        if item is not None:
+            yield item
+
+
+def grouped_forecasts(session: Session, by: str | None) -> Iterator[tuple[str | None, Resolved]]:
+    """Every resolved forecast under each group it belongs to (see `group_names`; without `by`,
+    all under None), a group's forecasts together and oldest id first, so that each card is
+    complete before the next begins. A forecast with several tags comes once under each; tags
+    and creators are not read otherwise."""
+    query = resolved_query(SCORED_EVENTS, times=True)
+    if by == "tag":
+        group = ForecastTag.tag
+        query = query.outerjoin(ForecastTag, ForecastTag.forecast_id == Forecast.id)
+    elif by == "author":
+        created = aliased(Event)
+        # The source's author, or else whoever entered the forecast (as `group_names` has it).
+        group = func.coalesce(func.nullif(Source.author, ""), created.actor)
+        query = query.outerjoin(created, and_(created.forecast_id == Forecast.id, created.kind == "created"))
+    else:
+        group = Source.title if by == "source" else null()
+    query = query.add_columns(group).order_by(*([group] if by else []), Forecast.id, Event.id)
+    for (name, _), rows in groupby(streamed(session, query), key=itemgetter(RESOLVED_COLUMNS, 0)):
+        item = resolved_of(list(rows), [])
+        if item is not None:
+            yield name, item
+
+
+# How many columns of a row of `resolved_query` are the forecast's, and how many in all (the
+# rest are one of its events, as `scored_steps` reads them).
+FORECAST_COLUMNS = 8
+RESOLVED_COLUMNS = 16
+
+
+def resolved_query(kinds: ColumnElement[bool], times: bool) -> Select:
+    """A row for each event of `kinds` of each scored forecast (one with no event if it has none);
+    without `times`, the moments are left out (read as None)."""
+    return (select(Forecast.id, Forecast.key, Forecast.made_on, Forecast.created_at if times else null(),
+                   Forecast.probability, Forecast.status, Source.title, Source.author, Event.kind,
+                   Event.at if times else null(), Event.actor, Event.field, Event.from_status, Event.to_status,
+                   Event.old_value, Event.new_value)
+            .outerjoin(Source, Forecast.source_id == Source.id)
+            .outerjoin(Event, and_(Event.forecast_id == Forecast.id, kinds))
+            .where(scored()))
+
+
+def resolved_of(rows: list[tuple], tags: list[str]) -> Resolved | None:
+    """One forecast from its rows of `resolved_query`, resolved by the fold; None if its timeline
+    does not end in a final status."""
+    (forecast_id, key, made_on, created_at, probability, status, title, author) = rows[0][:FORECAST_COLUMNS]
+    events = [row[FORECAST_COLUMNS:RESOLVED_COLUMNS] for row in rows if row[FORECAST_COLUMNS] is not None]
+    start = {"key": key, "made_on": made_on, "probability": probability, "status": status}
+    state = fold(start, scored_steps(created_at, probability, status, events), {})
+    if state is None or state.resolution is None:
+        return None
+    created_by = next((actor for kind, _, actor, *_ in events if kind == "created"), None)
+    return Resolved(forecast_id, key, title, author, tags, created_by, state.resolution)
 
 
 class TagsAlongside:

@@ -229,9 +229,10 @@ def forecast_scores(resolution: Resolution, *, time_weighted: bool = False) -> d
     """The Brier and log score of one forecast (None for those not scored)."""
     if not resolution.scored:
         return {"brier": None, "log_score": None}
-    pair = [(resolution.probability, resolution.outcome)]
-    brier = time_weighted_brier(resolution) if time_weighted else brier_score(pair)
-    return {"brier": brier, "log_score": log_score(pair)}
+    # The mean over one forecast is its own term, exactly: no sum is needed.
+    probability, outcome = resolution.probability, resolution.outcome
+    brier = time_weighted_brier(resolution) if time_weighted else brier_term(probability, outcome)
+    return {"brier": brier, "log_score": log_term(probability, outcome)}
 
 
 class Tally:

@@ -1,0 +1,77 @@
+"""Whole-ledger reads whose memory must not grow with what they read: the memory Python
+allocates for a read of a small ledger (or timeline) and of one several times larger, traced
+in-process, differs by far less than what keeping each forecast (or event) would cost. Nothing
+is timed; bench/run.py measures the real commands' memory against the seed ledger's."""
+
+import contextlib
+import os
+import tracemalloc
+
+import pytest
+from sqlalchemy import select
+
+from test_bench import generate
+from test_score_listing import fill
+from tracker.cli.context import Ledger
+from tracker.cli.output import emit
+from tracker.services import doctor, replay, scorecards
+from tracker.services.scorecards import ScoreRequest, score_ledger
+from tracker.storage.models import Forecast
+
+pytestmark = pytest.mark.sqlite_only
+
+# What a read may keep per forecast or event it reads, at most, in bytes: a listed forecast's
+# entry costs several hundred, an event folded and kept about as much.
+ALLOWED_PER_ITEM = 150
+
+
+def traced_peak(read) -> int:
+    """The most memory Python held at once, over what it held before, while `read()` ran."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        read()
+        return tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+def listing_peak(target: str, by: str | None) -> int:
+    def listing() -> None:
+        with Ledger(target=target, actor="reader").session(write=False) as session:
+            result = score_ledger(session, ScoreRequest(by=by))
+        with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+            emit(result, "json", str)
+    return traced_peak(listing)
+
+
+@pytest.mark.parametrize("by", [None, "source", "tag"])
+def test_the_json_of_score_holds_no_listing_of_the_ledger(ledger, monkeypatch, by):
+    monkeypatch.setattr(scorecards.Spool, "CHUNK", 10)
+    monkeypatch.setattr(scorecards, "BATCH", 20)
+    fill(ledger.target, repeat=5)
+    listing_peak(ledger.target, by)  # caches of the first read are made here
+    small = listing_peak(ledger.target, by)
+    fill(ledger.target, repeat=25)
+    resolved = 25 * 8  # the forecasts of FORECASTS resolved, each in one to three groups
+    assert listing_peak(ledger.target, by) - small < resolved * ALLOWED_PER_ITEM
+
+
+def test_doctor_folds_a_long_timeline_in_the_memory_of_a_page(seeded, monkeypatch):
+    monkeypatch.setattr(doctor, "EVENTS_PER_BATCH", 50)  # a longer timeline is read a page at a time
+    monkeypatch.setattr(replay, "IDS_PER_QUERY", 20)  # of 20 events
+    with Ledger(target=seeded.target, actor="reader").session(write=False) as session:
+        forecast_id = session.scalars(select(Forecast.id).where(Forecast.status == "open")).first()
+
+    def checked() -> int:
+        problems = []
+        with Ledger(target=seeded.target, actor="reader").session(write=False) as session:
+            peak = traced_peak(lambda: problems.extend(doctor.timelines_explain_the_ledger(session)))
+        assert problems == []
+        return peak
+
+    generate.lengthen(seeded.path, forecast_id, 100)
+    checked()  # caches of the first check are made here
+    short = checked()
+    generate.lengthen(seeded.path, forecast_id, 1500)
+    assert checked() - short < 1500 * ALLOWED_PER_ITEM
