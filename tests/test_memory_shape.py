@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from test_bench import generate
 from test_score_listing import fill
+from tracker.cli import output
 from tracker.cli.context import Ledger
 from tracker.cli.output import emit
 from tracker.services import doctor, replay, scorecards
@@ -49,6 +50,7 @@ def listing_peak(target: str, by: str | None) -> int:
 def test_the_json_of_score_holds_no_listing_of_the_ledger(ledger, monkeypatch, by):
     monkeypatch.setattr(scorecards.Spool, "CHUNK", 10)
     monkeypatch.setattr(scorecards, "BATCH", 20)
+    monkeypatch.setattr(output, "_RUN", 2)  # JSON encodes plain items a bounded run at a time
     fill(ledger.target, repeat=5)
     listing_peak(ledger.target, by)  # caches of the first read are made here
     small = listing_peak(ledger.target, by)
