@@ -112,16 +112,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     number = 0
     with indexes_set_aside(session, BULK_TABLES):
         with _collector_paused():
-            for batch in _batches(file.records(progress, actor=actor)):
-                objects = []
-                for where, data in batch:
-                    item = forecast_object(where, data)
-                    if item.key is not None:
-                        if item.key in seen_keys:
-                            raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
-                                           "each forecast may appear once.")
-                        seen_keys.add(item.key)
-                    objects.append(item)
+            for objects in _batches(_keyed_once(file, file.records(progress, actor=actor), seen_keys)):
                 keys = [item.key for item in objects if item.key is not None]
                 present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
                 for item in objects:
@@ -165,8 +156,22 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _batches(records: Iterator[tuple[str, Any]]) -> Iterator[list[tuple[str, Any]]]:
-    while batch := list(islice(records, BATCH)):
+def _keyed_once(file: ImportFile, records: Iterator[tuple[str, Any]],
+                seen_keys: set[str]) -> Iterator[ForecastObject]:
+    """Each record read and checked in turn, its raw text let go before the next is read (a
+    batch of objects need not hold their lines); a key met a second time is refused."""
+    for where, data in records:
+        item = forecast_object(where, data)
+        if item.key is not None:
+            if item.key in seen_keys:
+                raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
+                               "each forecast may appear once.")
+            seen_keys.add(item.key)
+        yield item
+
+
+def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
+    while batch := list(islice(items, BATCH)):
         yield batch
 
 
@@ -186,8 +191,8 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: array,
     no twin are made in bulk, the rest (updates, twins) one at a time through the services."""
     note = f"imported from {file.name}"
     now = dates.utc_now()
-    for batch in _batches(_numbered(file.records(actor=actor), numbers)):
-        objects = [forecast_object(where, data) for where, data in batch]
+    records = _numbered(file.records(actor=actor), numbers)
+    for objects in _batches(forecast_object(where, data) for where, data in records):
         keys = [item.key for item in objects if item.key is not None]
         present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
         new = [not item.full and (item.key not in present if item.key is not None else claims.once(item.claim))
@@ -485,6 +490,10 @@ class Restorer:
         "event_citations": ("event_id", "evidence_id"),
     }
 
+    # Rows of one table gathered before they are written, at most (a batch of short timelines
+    # makes fewer).
+    PENDING_ROWS = 5_000
+
     def __init__(self, session: Session, actor: str) -> None:
         self.session = session
         self.actor = actor
@@ -541,6 +550,7 @@ class Restorer:
                 event.from_status, event.to_status, event.note,
                 None if event.evidence_id is None else renumbered[event.evidence_id]))
             self.rows["event_citations"] += [(event_id, renumbered[n]) for n in event.cited]
+            self._flush_if_full(self.rows["events"])
 
     def _change_ids(self, item: ForecastObject) -> list[int]:
         """The ledger's id of each event's change, writing the changes this import has not yet.
@@ -556,6 +566,7 @@ class Restorer:
             if first_time:
                 undoes = None if change.undoes is None else self.change_ids.of(change.undoes)[0]
                 self.rows["changes"].append((new_id, change.actor, change.at, change.command, change.note, undoes))
+                self._flush_if_full(self.rows["changes"])
         return [self.change_ids.of(event.change)[0] for event in item.events]
 
     def _import_change_id(self) -> int:
@@ -637,6 +648,13 @@ class Restorer:
             (found,) = self.source_ids.claim([None])
             self._remember_source({"id": found, **source})
         return found
+
+    def _flush_if_full(self, rows: list[tuple]) -> None:
+        """Write what has gathered once a long timeline has made many rows, so that its rows, and
+        their values as the driver takes them, are held a part at a time; every row's parents were
+        gathered before it, so they are written first."""
+        if len(rows) >= self.PENDING_ROWS:
+            self.flush()
 
     def flush(self) -> None:
         """Write what has gathered, parents before children."""

@@ -24,7 +24,7 @@ from tracker.fields import STANCES
 from tracker.limits import ACTOR_LENGTH, COMMAND_LENGTH, EVENT_FIELD_LENGTH, EVENT_KIND_LENGTH, OPTION_LENGTH, STATUS_LENGTH
 from tracker.probability import parse_probability
 from tracker.services.forecasts import DEADLINE_FLAG, DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
-from tracker.services.replay import EVIDENCE_FIELDS, TimelineError, fold
+from tracker.services.replay import EVIDENCE_FIELDS, TimelineError, fold, origins
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
 # Text a database cannot hold: NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8).
@@ -470,7 +470,8 @@ def _check_fold(forecast: ForecastObject) -> None:
     evidence = {item.id: {"id": item.id, "retracted_at": None, "retracted_by": None, "retraction_reason": None}
                 for item in forecast.evidence}
     try:
-        state = fold({"id": forecast.id}, forecast.events, evidence, strict=True)
+        # Given what its first edits found, the fold keeps none of the events or review periods.
+        state = fold({"id": forecast.id}, forecast.events, evidence, strict=True, found=origins(forecast.events))
     except TimelineError as exc:
         _fail(where, exc.field_path(), exc.problem)
     if state is None:
