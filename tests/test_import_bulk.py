@@ -133,6 +133,22 @@ def test_a_second_import_of_a_keyless_file_adds_nothing(ledger, tmp_path):
     assert "0 added" in result.stderr and dump(ledger)["forecasts"] == before["forecasts"]
 
 
+def test_a_twin_earlier_in_the_file_of_an_empty_ledger_is_updated_and_searchable(ledger, tmp_path):
+    """Into an empty ledger the search index is set aside while the file goes in; a twin the
+    file then updates must neither be taken for a damaged index nor be missed by search."""
+    path = tmp_path / "twins.jsonl"
+    path.write_text("".join(json.dumps(item) + "\n" for item in [
+        {"claim": "Rain will fall in Oslo", "criteria": "first words"},
+        {"claim": "Rain will fall in Oslo", "criteria": "second words"},
+        {"claim": "Snow will fall", "probability": 0.3}]), encoding="utf-8")
+    result = ok("import", path)
+    assert "2 added, 1 updated" in result.stderr
+    assert [item["criteria"] for item in run_json("list", "--search", "second words")] == ["second words"]
+    assert run_json("list", "--search", "first words") == []
+    assert [item["claim"] for item in run_json("list", "--search", "snow")] == ["Snow will fall"]
+    assert "search        ok" in ok("doctor").stdout
+
+
 def test_a_made_key_is_none_the_file_gives(ledger, tmp_path):
     objects = [{"claim": "Snow by March"}, {"claim": "Snow by March!", "key": "snow-by-march", "probability": 0.4}]
     assert in_bulk(ledger.target, tmp_path / "mine.jsonl", objects) is None

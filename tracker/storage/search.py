@@ -26,7 +26,6 @@ from tracker.storage.folding import fold
 from tracker.storage.models import Forecast
 
 FTS_TABLE = "forecasts_fts"
-FTS_INSERT_TRIGGER = "forecasts_fts_insert"
 GIN_INDEX = "ix_forecasts_search"
 SHORTEST_INDEXED = 3
 
@@ -74,24 +73,28 @@ def contains_text(text: str, dialect_name: str) -> ColumnElement[bool]:
 
 @contextmanager
 def search_index_set_aside(connection: Connection) -> Iterator[None]:
-    """While rows are only inserted into an empty ledger (storage/bulk.py), leave the search
+    """While rows are written in bulk into an empty ledger (storage/bulk.py), leave the search
     index be and build it once at the end from every forecast: on SQLite the FTS5 table, filled
     row by row by a trigger some ten times slower; on PostgreSQL the trigram index. Like the
     rest of the transaction, a failure undoes it all."""
     if connection.dialect.name == "postgresql":
         made = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
                                   {"name": GIN_INDEX}).scalar()
-        dropped = f"DROP INDEX {GIN_INDEX}"
-        rebuilt = []
+        dropped, rebuilt = ([f"DROP INDEX {GIN_INDEX}"], [made]) if made else ([], [])
     else:
-        made = connection.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-                                  {"name": FTS_INSERT_TRIGGER}).scalar()
-        dropped = f"DROP TRIGGER {FTS_INSERT_TRIGGER}"
-        rebuilt = [f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')"]
-    if made is None:
+        # Every trigger of the index, not only the insert's: a forecast updated meanwhile (an
+        # import's twin found earlier in its own file) would have its update trigger delete
+        # from the index a row the index never held, which FTS5 takes for a damaged index.
+        triggers = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                           "AND tbl_name = 'forecasts' AND name GLOB :pattern ORDER BY name"),
+                                      {"pattern": f"{FTS_TABLE}_*"}).all()
+        dropped = [f"DROP TRIGGER {name}" for name, _ in triggers]
+        rebuilt = [sql for _, sql in triggers] + [f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')"]
+    if not dropped:
         yield
         return
-    connection.execute(text(dropped))
+    for statement in dropped:
+        connection.execute(text(statement))
     yield
-    for statement in (made, *rebuilt):
+    for statement in rebuilt:
         connection.execute(text(statement))
