@@ -219,6 +219,18 @@ def test_upgrade_to_an_older_revision_is_refused_and_points_to_downgrade(seeded,
     assert dump(seeded) == before and ok("db", "current").stdout.strip() == f"{schema.HEAD} (head)"
 
 
+@pytest.mark.parametrize("revision", ["head", "+1", schema.HEAD])
+def test_downgrade_to_a_later_revision_is_refused_before_any_backup(seeded, revision):
+    ok("db", "downgrade", schema.REVISIONS[-2], "--yes")
+    before = dump(seeded)
+    backups = sorted(seeded.path.parent.glob("*.bak")) if seeded.backend == "sqlite" else []
+    result = run("db", "downgrade", "--", revision)
+    assert result.exit_code == 1 and "only goes back" in result.stderr and "tracker db upgrade" in result.stderr
+    assert dump(seeded) == before
+    if seeded.backend == "sqlite":
+        assert sorted(seeded.path.parent.glob("*.bak")) == backups
+
+
 @pytest.mark.sqlite_only
 def test_downgrade_takes_the_start_of_a_revision_name_as_upgrade_does(seeded):
     ok("db", "downgrade", schema.REVISIONS[-2][:4])

@@ -1,6 +1,5 @@
 """Periodic review: the queue, reviewing one forecast, snoozing one, and the calendar of reviews."""
 
-import itertools
 from pathlib import Path
 
 import click
@@ -83,10 +82,7 @@ def review(ctx: click.Context, ref, note, interactive, limit, fmt, output):
         with progress_bar(due_count(session, dates.today()) if whole else 0, "Reading the queue",
                           worth_showing=WORTH_SHOWING_DUE) as advance_to:
             queue = counted(review_queue(session, limit=limit), advance_to)
-            first = next(queue, None)
-            if first is None and fmt == "table":
-                message("Nothing is due for review.")
-            emit(itertools.chain([first] if first else [], queue), fmt, tables.queue_rows)
+            emit(queue, fmt, tables.queue_rows, empty="Nothing is due for review.")
 
 
 def write_calendar(ledger: Ledger, output: Path | None) -> None:

@@ -624,7 +624,6 @@ class Restorer:
         if not self.services_wrote:
             return
         self.services_wrote = False
-        self.unsynced = False  # rows written with ids PostgreSQL's sequences have not caught up with
         self.session.flush()
         for pool, table in ((self.forecast_ids, Forecast.__table__), (self.evidence_ids, Evidence.__table__),
                             (self.event_ids, Event.__table__), (self.source_ids, Source.__table__)):

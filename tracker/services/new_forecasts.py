@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import dates, statuses
+from tracker.errors import InvalidInput
 from tracker.services.evidence import evidence_fields
 from tracker.services.forecasts import (
     clean_text,
@@ -30,7 +31,7 @@ from tracker.services.forecasts import (
 )
 from tracker.services.objects import FOLDED_FIELDS, EventObject, EvidenceObject, ForecastObject
 from tracker.services.records import encode_value
-from tracker.services.replay import fold
+from tracker.services.replay import TimelineError, fold
 from tracker.storage.models import Forecast
 
 
@@ -68,6 +69,7 @@ class NewForecasts:
     def plan(self, item: ForecastObject) -> tuple[ForecastObject, int | None]:
         """The object as the forecast the services would make of it, with its timeline and ids;
         and the id of the source it cites."""
+        self.at = dates.utc_now()  # each forecast made at its own moment, as the services make one
         values = new_forecast_values(item.draft(), self.today, recorded_elsewhere=True)
         key = item.key
         if key is None:
@@ -92,7 +94,10 @@ class NewForecasts:
                 events.append(self._event(len(events) + 1, "status_changed", **fields))
         if item.deleted_at is not None:
             events.append(self._event(len(events) + 1, "deleted", note=clean_text(self.note, "reason", required=True)))
-        state = fold({"id": forecast_id, "source": source}, events, evidence, strict=True)
+        try:
+            state = fold({"id": forecast_id, "source": source}, events, evidence, strict=True)
+        except TimelineError as exc:  # what the services would have refused on the way
+            raise InvalidInput(f"{item.where}: {exc.problem}") from None
         return ForecastObject(
             where=item.where, given=item.given, id=forecast_id, source=source, events=events,
             evidence=[EvidenceObject(**state.evidence[evidence_id]) for evidence_id in evidence],

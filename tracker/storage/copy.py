@@ -17,7 +17,7 @@ TABLES = Base.metadata.sorted_tables  # parents before children
 
 
 def rows_to_copy(source: Engine) -> int:
-    """How many rows a copy of the ledger writes, each table counted by its smallest index."""
+    """How many rows a copy of the ledger writes: every table's, counted by the database."""
     with source.connect() as reader:
         return sum(reader.scalar(select(func.count()).select_from(table)) or 0 for table in TABLES)
 

@@ -89,6 +89,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     _run(engine, lambda config: command.upgrade(config, revision))
 
 
+def known_downgrade(engine: Engine, revision: str) -> str:
+    """A revision `db downgrade` takes: not one after the schema, nor a step forward."""
+    revision = known_revision(revision)
+    current = current_revision(engine)
+    if not revision.startswith("-") and (revision.startswith("+") or _order(revision) > _order(current)):
+        raise InvalidInput(f"the schema is at {current or 'base'}, before {revision}; `db downgrade` only goes "
+                           f"back. To go forward, run `tracker db upgrade {revision}`.")
+    return revision
+
+
 def _order(revision: str | None) -> int:
     """Where a revision stands in the chain: base (or none) first; head, and a step forward, last."""
     if revision in (None, "base"):
@@ -139,7 +149,7 @@ def upgrade_keeping_a_copy(engine: Engine) -> Path | None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    revision = known_revision(revision)
+    revision = known_downgrade(engine, revision)
     _run(engine, lambda config: command.downgrade(config, revision))
 
 
@@ -193,8 +203,8 @@ def refuse_downgrade_that_drops_data(engine: Engine, revision: str, *, confirmed
     the pg_dump command that takes a backup first."""
     if engine.url.get_backend_name() == "sqlite" or confirmed:
         return
-    known_revision(revision)
     refuse_newer_schema(engine.url, current_revision(engine))
+    revision = known_downgrade(engine, revision)
     dropped = dropped_by_downgrade(engine, revision)
     if not dropped:
         return
@@ -209,10 +219,10 @@ def backup_before_downgrade(engine: Engine, revision: str) -> Path | None:
     if engine.url.get_backend_name() != "sqlite":
         return None
     require_existing(engine)
-    known_revision(revision)
     path = Path(engine.url.database)
     current = current_revision(engine)
     refuse_newer_schema(engine.url, current)
+    known_downgrade(engine, revision)
     destination = backup_path(path, current or "")
     backup_sqlite(path, destination)
     return destination
