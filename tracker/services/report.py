@@ -25,7 +25,7 @@ from tracker.services.forecaster_scores import forecaster_scorecards
 from tracker.services.estimates import medians_over_time
 from tracker.services.forecasts import ForecastFilter, due_for_review, filtered_query, past_deadline
 from tracker.services.records import event_row_record
-from tracker.services.replay import Step, fold
+from tracker.services.replay import Step, fold, origins
 from tracker.services.scorecards import (Resolved, ScoreRequest, Scorecards, group_names, resolved_forecasts,
                                          scored_forecast, streamed)
 from tracker.services.scoring import Z95, log_term
@@ -218,12 +218,21 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
     team's median after each (for multiple choice, a probability per option), and the outcome
     with the moment it came into force. The events are read once, as the fold reads them, and
     the series keeps what the chart draws (see `CHART_POINTS`)."""
-    steps = [Step(intern(e["kind"]), e["at"], intern(e["actor"]), e["version"], e.get("field"), e.get("old"),
-                  e.get("new"), e.get("from"), e.get("to"), e.get("evidence_id"), e.get("note"))
-             for e in record["events"]]
+    marks: list[tuple] = []
+
+    def steps(marking: bool = False) -> Iterator[Step]:
+        for e in record["events"]:  # read anew, a page at a time, each time it is iterated
+            step = Step(intern(e["kind"]), e["at"], intern(e["actor"]), e["version"], e.get("field"), e.get("old"),
+                        e.get("new"), e.get("from"), e.get("to"), e.get("evidence_id"), e.get("note"))
+            if marking and step.kind in ("status_changed", "evidence_added"):
+                marks.append((step.at, step.kind, step.to_status))
+            yield step
+
     evidence = {item["id"]: item for item in record["evidence"]}
+    # Folded as the events come, what their first edits found read beforehand: the state keeps
+    # no step of a long timeline.
     state = fold({key: value for key, value in record.items() if key not in ("evidence", "events", "changes")},
-                 steps, evidence)
+                 steps(marking=True), evidence, found=origins(steps()))
     series: dict[str, Any] = {"probabilities": [], "estimates": [], "medians": [], "marks": [],
                               "options": record.get("options"), "outcome": record.get("outcome"), "resolved_at": None}
     if state is not None:
@@ -233,8 +242,7 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
         series["medians"] = thinned(medians_over_time(state))
         series.update(options=state.record.get("options"), outcome=state.record.get("outcome"),
                       resolved_at=state.resolution and state.resolution.resolved_at)
-    series["marks"] = [(step.at, step.kind, step.to_status) for step in steps
-                       if step.kind in ("status_changed", "evidence_added")]
+    series["marks"] = marks
     return {**record, "series": series}
 
 
