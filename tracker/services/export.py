@@ -116,8 +116,8 @@ class Pages:
 
 class Timeline:
     """One forecast's events (or changes) in an export: read anew, a page at a time, each time
-    they are iterated, never held whole. A writer iterates them once; the report twice (its
-    chart, then its story)."""
+    they are iterated, never held whole. A writer iterates them once; the report three
+    times (what its chart's fold needs first, the fold, then its story)."""
 
     def __init__(self, pages: Pages, forecast_id: int) -> None:
         self.pages, self.forecast_id = pages, forecast_id

@@ -216,8 +216,9 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
     """The record with its `series`: what the fold makes of its events over time, the
     probability in force from each moment on, every forecaster's standing estimates and the
     team's median after each (for multiple choice, a probability per option), and the outcome
-    with the moment it came into force. The events are read once, as the fold reads them, and
-    the series keeps what the chart draws (see `CHART_POINTS`)."""
+    with the moment it came into force. The events are read as they come, twice (what their
+    first edits found, then the fold), and the series keeps what the chart draws (see
+    `CHART_POINTS`)."""
     marks: list[tuple] = []
 
     def steps(marking: bool = False) -> Iterator[Step]:
