@@ -23,6 +23,7 @@ def short_runs(monkeypatch):
     monkeypatch.setattr(FileKeys, "LONGEST_MERGE", 8)
 
 
+@pytest.mark.sqlite_only
 def test_runs_remember_every_key_given(short_runs):
     keys = FileKeys()
     assert not any(f"key-{n}" in keys for n in range(100))

@@ -2,6 +2,8 @@
 decodes it a page at a time, each time it is read: restored, it makes the same ledger, and
 refused, the same complaint, as a line decoded whole."""
 
+import codecs
+import json
 import shutil
 import sqlite3
 
@@ -10,7 +12,7 @@ import pytest
 from conftest import dump, ok, run
 from test_bench import generate
 from test_import_errors import CASES, FULL, FULL_EVENT, lines
-from tracker.services import objects
+from tracker.services import imports, objects
 
 
 def read_lazily(monkeypatch, page: int) -> None:
@@ -45,6 +47,8 @@ BROKEN_ENTRIES = [
      "field 'kind': is missing"),
     ("event note with NUL", {**FULL, "events": [{**FULL_EVENT, "note": "a\u0000b"}]},
      "field 'events[0].note': holds a NUL character"),
+    ("NUL in a list of an event", {**FULL, "events": [{**FULL_EVENT, "new": {**FULL_EVENT["new"], "tags": ["a\u0000"]}}]},
+     "field 'events[0].new.tags[0]': holds a NUL character"),
     ("change at the calendar's edge", {**FULL, "events": [{**FULL_EVENT, "change": 1}], "changes": [
         {"id": 1, "actor": "ana", "at": "0001-01-01T00:00:00+00:00", "command": "add"}]},
      "field 'changes[0].at': 0001-01-01T00:00:00+00:00 is too near the edge of the calendar"),
@@ -75,3 +79,36 @@ def test_a_bad_long_line_is_refused_with_the_complaint_of_a_line_read_whole(seed
         paged = run("import", path)
         assert (paged.exit_code, paged.stderr) == (whole.exit_code, whole.stderr)
         assert dump(seeded) == before
+
+
+@pytest.mark.sqlite_only
+def test_text_of_an_entry_that_is_not_utf8_is_refused_as_when_read_whole(seeded, tmp_path, monkeypatch):
+    """Read as raw_unicode_escape, `\\ud800` becomes a lone surrogate, not UTF-8 once encoded again:
+    skipping over an entry lets it pass, decoding the entry finds it."""
+    path = tmp_path / "escaped.jsonl"
+    path.write_text(json.dumps({**FULL, "events": [{**FULL_EVENT, "note": "\ud800"}]}) + "\n")
+    whole = run("import", "--encoding", "raw_unicode_escape", path)
+    assert whole.exit_code == 1 and "line 1: not valid JSON" in whole.stderr
+    read_lazily(monkeypatch, 1)
+    paged = run("import", "--encoding", "raw_unicode_escape", path)
+    assert (paged.exit_code, paged.stderr) == (whole.exit_code, whole.stderr)
+
+
+@pytest.mark.sqlite_only
+def test_a_batch_ends_at_each_long_line(monkeypatch):
+    """Objects of long lines hold their lines until written: a batch holds one at most."""
+    short = json.dumps({"claim": "Short"}).encode()
+    full = json.dumps(FULL).encode()
+    monkeypatch.setattr(objects, "LONG_LINE", len(full))
+    read = [objects.decode_forecast_line(f"line {n}", line) for n, line in enumerate([short, full, full, short, short, full])]
+    assert [[item.where for item in batch] for batch in imports._batches(iter(read))] == [
+        ["line 0", "line 1"], ["line 2"], ["line 3", "line 4", "line 5"]]
+
+
+@pytest.mark.sqlite_only
+def test_a_file_of_only_a_byte_order_mark_imports_nothing(seeded, tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(codecs.BOM_UTF8)
+    before = dump(seeded)
+    assert "0 added" in ok("import", path).stderr
+    assert dump(seeded) == before

@@ -183,16 +183,28 @@ def _refuse_keys_met_twice(file: ImportFile, actor: str, objects: list[ForecastO
 def _key_before(file: ImportFile, actor: str, key: str, where: str) -> bool:
     """Whether a record of the file before `where` has this key: the file read again, for a key
     whose hash was given before (FileKeys)."""
-    for earlier, data in file.records(actor=actor):
-        if earlier == where:
-            return False
-        if forecast_object(earlier, data).key == key:
-            return True
-    return False
+    notes = file.notes  # what the reading under way has found so far, which another reading starts anew
+    try:
+        for earlier, data in file.records(actor=actor):
+            if earlier == where:
+                return False
+            if forecast_object(earlier, data).key == key:
+                return True
+        return False
+    finally:
+        file.notes = notes
 
 
-def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
-    while batch := list(islice(items, BATCH)):
+def _batches(items: Iterator[ForecastObject]) -> Iterator[list[ForecastObject]]:
+    """BATCH objects at a time; a batch ends early at an object read from a long line, so that
+    a file of long timelines holds one line at a time."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH or item.long:
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 
@@ -447,19 +459,19 @@ class IdPool:
 
     def claim(self, wanted: Sequence[int | None]) -> Sequence[int]:
         """Ids for a group of rows: all of the wanted ones (none: None or 0) if all are free and none
-        is wanted twice, else all new, in order. The wanted ones are taken as they are checked, and
-        given back if one is not free, so that a long timeline's ids need no set of their own."""
-        top, taken = self.top, 0
-        for n in wanted:
-            if not n or not self._is_free(n):
-                break
-            self._take(n)
-            taken += 1
-        else:
-            return wanted
-        for n in islice(wanted, taken):
-            self._give_back(n)
-        self.top = top
+        is wanted twice, else all new, in order. The wanted ones are taken as they are checked for
+        repeats, and given back at one, so that a long timeline's ids need no set of their own."""
+        top = self.top
+        if all(n and self._is_free(n) for n in wanted):
+            for count, n in enumerate(wanted):
+                if not self._is_free(n):  # wanted twice
+                    for given in islice(wanted, count):
+                        self._give_back(given)
+                    self.top = top
+                    break
+                self._take(n)
+            else:
+                return wanted
         ids = range(top + 1, top + 1 + len(wanted))
         for n in ids:
             self._take(n)
@@ -547,7 +559,7 @@ class Restorer:
         renumbered = {e.id: n for e, n in zip(item.evidence, evidence_ids)}
         self._write(item, forecast_id, self._source_id(item.source), renumbered, self._change_ids(item), _json_text)
 
-    def new_ids(self, evidence: int) -> tuple[int, list[int]]:
+    def new_ids(self, evidence: int) -> tuple[int, Sequence[int]]:
         """Ids for a forecast this import makes and for its pieces of evidence."""
         self._after_services()
         (forecast_id,) = self.forecast_ids.claim([None])

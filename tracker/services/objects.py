@@ -182,6 +182,11 @@ class ForecastObject:
         """A full-fidelity object carries its own timeline and is restored with it."""
         return bool(self.events)
 
+    @property
+    def long(self) -> bool:
+        """Read from a long line, which it holds until it is written (RawEntries)."""
+        return isinstance(self.events, RawEntries)
+
     def draft(self) -> ForecastDraft:
         return ForecastDraft(claim=self.claim, key=self.key, criteria=self.criteria, source=self.source,
                              made_on=self.made_on, resolve_by=self.resolve_by, probability=self.probability,
@@ -228,6 +233,10 @@ def _invalid(where: str, exc: msgspec.ValidationError) -> InvalidInput:
     return InvalidInput(f"{where}: expected an object with fields such as \"claim\"; {problem}.")
 
 
+def _not_json(where: str, exc: msgspec.DecodeError) -> InvalidInput:
+    return InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.")
+
+
 def _too_deep(where: str) -> InvalidInput:
     return InvalidInput(f"{where}: nests arrays or objects too deeply to be a forecast.")
 
@@ -246,7 +255,7 @@ def decode_forecast_line(where: str, raw: bytes | bytearray) -> ForecastObject:
             raise _too_deep(where) from None
         shape = _converted(where, _written_forms(where, data), exc)
     except msgspec.DecodeError as exc:
-        raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
+        raise _not_json(where, exc) from None
     except RecursionError:
         raise _too_deep(where) from None
     except UnicodeDecodeError as exc:
@@ -330,6 +339,15 @@ def _read(where: str, name: str, parse, text: str):
         _fail(where, name, f"{exc}")
 
 
+def _refuse_unstorable(where: str, value: Struct, name: str = "") -> None:
+    """NUL, and lone surrogates from Python values, pass msgspec; no database stores them."""
+    if _unstorable(value):
+        for inner, text in _strings(value):
+            if _UNSTORABLE.search(text):
+                _fail(where, f"{name}.{inner}".lstrip(".").replace(".[", "["),
+                      "holds a NUL character or an unpaired surrogate, which cannot be stored.")
+
+
 def _unstorable(shape: Struct) -> bool:
     """Whether any text in a decoded object may hold what no database stores: one pass of the
     JSON encoder (C) over the object, so that `_strings`, which names the field, walks only an
@@ -361,14 +379,10 @@ def _strings(value: Any) -> list[tuple[str, str]]:
 
 def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     """The ledger's own rules, on top of the types msgspec has checked."""
-    # A long line's timeline is screened a page at a time, as it is decoded (RawEntries).
-    if screen and _unstorable(msgspec.structs.replace(shape, events=UNSET, changes=UNSET)
-                              if isinstance(shape, _LongShape) else shape):
-        # NUL, and lone surrogates from Python values, pass msgspec; no database stores them.
-        for name, text in _strings(shape):
-            if _UNSTORABLE.search(text):
-                _fail(where, name.replace(".[", "["),
-                      "holds a NUL character or an unpaired surrogate, which cannot be stored.")
+    if screen:
+        # A long line's timeline is screened a page at a time, as it is decoded (RawEntries).
+        _refuse_unstorable(where, msgspec.structs.replace(shape, events=UNSET, changes=UNSET)
+                           if isinstance(shape, _LongShape) else shape)
     if not shape.claim.strip():
         _fail(where, "claim", "is empty.")
     values = {name: value for name, value in msgspec.structs.asdict(shape).items() if value is not UNSET}
@@ -531,7 +545,8 @@ _ENTRY = re.compile(r"`\$\[(\d+)\]")
 class RawEntries(Sequence):
     """The events or changes of a long line, kept as raw JSON and decoded a page at a time each
     time they are read: checked, folded and written, a timeline of tens of thousands of events
-    is never held decoded whole. A bad entry is reported as the whole line's decoding would."""
+    is never held decoded whole. A bad entry is reported in the words the whole line's decoding
+    uses; of a line with several faults, the ledger's own checks of its fields come first."""
 
     PAGE = 1000
 
@@ -558,14 +573,13 @@ class RawEntries(Sequence):
         except msgspec.ValidationError as exc:
             shifted = _ENTRY.sub(lambda m: f"`$.{self.name}[{start + int(m.group(1))}]", str(exc))
             raise _invalid(self.where, msgspec.ValidationError(shifted)) from None
+        except msgspec.DecodeError as exc:  # text the skipping over an entry let pass (not UTF-8)
+            raise _not_json(self.where, exc) from None
         for n, item in enumerate(items, start=start):
             if isinstance(item, EventObject):
                 _cite_once(item)
-            if self.screen and _unstorable(item):
-                for inner, text in _strings(item):
-                    if _UNSTORABLE.search(text):
-                        _fail(self.where, f"{self.name}[{n}].{inner}",
-                              "holds a NUL character or an unpaired surrogate, which cannot be stored.")
+            if self.screen:
+                _refuse_unstorable(self.where, item, f"{self.name}[{n}]")
         return items
 
 

@@ -274,7 +274,7 @@ class ImportFile:
                 where = f"line {number}"
                 if number == 1 and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8):]
-                if raw.isspace():
+                if not raw or raw.isspace():  # a BOM alone is no line either
                     continue
                 yield where, raw  # decoded and checked in one step by objects.decode_forecast_line
                 if progress and number % 1000 == 0:
