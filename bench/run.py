@@ -686,6 +686,12 @@ def table(items: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
+def measured_row(item: Measurement) -> str:
+    """The table's row of one measurement, printed as soon as it is measured: a long run cut short
+    still says what it found."""
+    return table([item]).splitlines()[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="forecasts in the large ledger")
@@ -713,6 +719,7 @@ def main() -> None:
         copy, on_postgres, urls = postgres_measurements(args.pg, seed, large, small, big, args.size)
         print(f"  {copy.name}  (seed → large)", flush=True)
         measure(copy, args.rounds)  # always: the measurements on PostgreSQL read what it copies
+        print(f"    {measured_row(copy)}", flush=True)
         for url in urls.values():
             subprocess.run([PYTHON, "-c", ANALYZE, url.replace("+psycopg", "")], check=True)
         on_postgres = [item for item in on_postgres if not args.only or any(text in item.name for text in args.only)]
@@ -723,6 +730,7 @@ def main() -> None:
             continue
         print(f"  {item.name}  ({item.reference.label} → {item.measured.label})", flush=True)
         measure(item, args.rounds)
+        print(f"    {measured_row(item)}", flush=True)
     size_mb = sum(part.stat().st_size for part in args.ledgers.glob(large.name + "*")) / 2**20
     print(f"\n{args.size:,} forecasts in {large.name} ({size_mb:,.0f} MB); {args.rounds} rounds; "
           f"measured in {time.perf_counter() - began:.0f} s; Python {sys.version.split()[0]}, "

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +106,7 @@ def clean_tags(values) -> list[str]:
     return sorted({clean_tag(value) for value in values})
 
 
-def generate_key(session: Session, claim: str, reserved: set[str] | frozenset[str] = frozenset(),
+def generate_key(session: Session, claim: str, reserved: Container[str] = frozenset(),
                  free: set[str] | frozenset[str] = frozenset()) -> str:
     """A readable key from the claim's first words, made unique with a counter: taken by no
     forecast and not among `reserved` (keys an import holds for forecasts it has yet to write).
@@ -188,7 +188,7 @@ def new_source_fields(title: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 def create_forecast(session: Session, actor: str, draft: ForecastDraft, *,
                     note: str | None = None, check_source: bool = False,
-                    recorded_elsewhere: bool = False, reserved_keys: set[str] | frozenset[str] = frozenset()) -> Forecast:
+                    recorded_elsewhere: bool = False, reserved_keys: Container[str] = frozenset()) -> Forecast:
     """Add a forecast and its `created` event, which holds the values it started with.
     `check_source`: the source's fields are as typed, to be checked as `source add` checks them
     (an import's are kept as its file has them). `recorded_elsewhere`: a forecast a file brings,

@@ -30,7 +30,7 @@ objects matched to a twin) go through the ordinary services one at a time.
 import datetime as dt
 import gc
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from tracker import dates
 from tracker.errors import Conflict, TrackerError
 from tracker.services.evidence import add_evidence, retract_evidence
+from tracker.services.file_keys import FileKeys
 from tracker.services.forecasts import (
     DEADLINE_FLAG,
     EDITABLE_FIELDS,
@@ -69,7 +70,8 @@ from tracker.storage.bulk import (
 from tracker.storage.folding import search_text
 from tracker.storage.models import Change, Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
-BATCH = 1000
+# Objects read, checked and looked up together: a hundred hold a few megabytes decoded.
+BATCH = 100
 
 
 @dataclass
@@ -106,32 +108,35 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     note_change(session, f"imported from {file.name}")
     prepare_bulk_writes(session, TABLES)
     restorer = Restorer(session, actor)
-    seen_keys: set[str] = set()
+    file_keys = FileKeys()
     claims = ClaimCounts()
     later = array("q")  # numbers of the objects the second pass applies
     number = 0
     with indexes_set_aside(session, BULK_TABLES):
-        with _collector_paused():
-            for objects in _batches(_keyed_once(file, file.records(progress, actor=actor), seen_keys)):
-                keys = [item.key for item in objects if item.key is not None]
-                present = set(session.scalars(select(Forecast.key).where(Forecast.key.in_(keys)))) if keys else set()
-                for item in objects:
-                    if item.full and item.key not in present:
-                        _report(item.where, restorer.add, item)
-                        counts.added += 1
-                    else:
-                        later.append(number)
-                        claims.count(item.claim)
-                        claims.keyless |= item.key is None and not item.full
-                    number += 1
-                restorer.flush()
+        for objects in _batches(forecast_object(where, data) for where, data in file.records(progress, actor=actor)):
+            keys = [item.key for item in objects if item.key is not None]
+            found = dict(session.execute(select(Forecast.key, Forecast.id).where(Forecast.key.in_(keys))).all()) \
+                if keys else {}
+            _refuse_keys_met_twice(file, actor, objects, found, file_keys, restorer.forecast_ids.floor)
+            for item in objects:
+                if item.full and item.key not in found:
+                    _report(item.where, restorer.add, item)
+                    counts.added += 1
+                else:
+                    later.append(number)
+                    claims.count(item.claim)
+                    claims.keyless |= item.key is None and not item.full
+                    if item.key is not None:
+                        file_keys.given(item.key)
+                number += 1
+            restorer.flush()
         sync_id_sequences(session.connection(), TABLES)
         notes = file.notes  # the first reading's: the second reads only to apply what is left
         if later:
             if claims.keyless:
                 claims.count_ledger(session)
             _apply_later(session, actor, file, later, counts, restorer, NewForecasts(
-                session, restorer, actor, f"imported from {file.name}", seen_keys), claims)
+                session, restorer, actor, f"imported from {file.name}", file_keys), claims)
     if notes is not None:
         counts.notes = notes.lines()
     counts.notes = file.encoding_notes() + counts.notes
@@ -145,8 +150,9 @@ BULK_TABLES = (Forecast.__table__, ForecastTag.__table__, Evidence.__table__, Ch
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector: a bulk restore makes millions of objects that hold no
-    cycles, and the collector would only scan them over and over (about a sixth of the time)."""
+    """Pause Python's cycle collector for a batch of new forecasts made in bulk: they hold no
+    cycles, and the collector would only scan them (about a seventh of the time). Not for longer:
+    the queries between batches leave cycles that only the collector frees."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -156,22 +162,49 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _keyed_once(file: ImportFile, records: Iterator[tuple[str, Any]],
-                seen_keys: set[str]) -> Iterator[ForecastObject]:
-    """Each record read and checked in turn, its raw text let go before the next is read (a
-    batch of objects need not hold their lines); a key met a second time is refused."""
-    for where, data in records:
-        item = forecast_object(where, data)
-        if item.key is not None:
-            if item.key in seen_keys:
-                raise Conflict(f"{where}, field 'key': {item.key!r} appears twice in {file.name}; "
-                               "each forecast may appear once.")
-            seen_keys.add(item.key)
-        yield item
+def _refuse_keys_met_twice(file: ImportFile, actor: str, objects: list[ForecastObject], found: dict[str, int],
+                           file_keys: FileKeys, floor: int) -> None:
+    """Refuse a key the file gave before: to an object of this batch, to one restored by this import
+    (in the ledger already, above the ids it held before), or to one left for the second pass
+    (FileKeys, made sure of by reading the file again). Each is read and checked once, whatever
+    the size of the file, and no set of every key is kept."""
+    in_batch = set()
+    for item in objects:
+        key = item.key
+        if key is None:
+            continue
+        if key in in_batch or found.get(key, 0) > floor or (key in file_keys and _key_before(file, actor, key,
+                                                                                            item.where)):
+            raise Conflict(f"{item.where}, field 'key': {key!r} appears twice in {file.name}; "
+                           "each forecast may appear once.")
+        in_batch.add(key)
 
 
-def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
-    while batch := list(islice(items, BATCH)):
+def _key_before(file: ImportFile, actor: str, key: str, where: str) -> bool:
+    """Whether a record of the file before `where` has this key: the file read again, for a key
+    whose hash was given before (FileKeys)."""
+    notes = file.notes  # what the reading under way has found so far, which another reading starts anew
+    try:
+        for earlier, data in file.records(actor=actor):
+            if earlier == where:
+                return False
+            if forecast_object(earlier, data).key == key:
+                return True
+        return False
+    finally:
+        file.notes = notes
+
+
+def _batches(items: Iterator[ForecastObject]) -> Iterator[list[ForecastObject]]:
+    """BATCH objects at a time; a batch ends early at an object read from a long line, so that
+    a file of long timelines holds one line at a time."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH or item.long:
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 
@@ -230,7 +263,7 @@ def _deadline_before_creation(forecast) -> bool:
 
 
 def _apply_one(session: Session, actor: str, foreign: bool, item: ForecastObject, now: dt.datetime, note: str,
-               counts: ImportCounts, reserved_keys: set[str]) -> None:
+               counts: ImportCounts, reserved_keys: FileKeys) -> None:
     """Create, update or leave one forecast as the object says, through the services."""
     where = item.where
     forecast = None
@@ -292,7 +325,7 @@ def _update(session: Session, actor: str, forecast: Forecast, item: ForecastObje
 
 
 def create_from_object(session: Session, actor: str, item: ForecastObject, note: str,
-                       reserved_keys: set[str] | frozenset[str] = frozenset()) -> Forecast:
+                       reserved_keys: Container[str] = frozenset()) -> Forecast:
     """A new forecast made now by `actor` from an object, then resolved and evidenced as it says;
     a key made for it is none of `reserved_keys`."""
     forecast = create_forecast(session, actor, item.draft(), note=note, recorded_elsewhere=True,
@@ -420,17 +453,26 @@ class IdPool:
         for n in range(self.top + 1, highest + 1):
             self._take(n)
 
-    def claim(self, wanted: list[int | None]) -> list[int]:
-        """Ids for a group of rows: all of the wanted ones if all are free, else all new, in order."""
-        if not wanted:
-            return []
-        if len(wanted) == 1:  # most groups: a forecast's own id, a one-event timeline
-            wanted_id = wanted[0]
-            ids = [wanted_id if wanted_id is not None and self._is_free(wanted_id) else self.top + 1]
-        elif all(n is not None and self._is_free(n) for n in wanted) and len(set(wanted)) == len(wanted):
-            ids = list(wanted)
-        else:
-            ids = list(range(self.top + 1, self.top + 1 + len(wanted)))
+    def _give_back(self, n: int) -> None:
+        offset = n - self.floor
+        self.taken[offset >> 3] &= ~(1 << (offset & 7))
+
+    def claim(self, wanted: Sequence[int | None]) -> Sequence[int]:
+        """Ids for a group of rows: all of the wanted ones (none: None or 0) if all are free and none
+        is wanted twice, else all new, in order. The wanted ones are taken as they are checked for
+        repeats, and given back at one, so that a long timeline's ids need no set of their own."""
+        top = self.top
+        if all(n and self._is_free(n) for n in wanted):
+            for count, n in enumerate(wanted):
+                if not self._is_free(n):  # wanted twice
+                    for given in islice(wanted, count):
+                        self._give_back(given)
+                    self.top = top
+                    break
+                self._take(n)
+            else:
+                return wanted
+        ids = range(top + 1, top + 1 + len(wanted))
         for n in ids:
             self._take(n)
         return ids
@@ -492,7 +534,7 @@ class Restorer:
 
     # Rows of one table gathered before they are written, at most (a batch of short timelines
     # makes fewer).
-    PENDING_ROWS = 5_000
+    PENDING_ROWS = 1_000
 
     def __init__(self, session: Session, actor: str) -> None:
         self.session = session
@@ -517,7 +559,7 @@ class Restorer:
         renumbered = {e.id: n for e, n in zip(item.evidence, evidence_ids)}
         self._write(item, forecast_id, self._source_id(item.source), renumbered, self._change_ids(item), _json_text)
 
-    def new_ids(self, evidence: int) -> tuple[int, list[int]]:
+    def new_ids(self, evidence: int) -> tuple[int, Sequence[int]]:
         """Ids for a forecast this import makes and for its pieces of evidence."""
         self._after_services()
         (forecast_id,) = self.forecast_ids.claim([None])
@@ -530,8 +572,8 @@ class Restorer:
                     [self._import_change_id()] * len(item.events), encode)
 
     def _write(self, item: ForecastObject, forecast_id: int, source_id: int | None, renumbered: dict[int, int],
-               change_ids: list[int], encode: Callable[[Any], str]) -> None:
-        event_ids = self.event_ids.claim([e.id for e in item.events])
+               change_ids: Sequence[int], encode: Callable[[Any], str]) -> None:
+        event_ids = self.event_ids.claim(array("q", (e.id or 0 for e in item.events)))
         self.rows["forecasts"].append((
             forecast_id, item.key, item.claim, item.criteria, source_id, item.made_on,
             item.resolve_by, item.probability, item.status, item.review_every, item.next_review_on,
@@ -552,7 +594,7 @@ class Restorer:
             self.rows["event_citations"] += [(event_id, renumbered[n]) for n in event.cited]
             self._flush_if_full(self.rows["events"])
 
-    def _change_ids(self, item: ForecastObject) -> list[int]:
+    def _change_ids(self, item: ForecastObject) -> Sequence[int]:
         """The ledger's id of each event's change, writing the changes this import has not yet.
 
         Events that name no change (another tracker's history, an export from before changes
@@ -567,7 +609,7 @@ class Restorer:
                 undoes = None if change.undoes is None else self.change_ids.of(change.undoes)[0]
                 self.rows["changes"].append((new_id, change.actor, change.at, change.command, change.note, undoes))
                 self._flush_if_full(self.rows["changes"])
-        return [self.change_ids.of(event.change)[0] for event in item.events]
+        return array("q", (self.change_ids.of(event.change)[0] for event in item.events))
 
     def _import_change_id(self) -> int:
         """This import's change, numbered by the pool so that it meets no restored change's id;

@@ -29,6 +29,7 @@ from tracker.services.forecasts import (
     new_forecast_values,
     status_change_fields,
 )
+from tracker.services.file_keys import FileKeys
 from tracker.services.objects import FOLDED_FIELDS, EventObject, EvidenceObject, ForecastObject
 from tracker.services.records import encode_value
 from tracker.services.replay import TimelineError, fold
@@ -38,7 +39,7 @@ from tracker.storage.models import Forecast
 class NewForecasts:
     """Plans new forecasts made now by `actor`, each event noting `note`, and hands them to `restorer`."""
 
-    def __init__(self, session: Session, restorer, actor: str, note: str, reserved_keys: set[str]) -> None:
+    def __init__(self, session: Session, restorer, actor: str, note: str, reserved_keys: FileKeys) -> None:
         self.session = session
         self.restorer = restorer
         self.actor = actor

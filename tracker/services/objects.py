@@ -11,6 +11,7 @@ format does not know are ignored.
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, NoReturn
 
@@ -25,6 +26,7 @@ from tracker.limits import ACTOR_LENGTH, COMMAND_LENGTH, EVENT_FIELD_LENGTH, EVE
 from tracker.probability import parse_probability
 from tracker.services.forecasts import DEADLINE_FLAG, DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
 from tracker.services.replay import EVIDENCE_FIELDS, TimelineError, fold, origins
+from tracker.sorted_ids import SortedIds
 
 SOURCE_FIELDS = ("title", "author", "outlet", "url", "published_on", "notes")
 # Text a database cannot hold: NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8).
@@ -130,7 +132,19 @@ class _Shape(Struct):
     changes: list[ChangeObject] | None | UnsetType = UNSET
 
 
+class _LongShape(_Shape):
+    """An object of a long line (LONG_LINE bytes or more), its timeline kept as raw JSON."""
+
+    events: list[msgspec.Raw] | None | UnsetType = UNSET
+    changes: list[msgspec.Raw] | None | UnsetType = UNSET
+
+
 _DECODER = msgspec.json.Decoder(_Shape)
+_LONG_DECODER = msgspec.json.Decoder(_LongShape)
+# A line this long carries a long timeline: its events and changes are decoded a page at a time
+# when they are read (RawEntries), not all at once, each event and its change taking some 900
+# bytes decoded against some 350 as JSON.
+LONG_LINE = 1 << 20
 _valid_tags: set[str] = set()
 
 
@@ -160,13 +174,18 @@ class ForecastObject:
     outcome: str | None = None
     aggregate: float | None = None
     evidence: list[EvidenceObject] = field(default_factory=list)
-    events: list[EventObject] = field(default_factory=list)
-    changes: list[ChangeObject] = field(default_factory=list)
+    events: Sequence[EventObject] = field(default_factory=list)
+    changes: Sequence[ChangeObject] = field(default_factory=list)
 
     @property
     def full(self) -> bool:
         """A full-fidelity object carries its own timeline and is restored with it."""
         return bool(self.events)
+
+    @property
+    def long(self) -> bool:
+        """Read from a long line, which it holds until it is written (RawEntries)."""
+        return isinstance(self.events, RawEntries)
 
     def draft(self) -> ForecastDraft:
         return ForecastDraft(claim=self.claim, key=self.key, criteria=self.criteria, source=self.source,
@@ -214,14 +233,18 @@ def _invalid(where: str, exc: msgspec.ValidationError) -> InvalidInput:
     return InvalidInput(f"{where}: expected an object with fields such as \"claim\"; {problem}.")
 
 
+def _not_json(where: str, exc: msgspec.DecodeError) -> InvalidInput:
+    return InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.")
+
+
 def _too_deep(where: str) -> InvalidInput:
     return InvalidInput(f"{where}: nests arrays or objects too deeply to be a forecast.")
 
 
-def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
+def decode_forecast_line(where: str, raw: bytes | bytearray) -> ForecastObject:
     """Decode and check one JSON text (a JSONL line) straight from its bytes."""
     try:
-        shape = _DECODER.decode(raw)
+        shape = (_LONG_DECODER if len(raw) >= LONG_LINE else _DECODER).decode(raw)
     except msgspec.ValidationError as exc:
         # Perhaps a probability or a date written as people write them: read it again, slowly.
         try:
@@ -232,7 +255,7 @@ def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
             raise _too_deep(where) from None
         shape = _converted(where, _written_forms(where, data), exc)
     except msgspec.DecodeError as exc:
-        raise InvalidInput(f"{where}: not valid JSON: {str(exc)[:1].lower()}{str(exc)[1:]}.") from None
+        raise _not_json(where, exc) from None
     except RecursionError:
         raise _too_deep(where) from None
     except UnicodeDecodeError as exc:
@@ -242,7 +265,7 @@ def decode_forecast_line(where: str, raw: bytes) -> ForecastObject:
 
 def forecast_object(where: str, data: Any) -> ForecastObject:
     """A checked forecast object from a reader's item: raw JSON bytes, or Python values."""
-    if isinstance(data, bytes):
+    if isinstance(data, (bytes, bytearray)):
         return decode_forecast_line(where, data)
     return read_forecast_object(where, data)
 
@@ -316,7 +339,16 @@ def _read(where: str, name: str, parse, text: str):
         _fail(where, name, f"{exc}")
 
 
-def _unstorable(shape: _Shape) -> bool:
+def _refuse_unstorable(where: str, value: Struct, name: str = "") -> None:
+    """NUL, and lone surrogates from Python values, pass msgspec; no database stores them."""
+    if _unstorable(value):
+        for inner, text in _strings(value):
+            if _UNSTORABLE.search(text):
+                _fail(where, f"{name}.{inner}".lstrip(".").replace(".[", "["),
+                      "holds a NUL character or an unpaired surrogate, which cannot be stored.")
+
+
+def _unstorable(shape: Struct) -> bool:
     """Whether any text in a decoded object may hold what no database stores: one pass of the
     JSON encoder (C) over the object, so that `_strings`, which names the field, walks only an
     object that does. A NUL is encoded as an escape; a lone surrogate cannot be encoded."""
@@ -347,12 +379,10 @@ def _strings(value: Any) -> list[tuple[str, str]]:
 
 def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     """The ledger's own rules, on top of the types msgspec has checked."""
-    if screen and _unstorable(shape):
-        # NUL, and lone surrogates from Python values, pass msgspec; no database stores them.
-        for name, text in _strings(shape):
-            if _UNSTORABLE.search(text):
-                _fail(where, name.replace(".[", "["),
-                      "holds a NUL character or an unpaired surrogate, which cannot be stored.")
+    if screen:
+        # A long line's timeline is screened a page at a time, as it is decoded (RawEntries).
+        _refuse_unstorable(where, msgspec.structs.replace(shape, events=UNSET, changes=UNSET)
+                           if isinstance(shape, _LongShape) else shape)
     if not shape.claim.strip():
         _fail(where, "claim", "is empty.")
     values = {name: value for name, value in msgspec.structs.asdict(shape).items() if value is not UNSET}
@@ -379,6 +409,9 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
             _fail(where, "source.title", "is empty.")
     for name in ("evidence", "events", "changes"):
         values[name] = values.get(name) or []
+    if isinstance(shape, _LongShape):
+        values["events"] = RawEntries(where, "events", values["events"], _EVENTS_DECODER, screen)
+        values["changes"] = RawEntries(where, "changes", values["changes"], _CHANGES_DECODER, screen)
     for n, item in enumerate(values["evidence"]):
         if not item.summary.strip():
             _fail(where, f"evidence[{n}].summary", "is empty.")
@@ -398,16 +431,23 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
 def _check_moments(where: str, values: dict[str, Any]) -> None:
     """Every moment within the calendar's years in every time zone (dates.EARLIEST_MOMENT to
     dates.LATEST_MOMENT), so that each can be shown as local time anywhere."""
-    found = [(name, values.get(name)) for name in ("created_at", "updated_at", "deleted_at")]
-    for n, item in enumerate(values["evidence"]):
-        found += [(f"evidence[{n}].added_at", item.added_at), (f"evidence[{n}].retracted_at", item.retracted_at)]
-    found += [(f"events[{n}].at", item.at) for n, item in enumerate(values["events"])]
-    found += [(f"changes[{n}].at", item.at) for n, item in enumerate(values["changes"])]
-    for name, moment in found:
+    for name, moment in _moments(values):
         if isinstance(moment, dt.datetime) and not dates.EARLIEST_MOMENT <= moment <= dates.LATEST_MOMENT:
-            _fail(where, name, f"{moment.isoformat()} is too near the edge of the calendar to be shown in every "
-                               f"time zone; tracker keeps moments from {dates.EARLIEST_MOMENT:%Y-%m-%d} to "
-                               f"{dates.LATEST_MOMENT:%Y-%m-%d} UTC.")
+            _fail(where, name(), f"{moment.isoformat()} is too near the edge of the calendar to be shown in every "
+                                 f"time zone; tracker keeps moments from {dates.EARLIEST_MOMENT:%Y-%m-%d} to "
+                                 f"{dates.LATEST_MOMENT:%Y-%m-%d} UTC.")
+
+
+def _moments(values: dict[str, Any]) -> Iterator[tuple[Any, Any]]:
+    """Each moment of an object, with a function naming its field (named only when it is wrong)."""
+    for name in ("created_at", "updated_at", "deleted_at"):
+        yield (lambda name=name: name), values.get(name)
+    for n, item in enumerate(values["evidence"]):
+        yield (lambda n=n: f"evidence[{n}].added_at"), item.added_at
+        yield (lambda n=n: f"evidence[{n}].retracted_at"), item.retracted_at
+    for part in ("events", "changes"):
+        for n, item in enumerate(values[part]):
+            yield (lambda part=part, n=n: f"{part}[{n}].at"), item.at
 
 
 def _rule(where: str, name: str, check, value):
@@ -426,18 +466,15 @@ def _check_timeline(forecast: ForecastObject) -> None:
     for name in ("key", "made_on", "next_review_on", "created_at", "updated_at", "version"):
         if getattr(forecast, name) is None:
             _fail(where, name, "is missing; an object with events must carry every field of the forecast.")
-    changes = {change.id: change for change in forecast.changes}
-    if len(changes) != len(forecast.changes):
+    changes = SortedIds(change.id for change in forecast.changes)
+    if changes.repeated():
         _fail(where, "changes", "lists a change twice.")
     for n, event in enumerate(forecast.events):
         if problem := actor_problem(event.actor):
             _fail(where, f"events[{n}].actor", problem)
-        if event.change is not None:
-            change = changes.get(event.change)
-            if change is None:
-                _fail(where, f"events[{n}].change", f"names change {event.change}, which `changes` does not list.")
-        if len(event.cited) > 1:
-            event.cited = sorted(set(event.cited))
+        if event.change is not None and event.change not in changes:
+            _fail(where, f"events[{n}].change", f"names change {event.change}, which `changes` does not list.")
+        _cite_once(event)
     if changes and any(event.change is None for event in forecast.events):
         _fail(where, "events", "some events name their change and some do not; name it in every event or none.")
     for n, change in enumerate(forecast.changes):
@@ -492,6 +529,58 @@ def _check_fold(forecast: ForecastObject) -> None:
             if name in folded and getattr(item, name) != folded[name]:
                 _fail(where, f"evidence[{n}].{name}",
                       f"is {_shown(getattr(item, name))} but the events make it {_shown(folded[name])}.")
+
+
+def _cite_once(event: EventObject) -> None:
+    """An event's cited evidence in id order, each once, as the ledger stores it."""
+    if len(event.cited) > 1:
+        event.cited = sorted(set(event.cited))
+
+
+_EVENTS_DECODER = msgspec.json.Decoder(list[EventObject])
+_CHANGES_DECODER = msgspec.json.Decoder(list[ChangeObject])
+_ENTRY = re.compile(r"`\$\[(\d+)\]")
+
+
+class RawEntries(Sequence):
+    """The events or changes of a long line, kept as raw JSON and decoded a page at a time each
+    time they are read: checked, folded and written, a timeline of tens of thousands of events
+    is never held decoded whole. A bad entry is reported in the words the whole line's decoding
+    uses; of a line with several faults, the ledger's own checks of its fields come first."""
+
+    PAGE = 1000
+
+    def __init__(self, where: str, name: str, raws: list[msgspec.Raw], decoder: msgspec.json.Decoder,
+                 screen: bool) -> None:
+        self.where, self.name, self.raws, self.decoder, self.screen = where, name, raws, decoder, screen
+
+    def __len__(self) -> int:
+        return len(self.raws)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[n] for n in range(len(self.raws))[index]]
+        n = range(len(self.raws))[index]
+        return self._page(n, n + 1)[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        for start in range(0, len(self.raws), self.PAGE):
+            yield from self._page(start, start + self.PAGE)
+
+    def _page(self, start: int, stop: int) -> list[Any]:
+        try:
+            items = self.decoder.decode(b"[" + b",".join(self.raws[start:stop]) + b"]")
+        except msgspec.ValidationError as exc:
+            shifted = _ENTRY.sub(lambda m: f"`$.{self.name}[{start + int(m.group(1))}]", str(exc))
+            raise _invalid(self.where, msgspec.ValidationError(shifted)) from None
+        except msgspec.DecodeError as exc:  # text the skipping over an entry let pass (not UTF-8)
+            raise _not_json(self.where, exc) from None
+        for n, item in enumerate(items, start=start):
+            if isinstance(item, EventObject):
+                _cite_once(item)
+            if self.screen:
+                _refuse_unstorable(self.where, item, f"{self.name}[{n}]")
+        return items
 
 
 def _shown(value: Any) -> str:

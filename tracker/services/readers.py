@@ -270,11 +270,11 @@ class ImportFile:
             yield from self._transcoded_lines(encoding.codec, progress)
             return
         with self._open() as file:
-            for number, raw in enumerate(file, start=1):
+            for number, raw in enumerate(_lines(file), start=1):
                 where = f"line {number}"
                 if number == 1 and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8):]
-                if not raw.strip():
+                if not raw or raw.isspace():  # a BOM alone is no line either
                     continue
                 yield where, raw  # decoded and checked in one step by objects.decode_forecast_line
                 if progress and number % 1000 == 0:
@@ -327,6 +327,23 @@ class ImportFile:
                 raise InvalidInput(f"{self.name} line {reader.line_num}: not valid CSV ({exc}).") from None
             except StopIteration:
                 raise InvalidInput(f"{self.name} has no header line.") from None
+
+
+# Lines are read in parts of this many bytes at most; a longer one is gathered in one buffer.
+LINE_PART = 1 << 20
+
+
+def _lines(file: io.BufferedIOBase) -> Iterator[bytes | bytearray]:
+    """The file's lines. A long one (a forecast with a long timeline) is gathered part by part
+    in one growing buffer: `readline` would hold it twice while it joined its parts."""
+    while line := file.readline(LINE_PART):
+        if len(line) < LINE_PART or line.endswith(b"\n"):
+            yield line
+            continue
+        whole = bytearray(line)
+        while not whole.endswith(b"\n") and (part := file.readline(LINE_PART)):
+            whole += part
+        yield whole
 
 
 def _lowered(exc: Exception) -> str:
