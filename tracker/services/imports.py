@@ -460,7 +460,8 @@ class IdPool:
     def claim(self, wanted: Sequence[int | None]) -> Sequence[int]:
         """Ids for a group of rows: all of the wanted ones (none: None or 0) if all are free and none
         is wanted twice, else all new, in order. The wanted ones are taken as they are checked for
-        repeats, and given back at one, so that a long timeline's ids need no set of their own."""
+        repeats, and given back at the first repeat, so that a long timeline's ids need no set of
+        their own."""
         top = self.top
         if all(n and self._is_free(n) for n in wanted):
             for count, n in enumerate(wanted):
