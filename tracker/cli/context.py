@@ -3,7 +3,7 @@
 import gc
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,9 +56,11 @@ class Ledger:
         return Path(url.database)
 
     @contextmanager
-    def session(self, *, write: bool) -> Iterator["Session"]:
-        """The command's single transaction; it commits only if the block succeeds."""
-        from tracker.storage.database import open_database, transaction
+    def session(self, *, write: bool, filling: bool = False) -> Iterator["Session"]:
+        """The command's single transaction; it commits only if the block succeeds. `filling`:
+        the command may write a whole ledger (an import), which an empty SQLite one takes best
+        outside its write-ahead log."""
+        from tracker.storage.database import filled_outside_the_log, open_database, transaction
 
         engine = open_database(self.database(write=write), write=write, notify=message)
         if not gc.isenabled():
@@ -66,7 +68,7 @@ class Ledger:
             gc.freeze()
             gc.enable()
         try:
-            with transaction(engine) as session:
+            with filled_outside_the_log(engine) if filling else nullcontext(), transaction(engine) as session:
                 session.info["command"] = command_name()
                 yield session
         finally:

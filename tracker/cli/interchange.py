@@ -128,7 +128,7 @@ def import_(ledger: Ledger, file, fmt, origin, questions, maps, status_maps, enc
                         questions=None if questions is None else ImportFile(questions, "csv", origin,
                                                                             encoding=encoding))
     try:
-        with ledger.session(write=True) as session:
+        with ledger.session(write=True, filling=True) as session:
             with id_sequences_kept(session, TABLES) if dry_run else nullcontext(), \
                     progress_bar(source.size() if on_terminal() else 0, "Importing",
                                  worth_showing=WORTH_SHOWING_BYTES) as advance_to:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import Conflict, InvalidInput
 from tracker.progress import Progress
 from tracker.storage.bulk import BulkInsert, indexes_set_aside, prepare_bulk_writes, sync_id_sequences
+from tracker.storage.database import filled_outside_the_log
 from tracker.storage.models import Base, Forecast, Source
 
 BATCH = 1000
@@ -30,7 +31,8 @@ def copy_ledger(source: Engine, destination: Engine, *, progress: Progress | Non
     SQLite without the secondary indexes, built once at the end; into PostgreSQL by COPY.
     """
     counts = {table.name: 0 for table in TABLES}
-    with source.connect() as reader, destination.begin() as writer, Session(writer) as session:
+    with filled_outside_the_log(destination), source.connect() as reader, destination.begin() as writer, \
+            Session(writer) as session:
         for model in (Source, Forecast):
             if writer.scalar(select(func.count()).select_from(model)):
                 raise Conflict(f"the destination already holds {model.__tablename__}; copy only into an empty ledger.")
