@@ -259,7 +259,7 @@ def test_search_survives_a_downgrade_and_upgrade_on_postgresql(seeded):
 
 @postgres_only
 def test_a_copy_in_many_batches_holds_every_row_and_value(tmp_path, empty_database, monkeypatch):
-    """PostgreSQL takes the copied rows by COPY, a batch at a time: text COPY would misread
+    """PostgreSQL takes the copied rows by COPY, read a batch at a time: text COPY would misread
     (tabs, back slashes, `\\N`, line breaks), nulls, dates and JSON arrive as they were."""
     from tracker.storage import copy
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 
 SQLITE_CACHE_KB = 128 * 1024
@@ -126,8 +127,8 @@ def indexes_set_aside(session: Session, tables: Sequence[Table], *, nobody_reads
 
     The DDL is part of the transaction, so a failed import leaves the indexes as they were;
     readers keep seeing the old schema until it commits. With `nobody_reads` (a new ledger being
-    filled), PostgreSQL's indexes are set aside too: there, dropping one makes readers of its
-    table wait until the transaction ends. Elsewhere this does nothing.
+    filled), PostgreSQL's indexes and foreign keys are set aside too: there, dropping one makes
+    readers of its table wait until the transaction ends. Elsewhere this does nothing.
     """
     from tracker.storage.models import Forecast
     from tracker.storage.search import search_index_set_aside
@@ -138,9 +139,18 @@ def indexes_set_aside(session: Session, tables: Sequence[Table], *, nobody_reads
     if connection.dialect.name not in (("sqlite", "postgresql") if nobody_reads else ("sqlite",)) or not empty:
         yield
         return
+    # PostgreSQL checks a row's foreign keys as it is inserted, a lookup each; a key added once the
+    # rows are in checks them all in one join. (SQLite's cannot be set aside, nor need to be: its
+    # checks cost little.)
+    foreign_keys = [key for table in tables for key in table.foreign_key_constraints] \
+        if connection.dialect.name == "postgresql" else []
+    for key in foreign_keys:
+        connection.execute(DropConstraint(key))
     for index in indexes:
         index.drop(connection)
     with search_index_set_aside(connection) if Forecast.__table__ in tables else nullcontext():
         yield
     for index in indexes:
         index.create(connection)
+    for key in foreign_keys:
+        connection.execute(AddConstraint(key))

@@ -1,7 +1,7 @@
 """Copying a whole ledger from one database to another, ids and history intact."""
 
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager as ContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Connection, Engine, Row, String, Table, column, func, or_, select
 from sqlalchemy.exc import DBAPIError
@@ -46,40 +46,47 @@ def copy_ledger(source: Engine, destination: Engine, *, progress: Progress | Non
         as_stored = reader.dialect.name == writer.dialect.name == "sqlite"
         with indexes_set_aside(session, TABLES, nobody_reads=True):
             for table in TABLES:
-                write = _writer(session, table, as_stored)
                 columns = [column(c.name) if as_stored else c for c in table.columns]  # column(): untyped
                 rows = reader.execution_options(yield_per=BATCH).execute(
                     select(*columns).select_from(table).order_by(*table.primary_key.columns))
-                for batch in rows.partitions(BATCH):
-                    write(batch)
-                    counts[table.name] += len(batch)
-                    if progress:
-                        progress(sum(counts.values()))
+                with _writer(session, table, as_stored) as write:
+                    for batch in rows.partitions(BATCH):
+                        write(batch)
+                        counts[table.name] += len(batch)
+                        if progress:
+                            progress(sum(counts.values()))
         sync_id_sequences(writer, [table for table in TABLES if "id" in table.columns])
     return counts
 
 
-def _writer(session: Session, table: Table, as_stored: bool) -> Callable[[Sequence[Row]], None]:
-    """What writes a batch of `table`'s rows, each with a value for each of its columns in order."""
+def _writer(session: Session, table: Table, as_stored: bool) -> ContextManager[Callable[[Sequence[Row]], None]]:
+    """What writes `table`'s rows a batch at a time, each row with a value for each of its columns
+    in order."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        return partial(_copy_in, connection, table)
-    return BulkInsert(session, table, table.columns.keys(), as_stored=as_stored).insert
+        return _copied_in(connection, table)
+    return nullcontext(BulkInsert(session, table, table.columns.keys(), as_stored=as_stored).insert)
 
 
-def _copy_in(writer: Connection, table: Table, rows: Sequence[Row]) -> None:
+@contextmanager
+def _copied_in(writer: Connection, table: Table) -> Iterator[Callable[[Sequence[Row]], None]]:
     """PostgreSQL's COPY: a server takes rows many times faster so than as a statement a row.
-    The values are made what the statement would have sent them as by the columns' own bind
-    processing."""
+    One COPY for the whole table, so that the server stores rows while the next are read (a COPY
+    a batch made each wait for the server). The values are made what the statement would have
+    sent them as by the columns' own bind processing."""
     columns = list(table.columns)
     processors = [column.type._cached_bind_processor(writer.dialect) for column in columns]
     quote = writer.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(column.name) for column in columns)}) FROM STDIN"
     driver_error = writer.dialect.loaded_dbapi.Error
+
+    def write(rows: Sequence[Row]) -> None:
+        for row in rows:
+            copy.write_row([value if process is None else process(value) for value, process in zip(row, processors)])
+
     try:
         with writer.connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([value if process is None else process(value) for value, process in zip(row, processors)])
+            yield write
     except driver_error as exc:
         raise DBAPIError.instance(statement, None, exc, driver_error) from exc
 
