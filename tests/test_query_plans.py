@@ -233,3 +233,21 @@ def test_a_page_of_the_past_reads_about_as_many_forecasts_as_it_shows(busy):
         sizes = [len(batch) for batch in forecasts_in_batches(session, descending=False, first=2)]
         assert sizes[:2] == [2, 4] and sum(sizes) == count_forecasts(session) > 6
     assert len(run_json("list", "--as-of", "today", "--limit", "2")) == 2
+
+
+def test_undo_passes_over_a_long_timeline_of_other_things_in_the_database(busy, clock, monkeypatch):
+    """A change followed on its forecast by many events that touch other things: `undo --list`
+    reads as many statements however many there are (it read every one, a page at a time)."""
+    from tracker.services import undo
+
+    monkeypatch.setattr(undo, "PAGE", 2)
+    ok("--as", "ana", "evidence", "add", "2", "A hotline call")
+    counts = []
+    for reviews in (3, 12):
+        while len([line for line in ok("history", "2", "--format", "jsonl").stdout.splitlines()
+                   if '"reviewed"' in line]) < reviews:
+            clock.go(1)
+            ok("--as", "ben", "review", "2")
+        counts.append(len(statements_of("--as", "ana", "undo", "--list")))
+    assert counts[0] == counts[1], counts
+    assert run_json("--as", "ana", "undo", "--list")[0]["undoable"] is True

@@ -3,6 +3,8 @@ recording their reverse: the timeline only ever grows."""
 
 import json
 
+import pytest
+
 from clock import clock  # noqa: F401  (fixture)
 from conftest import dump, ok, run, run_json
 from test_bad_input import FAILURE, assert_clean_failure
@@ -287,3 +289,33 @@ def test_undo_reaches_an_older_change_past_one_blocked_and_others_edits_of_other
     assert forecast["probability"] == 0.3
     assert_clean_failure(run("--as", "alice", "undo"), FAILURE, "bob has since changed status on forecast 1")
     ok("doctor")
+
+
+def _could_touch(kinds: set[str], fields: set[str], event) -> bool:
+    """The condition `later_events` asks the database, as Python."""
+    return event.kind in kinds or (event.kind == "undone" and event.field in kinds) or \
+        (event.kind in ("edited", "undone") and event.field in fields)
+
+
+@pytest.mark.sqlite_only
+def test_the_events_undo_reads_after_a_change_are_every_one_that_could_touch_it():
+    """`later_events` reads only events whose kind or field could touch what the change did.
+    Over every kind of event and every field an edit or an undo may name: whenever two events
+    change the same thing (as `subject` says), the later one is read; and some are passed over."""
+    from tracker.services.undo import subject, touch_alike
+    from tracker.storage.models import EDITED_FIELDS, EVENT_KINDS, UNDONE_SUBJECTS, Event
+
+    def made(kind: str, field: str | None) -> Event:
+        return Event(kind=kind, field=field, evidence_id=7, actor="ana", new_value=None)
+
+    every = [made("edited", field) for field in EDITED_FIELDS] + \
+        [made("undone", field) for field in UNDONE_SUBJECTS] + \
+        [made(kind, None) for kind in EVENT_KINDS if kind not in ("edited", "undone")]
+    passed_over = 0
+    for done in every:
+        kinds, fields = touch_alike([done])
+        for later in every:
+            if subject(later) == subject(done):
+                assert _could_touch(kinds, fields, later), (done.kind, done.field, later.kind, later.field)
+            passed_over += not _could_touch(kinds, fields, later)
+    assert passed_over > len(every) ** 2 / 2

@@ -86,16 +86,43 @@ def subject(event: Event) -> str:
     return what if event.kind == "undone" else event.field
 
 
+# The kinds of event (or, for an undo, what it took back) that change one same thing, as
+# `subject` names it. Any other kind is an edit, whose subject is its field.
+ALIKE = (EVIDENCE_KINDS, ("evidence_edited",), SCHEDULE_KINDS, ("created", "deleted"),
+         ("status_changed", "status", "outcome"), ("estimate",))
+
+
+def touch_alike(events: list[Event]) -> tuple[set[str], set[str]]:
+    """What a later event must name to change something `events` changed, as `subject` sees it:
+    its kind, or for an undo what it took back, among the first set; or, for an edit or an undo,
+    its field among the second. Events that name neither cannot, whatever else they hold."""
+    kinds, fields = set(), set()
+    for event in events:
+        what = event.field if event.kind == "undone" else event.kind
+        alike = next((group for group in ALIKE if what in group), None)
+        if alike is not None:
+            kinds.update(alike)
+        else:
+            fields.add(event.field)
+    return kinds, fields
+
+
 def later_events(session: Session, change: Change, events: list[Event]) -> Iterator[Event]:
     """The events after the change on its forecasts that still stand, oldest first, read a page
     at a time as they are taken (the first that touches what the change did is enough): those
-    of changes taken back since, and of the undos that took them back, cancel out."""
+    of changes taken back since, and of the undos that took them back, cancel out. Only events
+    that could touch it are read (every later one, on a forecast the change created), so a long
+    timeline of other things after the change is passed over by the database."""
     undo = aliased(Change)
     cancelled = or_(and_(Change.undoes.is_not(None), Change.undoes > change.id),
                     exists(select(undo.id).where(undo.undoes == Change.id, undo.undoes > change.id)))
+    kinds, fields = touch_alike(events)
+    could_touch = or_(Event.forecast_id.in_({event.forecast_id for event in events if event.kind == "created"}),
+                      Event.kind.in_(kinds), and_(Event.kind == "undone", Event.field.in_(kinds)),
+                      and_(Event.kind.in_(("edited", "undone")), Event.field.in_(fields)))
     query = (select(Event).join(Change, Change.id == Event.change_id)
              .where(Event.forecast_id.in_({event.forecast_id for event in events}),
-                    Event.id > events[-1].id, Event.change_id != change.id, ~cancelled)
+                    Event.id > events[-1].id, Event.change_id != change.id, could_touch, ~cancelled)
              .order_by(Event.id).execution_options(yield_per=PAGE))
     rows = session.scalars(query)
     try:
