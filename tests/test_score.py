@@ -354,3 +354,21 @@ def test_stats_leaves_out_status_moves_that_were_undone(seeded):
     ok("undo")
     [month] = run_json("stats")["status_moves"]
     assert month["moves"] == 1 and month["to"]["developing"] == 1 and month["to"]["stalled"] == 0
+
+
+@pytest.mark.sqlite_only
+def test_a_table_of_groups_keeps_no_calibration_for_each_group(seeded, monkeypatch):
+    """The table of `score --by` shows one line a group and no calibration: thousands of sources
+    each kept one, a third of the command's memory. The JSON shows each group's."""
+    from tracker.services import scoring
+
+    made = []
+    real = scoring.Calibration.__init__
+    monkeypatch.setattr(scoring.Calibration, "__init__", lambda self: made.append(real(self)))
+    ok("update", "1", "--status", "confirmed", "--probability", "0.8")
+    ok("update", "2", "--status", "refuted", "--probability", "0.3")
+    for by in ("source", "tag", "author"):
+        ok("score", "--by", by)
+    assert made == []
+    assert run_json("score", "--by", "tag")[0]["calibration"]
+    assert made
