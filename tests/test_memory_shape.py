@@ -110,3 +110,18 @@ def test_a_long_timeline_is_restored_holding_its_rows_a_part_at_a_time(seeded, s
     # the ids of its changes while they are checked about 100: some 600. Decoded whole, the
     # timeline took about 900 more; read by `readline`, the line was held twice.
     assert grown_per_event < 750
+
+
+def test_the_json_of_score_by_a_group_holds_each_card_only_as_it_is_written(ledger):
+    """Thousands of groups (a ledger's sources): each group keeps its running sums while the
+    ledger is read (about 2.5 kB), not its finished card too (about 7 kB with both)."""
+    def add(count: int, first: int) -> None:
+        fill(ledger.target, [("ana", {"title": f"Source {first + n}"}, ("t",), 0.7, ("confirmed",))
+                             for n in range(count)])
+
+    add(50, 0)
+    listing_peak(ledger.target, "source")  # caches of the first read are made here
+    few = listing_peak(ledger.target, "source")
+    add(450, 50)
+    many = listing_peak(ledger.target, "source")
+    assert (many - few) / 450 < 4000

@@ -158,8 +158,9 @@ class Scorecards:
             return card
         # Named groups alphabetically, then the forecasts that have no name to group by.
         order = sorted(cards, key=lambda name: (name is None, (name or "").casefold(), name or ""))
-        finished = [{"group": name, **cards[name].finish()} for name in order]
-        return finished if self.spool is None else self.spool.closed_after(finished)
+        # Each card made as it is written, and let go: thousands of groups' cards are not held at once.
+        finished = ({"group": name, **cards.pop(name).finish()} for name in order)
+        return list(finished) if self.spool is None else self.spool.closed_after(finished)
 
 
 class Card:
