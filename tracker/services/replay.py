@@ -50,6 +50,8 @@ EVIDENCE_KINDS = ("evidence_added", "evidence_retracted")
 KINDS = EVENT_KINDS
 # Forecasts per query when states are loaded by id: the events of the others are not read.
 IDS_PER_QUERY = 500
+# Events whose citations are asked for in one query (SQLite takes at most 32,766 values a statement).
+CITED_PER_QUERY = 5000
 
 
 class TimelineError(ValueError):
@@ -613,8 +615,9 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
         events_query = (select(Event).where(Event.forecast_id.in_(ids)).order_by(Event.forecast_id, Event.id)
                         .options(lazyload(Event.cited)))
         events: dict[int, list[Event]] = {forecast_id: [] for forecast_id in ids}
-        cited = citations(session, ids)
-        for event in session.scalars(events_query):
+        rows = list(session.scalars(events_query))
+        cited = citations(session, [event.id for event in rows])
+        for event in rows:
             set_committed_value(event, "cited", cited.get(event.id, []))
             events[event.forecast_id].append(event)
         evidence: dict[int, dict[int, Evidence]] = {forecast_id: {} for forecast_id in ids}
@@ -633,14 +636,17 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
     return states
 
 
-def citations(session: Session, forecast_ids: list[int]) -> dict[int, list[EventCitation]]:
-    """What the events of these forecasts cite, by event id, in one query: loaded with each
-    event, a timeline's would take a query for every few hundred of its events."""
+def citations(session: Session, event_ids: list[int]) -> dict[int, list[EventCitation]]:
+    """What these events cite, by event id, in a query for every CITED_PER_QUERY of them (loaded
+    with each event, they would take one for every few hundred). Asked by the events' own ids:
+    joined to the events by their forecasts, PostgreSQL misjudged how many events a hundred
+    forecasts have and read every citation of the ledger for each page."""
     cited: dict[int, list[EventCitation]] = {}
-    for row in session.scalars(select(EventCitation).join(Event, Event.id == EventCitation.event_id)
-                               .where(Event.forecast_id.in_(forecast_ids))
-                               .order_by(EventCitation.event_id, EventCitation.evidence_id)):
-        cited.setdefault(row.event_id, []).append(row)
+    for first in range(0, len(event_ids), CITED_PER_QUERY):
+        for row in session.scalars(select(EventCitation)
+                                   .where(EventCitation.event_id.in_(event_ids[first:first + CITED_PER_QUERY]))
+                                   .order_by(EventCitation.event_id, EventCitation.evidence_id)):
+            cited.setdefault(row.event_id, []).append(row)
     return cited
 
 
