@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 from msgspec import UNSET
-from sqlalchemy import select
+from sqlalchemy import ARRAY, BigInteger, any_, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -50,8 +50,6 @@ EVIDENCE_KINDS = ("evidence_added", "evidence_retracted")
 KINDS = EVENT_KINDS
 # Forecasts per query when states are loaded by id: the events of the others are not read.
 IDS_PER_QUERY = 500
-# Events whose citations are asked for in one query (SQLite takes at most 32,766 values a statement).
-CITED_PER_QUERY = 5000
 
 
 class TimelineError(ValueError):
@@ -616,7 +614,7 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
                         .options(lazyload(Event.cited)))
         events: dict[int, list[Event]] = {forecast_id: [] for forecast_id in ids}
         rows = list(session.scalars(events_query))
-        cited = citations(session, [event.id for event in rows])
+        cited = citations(session, ids, rows)
         for event in rows:
             set_committed_value(event, "cited", cited.get(event.id, []))
             events[event.forecast_id].append(event)
@@ -636,17 +634,23 @@ def load_states(session: Session, forecasts: list[Forecast], until: dt.datetime 
     return states
 
 
-def citations(session: Session, event_ids: list[int]) -> dict[int, list[EventCitation]]:
-    """What these events cite, by event id, in a query for every CITED_PER_QUERY of them (loaded
-    with each event, they would take one for every few hundred). Asked by the events' own ids:
-    joined to the events by their forecasts, PostgreSQL misjudged how many events a hundred
-    forecasts have and read every citation of the ledger for each page."""
+def citations(session: Session, forecast_ids: list[int], events: list[Event]) -> dict[int, list[EventCitation]]:
+    """What `events`, all the events of these forecasts, cite, by event id, in one query: loaded
+    with each event, a timeline's would take a query for every few hundred of its events.
+
+    On PostgreSQL, asked by the events' ids, as one array: joined to the events by their
+    forecasts, the server misjudged how many events a hundred forecasts have and read every
+    citation of a million-forecast ledger for each page. On SQLite the join is planned well, and
+    a statement of a value for each event would be kept prepared for each length of list."""
+    if session.get_bind().dialect.name == "postgresql":
+        ids = bindparam("event_ids", [event.id for event in events], type_=ARRAY(BigInteger))
+        query = select(EventCitation).where(EventCitation.event_id == any_(ids))
+    else:
+        query = (select(EventCitation).join(Event, Event.id == EventCitation.event_id)
+                 .where(Event.forecast_id.in_(forecast_ids)))
     cited: dict[int, list[EventCitation]] = {}
-    for first in range(0, len(event_ids), CITED_PER_QUERY):
-        for row in session.scalars(select(EventCitation)
-                                   .where(EventCitation.event_id.in_(event_ids[first:first + CITED_PER_QUERY]))
-                                   .order_by(EventCitation.event_id, EventCitation.evidence_id)):
-            cited.setdefault(row.event_id, []).append(row)
+    for row in session.scalars(query.order_by(EventCitation.event_id, EventCitation.evidence_id)):
+        cited.setdefault(row.event_id, []).append(row)
     return cited
 
 
