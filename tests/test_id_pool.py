@@ -30,3 +30,10 @@ def test_an_id_far_above_the_ledgers_makes_no_room_for_itself():
     pool.claim([11])
     assert list(pool.claim(array("q", [IdPool.WINDOW - 1, 11]))) == [12, 13]
     assert len(pool.taken) < 10
+
+
+def test_the_bitmap_of_a_restore_grows_with_the_ids_given_not_twice_as_fast():
+    pool = IdPool(0)
+    for first in range(1, 800_001, 1000):
+        pool.claim(range(first, first + 1000))
+    assert 100_000 <= len(pool.taken) <= 100_000 * 9 // 8 + 16

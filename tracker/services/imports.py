@@ -442,10 +442,7 @@ class IdPool:
         return offset >> 3 >= len(self.taken) or not self.taken[offset >> 3] & (1 << (offset & 7))
 
     def _take(self, n: int) -> None:
-        offset = n - self.floor
-        if offset >> 3 >= len(self.taken):
-            self.taken.extend(bytes(max(offset >> 3, 2 * len(self.taken)) + 1 - len(self.taken)))
-        self.taken[offset >> 3] |= 1 << (offset & 7)
+        _mark(self.taken, n - self.floor)
         self.top = max(self.top, n)
 
     def skip_to(self, highest: int) -> None:
@@ -479,6 +476,14 @@ class IdPool:
         return ids
 
 
+def _mark(bitmap: bytearray, offset: int) -> None:
+    """Set the bit `offset` of `bitmap`, which grows by an eighth at a time: doubled, a restore's
+    bitmaps of a million forecasts' ids kept up to half of their megabytes unused."""
+    if offset >> 3 >= len(bitmap):
+        bitmap.extend(bytes(max(offset >> 3, len(bitmap) + len(bitmap) // 8) + 1 - len(bitmap)))
+    bitmap[offset >> 3] |= 1 << (offset & 7)
+
+
 class ChangeIds:
     """The ledger's id for each change a file names: a change spans forecasts (an import, a
     seed), so the same file id must get the same ledger id every time it is met.
@@ -506,10 +511,7 @@ class ChangeIds:
             return file_id, False
         (new_id,) = self.pool.claim([file_id])
         if new_id == file_id:
-            offset = file_id - self.pool.floor
-            if offset >> 3 >= len(self.kept):
-                self.kept.extend(bytes(max(offset >> 3, 2 * len(self.kept)) + 1 - len(self.kept)))
-            self.kept[offset >> 3] |= 1 << (offset & 7)
+            _mark(self.kept, file_id - self.pool.floor)
         else:
             self.renumbered[file_id] = new_id
         return new_id, True
