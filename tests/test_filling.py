@@ -60,7 +60,7 @@ def test_an_import_into_a_ledger_that_holds_forecasts_stays_in_the_log(ledger, e
     assert journal_mode(ledger.path) == "wal"
 
 
-def test_a_failed_import_leaves_an_empty_ledger_empty_and_in_wal_mode(ledger, tmp_path, journal_modes):
+def test_a_failed_import_leaves_an_empty_ledger_empty_and_in_wal_mode(ledger, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"claim": "One good forecast"}\n{"claim": ""}\n', encoding="utf-8")
     before = dump(ledger)
@@ -86,3 +86,20 @@ def test_db_copy_fills_its_new_file_outside_the_log(export, tmp_path, journal_mo
     assert journal_modes and set(journal_modes) == {"delete"}
     assert journal_mode(copy) == "wal"
     assert dump(copy) == dump(source)
+
+
+def test_a_damaged_empty_ledger_is_reported_as_damaged_by_an_import(ledger, export):
+    """The switch out of WAL reads the ledger first; damage there is left to the import's own
+    statements, which name it, rather than escaping as a traceback."""
+    with closing(sqlite3.connect(ledger.path)) as conn:
+        pages = [row[0] for row in conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE tbl_name IN ('forecasts', 'sources') AND rootpage > 0")]
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with ledger.path.open("r+b") as file:
+        for page in pages:
+            file.seek((page - 1) * page_size)
+            file.write(b"\xff" * 64)
+    result = run("import", export)
+    assert result.exit_code == 1, (result.stderr, result.exception)
+    assert result.stderr.startswith("Error:") and "Traceback" not in result.stderr

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,31 @@ def test_a_copy_in_many_batches_holds_every_row_and_value(tmp_path, empty_databa
         assert ok("--db", empty_database, *command, "--format", "json").stdout == \
             ok("--db", sqlite_file, *command, "--format", "json").stdout, command
     assert ok("--db", empty_database, "add", "new after copy").stdout.strip() == "6"
+
+
+@postgres_only
+def test_a_copy_longer_than_the_bound_on_statements_still_completes(tmp_path, empty_database, monkeypatch):
+    """A table goes into PostgreSQL in one COPY, which on a large ledger outlasts the bound set
+    on each statement (10 × TRACKER_BUSY_TIMEOUT, at least STATEMENT_TIMEOUT_FLOOR_SECONDS):
+    the copy lifts it for its own transaction. Here the bound is 0.2 s and each row 0.05 s."""
+    import time
+
+    from tracker.storage import copy, database
+
+    sqlite_file = str(tmp_path / "mine.db")
+    ok("--db", sqlite_file, "seed")
+    ok("--db", empty_database, "db", "upgrade")
+    monkeypatch.setattr(database, "STATEMENT_TIMEOUT_FLOOR_SECONDS", 0.2)
+    monkeypatch.setenv("TRACKER_BUSY_TIMEOUT", "0")
+    monkeypatch.setattr(copy, "BATCH", 1)
+    real_writer = copy._writer
+
+    @contextmanager
+    def slow_writer(*args):
+        with real_writer(*args) as write:
+            yield lambda rows: (time.sleep(0.05), write(rows))
+
+    monkeypatch.setattr(copy, "_writer", slow_writer)
+    ok("--db", sqlite_file, "db", "copy", empty_database)
+    assert ok("--db", empty_database, "export", "--format", "jsonl").stdout == \
+        ok("--db", sqlite_file, "export", "--format", "jsonl").stdout

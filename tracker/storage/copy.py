@@ -41,6 +41,10 @@ def copy_ledger(source: Engine, destination: Engine, *, progress: Progress | Non
             # Other writers kept out; SQLite's larger page cache is not wanted: the indexes it
             # would hold are set aside, and it would only make the copy's memory grow.
             prepare_bulk_writes(session, TABLES)
+            # A table's rows go in one COPY, and its indexes and foreign keys are each made in
+            # one statement: on a large ledger any of them outlasts the bound set on statements
+            # (database.statement_timeout_ms). Waits for locks stay bounded.
+            writer.exec_driver_sql("SET LOCAL statement_timeout = 0")
         # SQLite to SQLite, values go as stored: the column types would only turn them into
         # Python values and back.
         as_stored = reader.dialect.name == writer.dialect.name == "sqlite"

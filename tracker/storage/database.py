@@ -203,8 +203,8 @@ def filled_outside_the_log(engine: Engine) -> Iterator[None]:
     page twice, into the write-ahead log and again into the file, and the log's index, mapped
     into the process, grows by 8 bytes a page written: 7 MB by 3.5 GB of log. In rollback-journal
     mode, pages past the file's old end need no journal at all. What it costs: while the ledger
-    is filled, readers wait for it as they wait for any writer's commit (with WAL they saw the
-    ledger empty). A ledger that holds forecasts or sources, PostgreSQL, and a file another
+    is filled, readers wait for it, up to the busy timeout, as they wait for any writer's commit
+    (with WAL they saw the ledger empty). A ledger that holds forecasts or sources, PostgreSQL, and a file another
     connection holds open are left as they are.
     """
     if engine.dialect.name != "sqlite" or not _journal_switched(engine, "DELETE", only_if_empty=True):
@@ -227,8 +227,10 @@ def _journal_switched(engine: Engine, mode: str, *, only_if_empty: bool) -> bool
                 "SELECT EXISTS (SELECT 1 FROM forecasts) OR EXISTS (SELECT 1 FROM sources)").fetchone()[0]:
             return False
         return cursor.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0].upper() == mode
-    except engine.dialect.loaded_dbapi.OperationalError:
-        return False  # locked by another connection: left as it is
+    except engine.dialect.loaded_dbapi.DatabaseError:
+        # Locked by another connection, or damaged: left as it is, and the command's own
+        # statements, which report a damaged ledger in its words, run as they would have.
+        return False
     finally:
         connection.close()
 
@@ -251,8 +253,9 @@ def keepalive_settings(timeout: float) -> dict[str, int]:
 def statement_timeout_ms(timeout: float) -> int:
     """The longest one statement may run on PostgreSQL: ten times the busy timeout, and never less
     than STATEMENT_TIMEOUT_FLOOR_SECONDS. Generous on purpose: a whole-ledger command (export,
-    doctor, db copy, a large import) does its work in batches, and no batch of a working ledger
-    comes near it; a statement that does is a server that has stopped making progress."""
+    doctor, a large import) does its work in batches, and no batch of a working ledger comes
+    near it; a statement that does is a server that has stopped making progress. `db copy`, whose
+    one COPY a table does, lifts it for its transaction (storage/copy.py)."""
     return round(max(STATEMENT_TIMEOUT_FLOOR_SECONDS, 10 * timeout) * 1000)
 
 
