@@ -204,8 +204,8 @@ def filled_outside_the_log(engine: Engine) -> Iterator[None]:
     into the process, grows by 8 bytes a page written: 7 MB by 3.5 GB of log. In rollback-journal
     mode, pages past the file's old end need no journal at all. What it costs: while the ledger
     is filled, readers wait for it, up to the busy timeout, as they wait for any writer's commit
-    (with WAL they saw the ledger empty). A ledger that holds forecasts or sources, PostgreSQL, and a file another
-    connection holds open are left as they are.
+    (with WAL they saw the ledger empty). A ledger that holds forecasts or sources, PostgreSQL,
+    and a file another connection holds open are left as they are.
     """
     if engine.dialect.name != "sqlite" or not _journal_switched(engine, "DELETE", only_if_empty=True):
         yield
