@@ -50,7 +50,6 @@ def listing_peak(target: str, by: str | None) -> int:
 
 @pytest.mark.parametrize("by", [None, "source", "tag"])
 def test_the_json_of_score_holds_no_listing_of_the_ledger(ledger, monkeypatch, by):
-    monkeypatch.setattr(scorecards.Spool, "CHUNK", 10)
     monkeypatch.setattr(scorecards, "BATCH", 20)
     monkeypatch.setattr(output, "_RUN", 2)  # JSON encodes plain items a bounded run at a time
     fill(ledger.target, repeat=5)

@@ -358,8 +358,8 @@ def test_stats_leaves_out_status_moves_that_were_undone(seeded):
 
 @pytest.mark.sqlite_only
 def test_a_table_of_groups_keeps_no_calibration_for_each_group(seeded, monkeypatch):
-    """The table of `score --by` shows one line a group and no calibration: thousands of sources
-    each kept one, a third of the command's memory. The JSON shows each group's."""
+    """The table and CSV of `score --by` show one line a group and no calibration: thousands of
+    sources each kept one, a third of the command's memory. The JSON shows each group's."""
     from tracker.services import scoring
 
     made = []
@@ -369,6 +369,7 @@ def test_a_table_of_groups_keeps_no_calibration_for_each_group(seeded, monkeypat
     ok("update", "2", "--status", "refuted", "--probability", "0.3")
     for by in ("source", "tag", "author"):
         ok("score", "--by", by)
+        assert "calibration" not in ok("score", "--by", by, "--format", "csv").stdout.splitlines()[0]
     assert made == []
     assert run_json("score", "--by", "tag")[0]["calibration"]
     assert made

@@ -1,6 +1,8 @@
 """`score --format json` lists each card's forecasts: the text is the one a listing of the whole
 ledger held in memory gives (the reference below), whatever the grouping, the order the
-database gives the groups in, or the size of the chunks the listing is kept in meanwhile."""
+database gives the forecasts in, or the size of the batches they are read in."""
+
+import json
 
 import pytest
 
@@ -80,13 +82,12 @@ def test_each_card_lists_its_forecasts_as_a_listing_of_the_whole_ledger_does(led
         assert groups == ['"a"', '"b"', '"économie"', "null"]
 
 
-def test_the_listing_is_the_same_in_chunks_of_any_size(ledger, monkeypatch):
+def test_the_listing_is_the_same_in_batches_of_any_size(ledger, monkeypatch):
     fill(ledger.target)
     whole = {by: score(by, "json") for by in GROUPINGS}
-    for chunk in (1, 2, 3):
-        monkeypatch.setattr(scorecards.Spool, "CHUNK", chunk)
-        monkeypatch.setattr(scorecards, "BATCH", chunk)
-        assert {by: score(by, "json") for by in GROUPINGS} == whole, chunk
+    for batch in (1, 2, 3):
+        monkeypatch.setattr(scorecards, "BATCH", batch)
+        assert {by: score(by, "json") for by in GROUPINGS} == whole, batch
 
 
 def test_the_numbers_of_a_listed_card_are_those_of_its_table(ledger):
@@ -118,3 +119,19 @@ def test_bad_score_input_leaves_the_ledger_as_it_was(ledger):
     before = dump(ledger)
     assert_clean_failure(run("score", "--by", "tag", "--format", "xml"), USAGE, "'xml' is not one of")
     assert dump(ledger) == before
+
+
+def test_a_forecast_in_several_groups_is_read_and_scored_once(ledger, monkeypatch):
+    """The JSON by tag lists a forecast under each of its tags, from one entry made as it is read."""
+    fill(ledger.target)
+    made = []
+    real = scorecards.scored_forecast
+
+    def counted(item, **options):
+        made.append(item.id)
+        return real(item, **options)
+
+    monkeypatch.setattr(scorecards, "scored_forecast", counted)
+    cards = json.loads(score("tag", "json"))
+    listed = [entry["id"] for card in cards for entry in card["forecasts"]]
+    assert len(listed) > len(set(listed)) and sorted(made) == sorted(set(listed))

@@ -34,9 +34,10 @@ def score(ledger: Ledger, by, since, until, time_weighted, fmt):
     from tracker.services.scorecards import ScoreRequest, resolved_count, score_ledger
 
     # Each forecast's own scores are a list in each card, which a table and CSV leave out; a
-    # table of groups shows no calibration, which would be kept for each of thousands of groups.
+    # table or CSV of groups shows no calibration, which would be kept for each of thousands of groups.
+    listed = fmt in ("json", "jsonl")
     request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted,
-                           details=fmt in ("json", "jsonl"), calibration=not (by and fmt == "table"))
+                           details=listed, calibration=listed or not by)
     with ledger.session(write=False) as session:
         total = resolved_count(session) if by and on_terminal() else 0
         with progress_bar(total, "Scoring") as advance_to:

@@ -5,17 +5,20 @@ undeleted forecast and hands plain values to it.
 """
 
 import datetime as dt
+import heapq
 import os
 import tempfile
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any, BinaryIO
 
 import msgspec
 from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
 from tracker.fields import GROUPINGS
@@ -60,10 +63,10 @@ class Resolved:
 def score_ledger(session: Session, request: ScoreRequest, *,
                  progress: Progress | None = None) -> dict[str, Any] | Iterable[dict[str, Any]]:
     """One scorecard, or with `request.by` one per group (a list), each with its `group` name.
-    `progress` is told how many resolved forecasts have been read (of `resolved_count`; for
-    the JSON by tag, once for each tag), where they are read one by one.
+    `progress` is told how many resolved forecasts have been read (of `resolved_count`), where
+    they are read one by one.
 
-    With `details`, each card's `forecasts` are an iterator read back from a `Spool`, and the
+    With `details`, each card's `forecasts` are an iterator read back from a `Listing`, and the
     cards of groups an iterator too, all to be written as they are read."""
     if request.by is not None and request.by not in GROUPINGS:
         raise InvalidInput(f"cannot score by {request.by!r}; use one of {', '.join(GROUPINGS)}.")
@@ -78,14 +81,9 @@ def score_ledger(session: Session, request: ScoreRequest, *,
         return forecaster_scorecards(session, progress=progress)
     if request.by is None and not (request.details or request.time_weighted or request.since or request.until):
         return counted_scorecard(session)
-    if request.details:
-        cards = Scorecards(request, Spool())
-        for group, item in counted(grouped_forecasts(session, request.by), progress):
-            cards.add_to(group, item)
-        return cards.finish()
     # One pass for every group: each forecast is read once, however many groups it is in.
-    times = request.time_weighted or request.since is not None or request.until is not None
-    cards = Scorecards(request)
+    times = request.details or request.time_weighted or request.since is not None or request.until is not None
+    cards = Scorecards(request, Listing() if request.details else None)
     for item in counted(resolved_forecasts(session, tags=request.by == "tag", creators=request.by == "author",
                                            times=times), progress):
         cards.add(item)
@@ -127,122 +125,106 @@ def revised_ids() -> Select[tuple[int]]:
 
 class Scorecards:
     """The scorecard(s) of one request in the making, fed one resolved forecast at a time, so
-    that one pass over the ledger can fill several. With a spool, each card lists its forecasts:
-    they must then come a group at a time, oldest id first (as `grouped_forecasts` reads them)."""
+    that one pass over the ledger fills them all. With a listing, each card lists its forecasts,
+    each forecast's entry made once however many cards list it."""
 
-    def __init__(self, request: ScoreRequest, spool: "Spool | None" = None) -> None:
+    def __init__(self, request: ScoreRequest, listing: "Listing | None" = None) -> None:
         self.request = request
-        self.spool = spool
+        self.listing = listing
         self.cards: dict[str | None, Card] = {}
 
     def add(self, item: Resolved) -> None:
         """Count `item` in each group it belongs to."""
-        for name in group_names(item, self.request.by) if self.request.by else [None]:
-            self.add_to(name, item)
-
-    def add_to(self, name: str | None, item: Resolved) -> None:
         request = self.request
         if (request.since is not None and item.resolved_on < request.since) or \
                 (request.until is not None and item.resolved_on > request.until):
             return
-        if name not in self.cards:
-            self.cards[name] = Card(request, self.spool)
-        self.cards[name].add(item)
+        place = self.listing.add(item.id, scored_forecast(item, time_weighted=request.time_weighted)) \
+            if self.listing is not None else None
+        for name in group_names(item, request.by) if request.by else [None]:
+            if name not in self.cards:
+                self.cards[name] = Card(request, self.listing)
+            self.cards[name].add(item, place)
 
     def finish(self) -> dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]]:
         request, cards = self.request, self.cards
         if request.by is None:
-            card = (cards.get(None) or Card(request, self.spool)).finish()
-            if self.spool is not None:
-                card["forecasts"] = self.spool.closed_after(card["forecasts"])
+            card = (cards.get(None) or Card(request, self.listing)).finish()
+            if self.listing is not None:
+                card["forecasts"] = self.listing.closed_after(card["forecasts"])
             return card
         # Named groups alphabetically, then the forecasts that have no name to group by.
         order = sorted(cards, key=lambda name: (name is None, (name or "").casefold(), name or ""))
         # Each card made as it is written, and let go: thousands of groups' cards are not held at once.
         finished = ({"group": name, **cards.pop(name).finish()} for name in order)
-        return list(finished) if self.spool is None else self.spool.closed_after(finished)
+        return list(finished) if self.listing is None else self.listing.closed_after(finished)
 
 
 class Card:
-    """One scorecard in the making; with a spool, each forecast's own scores are listed too."""
+    """One scorecard in the making; with a listing, where its forecasts' entries are too."""
 
-    def __init__(self, request: ScoreRequest, spool: "Spool | None" = None) -> None:
+    def __init__(self, request: ScoreRequest, listing: "Listing | None" = None) -> None:
         self.tally = Tally(time_weighted=request.time_weighted, calibration=request.calibration)
-        self.time_weighted = request.time_weighted
-        self.forecasts = spool.section() if spool is not None else None
+        self.listing = listing
+        self.places = array("Q") if listing is not None else None
 
-    def add(self, item: Resolved) -> None:
+    def add(self, item: Resolved, place: int | None) -> None:
         self.tally.add(item.resolution)
-        if self.forecasts is not None:
-            self.forecasts.add(scored_forecast(item, time_weighted=self.time_weighted))
+        if self.places is not None:
+            self.places.append(place)
 
     def finish(self) -> dict[str, Any]:
         card = self.tally.card()
-        if self.forecasts is not None:
-            card["forecasts"] = self.forecasts.read()
+        if self.listing is not None:
+            card["forecasts"] = self.listing.entries(self.places)
         return card
 
 
-class Spool:
+class Listing:
     """The `forecasts` entries of scorecards, kept in a temporary file until their cards are
     written: a card's numbers, known once its last forecast is read, come before its entries, and
-    cards come in the order of their names, not in the order the database gives them. Memory
-    holds the cards' numbers and a chunk of entries, however many forecasts the cards list, as
-    long as each card's forecasts come together."""
+    cards come in the order of their names. Each entry is written once, as its forecast is read,
+    and each card keeps where its own are (8 bytes each), not the entries.
 
-    CHUNK = 500  # entries written to the file at a time
+    Forecasts are read by final status, then id: the entries' ids rise in runs, one a status, and
+    a card's entries are read back oldest id first by merging its part of each run."""
+
+    LENGTH_BITS = 20  # an entry's place is its offset and length in one number; entries are < 1 kB
 
     def __init__(self) -> None:
         self.file: BinaryIO = tempfile.TemporaryFile()
         self.encode = msgspec.msgpack.Encoder().encode  # keeps floats and moments exactly
         self.decode = msgspec.msgpack.Decoder().decode
-        self.writing: Section | None = None
+        self.end = 0
+        self.runs = [0]  # the places where the ids start rising anew
+        self.last_id = 0
 
-    def section(self) -> "Section":
-        return Section(self)
+    def add(self, forecast_id: int, entry: dict[str, Any]) -> int:
+        """Write `entry`, the forecast's; its place, for the cards that list it."""
+        place = self.end << self.LENGTH_BITS
+        if forecast_id < self.last_id:
+            self.runs.append(place)
+        self.last_id = forecast_id
+        length = self.file.write(self.encode(entry))
+        self.end += length
+        return place | length
 
-    def written_by(self, section: "Section") -> None:
-        """Make `section` the one writing; the one before it writes what it holds."""
-        if self.writing is not section:
-            if self.writing is not None:
-                self.writing.flush()
-            self.writing = section
+    def entries(self, places: array) -> Iterator[dict[str, Any]]:
+        """The entries at `places` (ascending), read from the file oldest id first."""
+        self.file.flush()
+        bounds = [bisect_left(places, start) for start in self.runs] + [len(places)]
+        runs = [self._read(places, low, high) for low, high in pairwise(bounds) if low < high]
+        return heapq.merge(*runs, key=itemgetter("id")) if len(runs) > 1 else iter(runs[0] if runs else ())
+
+    def _read(self, places: array, low: int, high: int) -> Iterator[dict[str, Any]]:
+        fd, decode, bits, mask = self.file.fileno(), self.decode, self.LENGTH_BITS, (1 << self.LENGTH_BITS) - 1
+        for k in range(low, high):
+            yield decode(os.pread(fd, places[k] & mask, places[k] >> bits))
 
     def closed_after(self, items: Iterable[Any]) -> Iterator[Any]:
         """`items` one at a time; the file is closed once the last is taken (or they are left)."""
-        if self.writing is not None:
-            self.writing.flush()
         with self.file:
             yield from items
-
-
-class Section:
-    """One card's entries in a spool: written a chunk at a time, read back in the order written."""
-
-    def __init__(self, spool: Spool) -> None:
-        self.spool = spool
-        self.chunks: list[tuple[int, int]] = []  # where each chunk is in the file, and its length
-        self.held: list[dict[str, Any]] = []
-
-    def add(self, entry: dict[str, Any]) -> None:
-        self.spool.written_by(self)
-        self.held.append(entry)
-        if len(self.held) == Spool.CHUNK:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.held:
-            data = self.spool.encode(self.held)
-            self.chunks.append((self.spool.file.seek(0, os.SEEK_END), len(data)))
-            self.spool.file.write(data)
-            self.held = []
-
-    def read(self) -> Iterator[dict[str, Any]]:
-        """The entries, read from the file a chunk at a time as they are taken."""
-        file = self.spool.file
-        for offset, length in self.chunks:
-            file.seek(offset)
-            yield from self.spool.decode(file.read(length))
 
 
 def scored_forecast(item: Resolved, *, time_weighted: bool = False) -> dict[str, Any]:
@@ -294,29 +276,6 @@ def resolved_forecasts(session: Session, *, tags: bool = True, creators: bool = 
         item = resolved_of(list(rows), tags_alongside.of(forecast_id) if tags_alongside else [])
         if item is not None:
             yield item
-
-
-def grouped_forecasts(session: Session, by: str | None) -> Iterator[tuple[str | None, Resolved]]:
-    """Every resolved forecast under each group it belongs to (see `group_names`; without `by`,
-    all under None), a group's forecasts together and oldest id first, so that each card is
-    complete before the next begins. A forecast with several tags comes once under each; tags
-    and creators are not read otherwise."""
-    query = resolved_query(SCORED_EVENTS, times=True)
-    if by == "tag":
-        group = ForecastTag.tag
-        query = query.outerjoin(ForecastTag, ForecastTag.forecast_id == Forecast.id)
-    elif by == "author":
-        created = aliased(Event)
-        # The source's author, or else whoever entered the forecast (as `group_names` has it).
-        group = func.coalesce(func.nullif(Source.author, ""), created.actor)
-        query = query.outerjoin(created, and_(created.forecast_id == Forecast.id, created.kind == "created"))
-    else:
-        group = Source.title if by == "source" else null()
-    query = query.add_columns(group).order_by(*([group] if by else []), Forecast.id, Event.id)
-    for (name, _), rows in groupby(streamed(session, query), key=itemgetter(RESOLVED_COLUMNS, 0)):
-        item = resolved_of(list(rows), [])
-        if item is not None:
-            yield name, item
 
 
 # How many columns of a row of `resolved_query` are the forecast's, and how many in all (the
