@@ -11,6 +11,7 @@ format does not know are ignored.
 import datetime as dt
 import json
 import re
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, NoReturn
@@ -260,7 +261,7 @@ def decode_forecast_line(where: str, raw: bytes | bytearray) -> ForecastObject:
         raise _too_deep(where) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{where} is not UTF-8 text (byte {exc.start + 1}); is this the right file?") from None
-    return _checked(where, shape, screen=b"\\u" in raw)
+    return _checked(where, shape, screen=b"\\u" in raw, line=raw)
 
 
 def forecast_object(where: str, data: Any) -> ForecastObject:
@@ -377,8 +378,9 @@ def _strings(value: Any) -> list[tuple[str, str]]:
     return found
 
 
-def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
-    """The ledger's own rules, on top of the types msgspec has checked."""
+def _checked(where: str, shape: _Shape, *, screen: bool, line: bytes | bytearray = b"") -> ForecastObject:
+    """The ledger's own rules, on top of the types msgspec has checked; `line` is the text a
+    long line's shape was decoded from."""
     if screen:
         # A long line's timeline is screened a page at a time, as it is decoded (RawEntries).
         _refuse_unstorable(where, msgspec.structs.replace(shape, events=UNSET, changes=UNSET)
@@ -410,8 +412,8 @@ def _checked(where: str, shape: _Shape, *, screen: bool) -> ForecastObject:
     for name in ("evidence", "events", "changes"):
         values[name] = values.get(name) or []
     if isinstance(shape, _LongShape):
-        values["events"] = RawEntries(where, "events", values["events"], _EVENTS_DECODER, screen)
-        values["changes"] = RawEntries(where, "changes", values["changes"], _CHANGES_DECODER, screen)
+        values["events"] = RawEntries(where, "events", line, values["events"], _EVENTS_DECODER, screen)
+        values["changes"] = RawEntries(where, "changes", line, values["changes"], _CHANGES_DECODER, screen)
     for n, item in enumerate(values["evidence"]):
         if not item.summary.strip():
             _fail(where, f"evidence[{n}].summary", "is empty.")
@@ -543,33 +545,46 @@ _ENTRY = re.compile(r"`\$\[(\d+)\]")
 
 
 class RawEntries(Sequence):
-    """The events or changes of a long line, kept as raw JSON and decoded a page at a time each
-    time they are read: checked, folded and written, a timeline of tens of thousands of events
-    is never held decoded whole. A bad entry is reported in the words the whole line's decoding
-    uses; of a line with several faults, the ledger's own checks of its fields come first."""
+    """The events or changes of a long line, kept as where each one's raw JSON is in the line and
+    decoded a page at a time each time they are read: checked, folded and written, a timeline of
+    tens of thousands of events is never held decoded whole. A bad entry is reported in the words
+    the whole line's decoding uses; of a line with several faults, the ledger's own checks of its
+    fields come first."""
 
     PAGE = 1000
 
-    def __init__(self, where: str, name: str, raws: list[msgspec.Raw], decoder: msgspec.json.Decoder,
-                 screen: bool) -> None:
-        self.where, self.name, self.raws, self.decoder, self.screen = where, name, raws, decoder, screen
+    def __init__(self, where: str, name: str, line: bytes | bytearray, raws: list[msgspec.Raw],
+                 decoder: msgspec.json.Decoder, screen: bool) -> None:
+        self.where, self.name, self.decoder, self.screen = where, name, decoder, screen
+        self.line = memoryview(line)
+        # Where each entry begins and ends in the line: 16 bytes, where its Raw took some 56.
+        # Entries follow one another, so the next place after the one before where an entry's
+        # text is found is its own (or the same text earlier, which decodes the same).
+        self.spans = array("Q")
+        at = 0
+        for raw in raws:
+            at = line.find(raw, at)
+            self.spans.extend((at, at + len(raw)))
+            at += len(raw)
 
     def __len__(self) -> int:
-        return len(self.raws)
+        return len(self.spans) // 2
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self[n] for n in range(len(self.raws))[index]]
-        n = range(len(self.raws))[index]
+            return [self[n] for n in range(len(self))[index]]
+        n = range(len(self))[index]
         return self._page(n, n + 1)[0]
 
     def __iter__(self) -> Iterator[Any]:
-        for start in range(0, len(self.raws), self.PAGE):
+        for start in range(0, len(self), self.PAGE):
             yield from self._page(start, start + self.PAGE)
 
     def _page(self, start: int, stop: int) -> list[Any]:
+        line, spans = self.line, self.spans
+        entries = (line[spans[2 * n]:spans[2 * n + 1]] for n in range(start, min(stop, len(self))))
         try:
-            items = self.decoder.decode(b"[" + b",".join(self.raws[start:stop]) + b"]")
+            items = self.decoder.decode(b"[" + b",".join(entries) + b"]")
         except msgspec.ValidationError as exc:
             shifted = _ENTRY.sub(lambda m: f"`$.{self.name}[{start + int(m.group(1))}]", str(exc))
             raise _invalid(self.where, msgspec.ValidationError(shifted)) from None

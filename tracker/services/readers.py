@@ -341,9 +341,17 @@ def _lines(file: io.BufferedIOBase) -> Iterator[bytes | bytearray]:
             yield line
             continue
         whole = bytearray(line)
-        while not whole.endswith(b"\n") and (part := file.readline(LINE_PART)):
-            whole += part
+        del line  # no part is kept beside the whole while it is used
+        while not whole.endswith(b"\n") and _read_on(file, whole):
+            pass
         yield whole
+
+
+def _read_on(file: io.BufferedIOBase, whole: bytearray) -> bool:
+    """Add the next part of a long line to `whole`; False at the end of the file."""
+    size = len(whole)
+    whole += file.readline(LINE_PART)
+    return len(whole) > size
 
 
 def _lowered(exc: Exception) -> str:
