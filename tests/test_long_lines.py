@@ -12,17 +12,21 @@ import pytest
 from conftest import dump, ok, run
 from test_bench import generate
 from test_import_errors import CASES, FULL, FULL_EVENT, lines
-from tracker.services import imports, objects
+from tracker.services import imports, long_lines, objects, readers
 
 
-def read_lazily(monkeypatch, page: int) -> None:
+def read_lazily(monkeypatch, page: int, spooled: bool = False) -> None:
+    """Every line long; `spooled`, each kept in a temporary file as a long line read from a file is."""
     monkeypatch.setattr(objects, "LONG_LINE", 1)
     monkeypatch.setattr(objects.RawEntries, "PAGE", page)
+    if spooled:
+        monkeypatch.setattr(readers, "LINE_PART", 16)
+        monkeypatch.setattr(long_lines, "PART", 16)
 
 
-@pytest.mark.parametrize("page", [1, 7, 1000])
+@pytest.mark.parametrize("page,spooled", [(1, False), (7, False), (1000, False), (7, True)])
 def test_a_long_timeline_read_a_page_at_a_time_is_restored_as_it_was(ledger, sqlite_template, tmp_path, monkeypatch,
-                                                                     page):
+                                                                     page, spooled):
     source = tmp_path / "source.db"
     shutil.copyfile(sqlite_template, source)
     ok("--db", source, "seed")
@@ -34,7 +38,7 @@ def test_a_long_timeline_read_a_page_at_a_time_is_restored_as_it_was(ledger, sql
     generate.lengthen(source, 1, 40, actor="tester")
     exported = ok("--db", source, "export", "--format", "jsonl").stdout
     (tmp_path / "ledger.jsonl").write_text(exported)
-    read_lazily(monkeypatch, page)
+    read_lazily(monkeypatch, page, spooled)
     ok("import", tmp_path / "ledger.jsonl")
     assert ok("export", "--format", "jsonl").stdout == exported
     assert "problem" not in ok("doctor").stdout
@@ -74,10 +78,10 @@ def test_a_bad_long_line_is_refused_with_the_complaint_of_a_line_read_whole(seed
     before = dump(seeded)
     whole = run("import", path)
     assert whole.exit_code == 1 and whole.stderr.startswith("Error: ") and text in whole.stderr
-    for page in (1, 2):
-        read_lazily(monkeypatch, page)
+    for page, spooled in ((1, False), (2, False), (2, True)):
+        read_lazily(monkeypatch, page, spooled)
         paged = run("import", path)
-        assert (paged.exit_code, paged.stderr) == (whole.exit_code, whole.stderr)
+        assert (paged.exit_code, paged.stderr) == (whole.exit_code, whole.stderr), spooled
         assert dump(seeded) == before
 
 
@@ -89,9 +93,10 @@ def test_text_of_an_entry_that_is_not_utf8_is_refused_as_when_read_whole(seeded,
     path.write_text(json.dumps({**FULL, "events": [{**FULL_EVENT, "note": "\ud800"}]}) + "\n")
     whole = run("import", "--encoding", "raw_unicode_escape", path)
     assert whole.exit_code == 1 and "line 1: not valid JSON" in whole.stderr
-    read_lazily(monkeypatch, 1)
-    paged = run("import", "--encoding", "raw_unicode_escape", path)
-    assert (paged.exit_code, paged.stderr) == (whole.exit_code, whole.stderr)
+    for spooled in (False, True):  # lines in another encoding are read whole: never spooled
+        read_lazily(monkeypatch, 1, spooled)
+        paged = run("import", "--encoding", "raw_unicode_escape", path)
+        assert (paged.exit_code, paged.stderr) == (whole.exit_code, whole.stderr)
 
 
 @pytest.mark.sqlite_only

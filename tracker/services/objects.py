@@ -26,6 +26,7 @@ from tracker.fields import STANCES
 from tracker.limits import ACTOR_LENGTH, COMMAND_LENGTH, EVENT_FIELD_LENGTH, EVENT_KIND_LENGTH, OPTION_LENGTH, STATUS_LENGTH
 from tracker.probability import parse_probability
 from tracker.services.forecasts import DEADLINE_FLAG, DEFAULT_REVIEW_EVERY, ForecastDraft, clean_key, clean_tags
+from tracker.services.long_lines import Line, LineInMemory, LongLine, split
 from tracker.services.replay import EVIDENCE_FIELDS, TimelineError, fold, origins
 from tracker.sorted_ids import SortedIds
 
@@ -133,15 +134,7 @@ class _Shape(Struct):
     changes: list[ChangeObject] | None | UnsetType = UNSET
 
 
-class _LongShape(_Shape):
-    """An object of a long line (LONG_LINE bytes or more), its timeline kept as raw JSON."""
-
-    events: list[msgspec.Raw] | None | UnsetType = UNSET
-    changes: list[msgspec.Raw] | None | UnsetType = UNSET
-
-
 _DECODER = msgspec.json.Decoder(_Shape)
-_LONG_DECODER = msgspec.json.Decoder(_LongShape)
 # A line this long carries a long timeline: its events and changes are decoded a page at a time
 # when they are read (RawEntries), not all at once, each event and its change taking some 900
 # bytes decoded against some 350 as JSON.
@@ -242,10 +235,20 @@ def _too_deep(where: str) -> InvalidInput:
     return InvalidInput(f"{where}: nests arrays or objects too deeply to be a forecast.")
 
 
-def decode_forecast_line(where: str, raw: bytes | bytearray) -> ForecastObject:
-    """Decode and check one JSON text (a JSONL line) straight from its bytes."""
+def decode_forecast_line(where: str, raw: bytes | bytearray | LongLine) -> ForecastObject:
+    """Decode and check one JSON text (a JSONL line) straight from its bytes; a long line's
+    timeline is split into entries, decoded a page at a time when read (RawEntries)."""
+    if isinstance(raw, LongLine) or len(raw) >= LONG_LINE:
+        line = raw if isinstance(raw, LongLine) else LineInMemory(raw)
+        if (item := _split_forecast(where, line)) is not None:
+            return item
+        raw = line.whole()  # read whole, it says what is wrong with it
+    return _decoded_whole(where, raw)
+
+
+def _decoded_whole(where: str, raw: bytes | bytearray) -> ForecastObject:
     try:
-        shape = (_LONG_DECODER if len(raw) >= LONG_LINE else _DECODER).decode(raw)
+        shape = _DECODER.decode(raw)
     except msgspec.ValidationError as exc:
         # Perhaps a probability or a date written as people write them: read it again, slowly.
         try:
@@ -261,12 +264,39 @@ def decode_forecast_line(where: str, raw: bytes | bytearray) -> ForecastObject:
         raise _too_deep(where) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{where} is not UTF-8 text (byte {exc.start + 1}); is this the right file?") from None
-    return _checked(where, shape, screen=b"\\u" in raw, line=raw)
+    return _checked(where, shape, screen=b"\\u" in raw)
+
+
+def _split_forecast(where: str, line: Line) -> "ForecastObject | None":
+    """A long line's object, its events and changes left in the line as RawEntries; None if the
+    line is not one well-formed object of the usual shape (it is then decoded whole)."""
+    found = split(line, ("events", "changes"))
+    if found is None:
+        return None
+    try:
+        shape = _DECODER.decode(found.rest)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError):
+        return None
+    screen = b"\\u" in line
+    entries = {name: RawEntries(where, name, line, bounds, _ENTRY_DECODERS[name], screen)
+               for name, bounds in found.bounds.items()}
+    if not all(item.well_formed() for item in entries.values()):
+        return None
+    return _checked(where, shape, screen=screen, entries=entries)
+
+
+def _whole_line_complaint(where: str, raw: bytes | bytearray) -> InvalidInput | None:
+    """What decoding a line whole refuses it for; None if nothing."""
+    try:
+        _decoded_whole(where, raw)
+    except InvalidInput as exc:
+        return exc
+    return None
 
 
 def forecast_object(where: str, data: Any) -> ForecastObject:
     """A checked forecast object from a reader's item: raw JSON bytes, or Python values."""
-    if isinstance(data, (bytes, bytearray)):
+    if isinstance(data, (bytes, bytearray, LongLine)):
         return decode_forecast_line(where, data)
     return read_forecast_object(where, data)
 
@@ -378,13 +408,13 @@ def _strings(value: Any) -> list[tuple[str, str]]:
     return found
 
 
-def _checked(where: str, shape: _Shape, *, screen: bool, line: bytes | bytearray = b"") -> ForecastObject:
-    """The ledger's own rules, on top of the types msgspec has checked; `line` is the text a
-    long line's shape was decoded from."""
+def _checked(where: str, shape: _Shape, *, screen: bool,
+             entries: "dict[str, RawEntries] | None" = None) -> ForecastObject:
+    """The ledger's own rules, on top of the types msgspec has checked; `entries`, the events
+    and changes of a long line, left in it."""
     if screen:
-        # A long line's timeline is screened a page at a time, as it is decoded (RawEntries).
-        _refuse_unstorable(where, msgspec.structs.replace(shape, events=UNSET, changes=UNSET)
-                           if isinstance(shape, _LongShape) else shape)
+        # A long line's timeline, not in `shape`, is screened a page at a time as it is decoded.
+        _refuse_unstorable(where, shape)
     if not shape.claim.strip():
         _fail(where, "claim", "is empty.")
     values = {name: value for name, value in msgspec.structs.asdict(shape).items() if value is not UNSET}
@@ -411,9 +441,7 @@ def _checked(where: str, shape: _Shape, *, screen: bool, line: bytes | bytearray
             _fail(where, "source.title", "is empty.")
     for name in ("evidence", "events", "changes"):
         values[name] = values.get(name) or []
-    if isinstance(shape, _LongShape):
-        values["events"] = RawEntries(where, "events", line, values["events"], _EVENTS_DECODER, screen)
-        values["changes"] = RawEntries(where, "changes", line, values["changes"], _CHANGES_DECODER, screen)
+    values.update(entries or {})
     for n, item in enumerate(values["evidence"]):
         if not item.summary.strip():
             _fail(where, f"evidence[{n}].summary", "is empty.")
@@ -539,36 +567,46 @@ def _cite_once(event: EventObject) -> None:
         event.cited = sorted(set(event.cited))
 
 
-_EVENTS_DECODER = msgspec.json.Decoder(list[EventObject])
-_CHANGES_DECODER = msgspec.json.Decoder(list[ChangeObject])
+_ENTRY_DECODERS = {"events": msgspec.json.Decoder(list[EventObject]),
+                   "changes": msgspec.json.Decoder(list[ChangeObject])}
+_RAW_ENTRIES = msgspec.json.Decoder(list[msgspec.Raw])
 _ENTRY = re.compile(r"`\$\[(\d+)\]")
 
 
 class RawEntries(Sequence):
-    """The events or changes of a long line, kept as where each one's raw JSON is in the line and
-    decoded a page at a time each time they are read: checked, folded and written, a timeline of
-    tens of thousands of events is never held decoded whole. A bad entry is reported in the words
-    the whole line's decoding uses; of a line with several faults, the ledger's own checks of its
-    fields come first."""
+    """The events or changes of a long line, left in the line (long_lines.py) and decoded a page
+    at a time each time they are read: checked, folded and written, a timeline of tens of
+    thousands of events is never held decoded whole, nor, read from a file, the line. A bad
+    entry is reported in the words the whole line's decoding uses; of a line with several
+    faults, the ledger's own checks of its fields come first.
+
+    Entry k runs from just after bounds[k] (its array's `[` or the comma before it) to
+    bounds[k + 1], so a page of entries is one stretch of the line: 8 bytes an entry."""
 
     PAGE = 1000
 
-    def __init__(self, where: str, name: str, line: bytes | bytearray, raws: list[msgspec.Raw],
-                 decoder: msgspec.json.Decoder, screen: bool) -> None:
-        self.where, self.name, self.decoder, self.screen = where, name, decoder, screen
-        self.line = memoryview(line)
-        # Where each entry begins and ends in the line: 16 bytes, where its Raw took some 56.
-        # Entries follow one another, so the next place after the one before where an entry's
-        # text is found is its own (or the same text earlier, which decodes the same).
-        self.spans = array("Q")
-        at = 0
-        for raw in raws:
-            at = line.find(raw, at)
-            self.spans.extend((at, at + len(raw)))
-            at += len(raw)
+    def __init__(self, where: str, name: str, line: Line, bounds: array, decoder: msgspec.json.Decoder,
+                 screen: bool) -> None:
+        self.where, self.name, self.line, self.bounds, self.decoder, self.screen = \
+            where, name, line, bounds, decoder, screen
+
+    def well_formed(self) -> bool:
+        """Whether every entry is one JSON value: what decoding the line whole would find wrong in
+        its syntax, found before anything is made of the line."""
+        for start in range(0, len(self), self.PAGE):
+            stop = min(start + self.PAGE, len(self))
+            try:
+                if len(_RAW_ENTRIES.decode(self._text(start, stop))) != stop - start:
+                    return False
+            except msgspec.DecodeError:
+                return False
+        return True
+
+    def _text(self, start: int, stop: int) -> bytes:
+        return b"[" + self.line.read(self.bounds[start] + 1, self.bounds[stop]) + b"]"
 
     def __len__(self) -> int:
-        return len(self.spans) // 2
+        return max(len(self.bounds) - 1, 0)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -581,15 +619,14 @@ class RawEntries(Sequence):
             yield from self._page(start, start + self.PAGE)
 
     def _page(self, start: int, stop: int) -> list[Any]:
-        line, spans = self.line, self.spans
-        entries = (line[spans[2 * n]:spans[2 * n + 1]] for n in range(start, min(stop, len(self))))
+        stop = min(stop, len(self))
         try:
-            items = self.decoder.decode(b"[" + b",".join(entries) + b"]")
+            items = self.decoder.decode(self._text(start, stop))
         except msgspec.ValidationError as exc:
             shifted = _ENTRY.sub(lambda m: f"`$.{self.name}[{start + int(m.group(1))}]", str(exc))
             raise _invalid(self.where, msgspec.ValidationError(shifted)) from None
-        except msgspec.DecodeError as exc:  # text the skipping over an entry let pass (not UTF-8)
-            raise _not_json(self.where, exc) from None
+        except msgspec.DecodeError as exc:  # text `well_formed` let pass (not UTF-8): as read whole
+            raise _whole_line_complaint(self.where, self.line.whole()) or _not_json(self.where, exc) from None
         for n, item in enumerate(items, start=start):
             if isinstance(item, EventObject):
                 _cite_once(item)

@@ -22,6 +22,7 @@ from tracker.formulas import restore
 from tracker.probability import parse_probability
 from tracker.progress import Progress
 from tracker.services.encodings import Encoding, bytes_opener, detect
+from tracker.services.long_lines import LongLine
 from tracker.statuses import STATUSES
 
 FORMATS = ("json", "jsonl", "csv")
@@ -272,8 +273,8 @@ class ImportFile:
         with self._open() as file:
             for number, raw in enumerate(_lines(file), start=1):
                 where = f"line {number}"
-                if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8):]
+                if number == 1:
+                    raw = raw.removeprefix(codecs.BOM_UTF8)
                 if not raw or raw.isspace():  # a BOM alone is no line either
                     continue
                 yield where, raw  # decoded and checked in one step by objects.decode_forecast_line
@@ -329,29 +330,29 @@ class ImportFile:
                 raise InvalidInput(f"{self.name} has no header line.") from None
 
 
-# Lines are read in parts of this many bytes at most; a longer one is gathered in one buffer.
+# Lines are read in parts of this many bytes at most; a longer one is kept in a file of its own.
 LINE_PART = 1 << 20
 
 
-def _lines(file: io.BufferedIOBase) -> Iterator[bytes | bytearray]:
-    """The file's lines. A long one (a forecast with a long timeline) is gathered part by part
-    in one growing buffer: `readline` would hold it twice while it joined its parts."""
+def _lines(file: io.BufferedIOBase) -> Iterator[bytes | LongLine]:
+    """The file's lines. A long one (a forecast with a long timeline) is written to a temporary
+    file part by part (long_lines.py): in memory, it took its own size and more."""
     while line := file.readline(LINE_PART):
         if len(line) < LINE_PART or line.endswith(b"\n"):
             yield line
             continue
-        whole = bytearray(line)
-        del line  # no part is kept beside the whole while it is used
-        while not whole.endswith(b"\n") and _read_on(file, whole):
-            pass
-        yield whole
+        long_line = LongLine.written(_rest_of_line(file, line))
+        del line  # its first part, not kept while the line is used
+        yield long_line
 
 
-def _read_on(file: io.BufferedIOBase, whole: bytearray) -> bool:
-    """Add the next part of a long line to `whole`; False at the end of the file."""
-    size = len(whole)
-    whole += file.readline(LINE_PART)
-    return len(whole) > size
+def _rest_of_line(file: io.BufferedIOBase, first: bytes) -> Iterator[bytes]:
+    part = first
+    while part:
+        yield part
+        if part.endswith(b"\n"):
+            return
+        part = file.readline(LINE_PART)
 
 
 def _lowered(exc: Exception) -> str:
