@@ -117,3 +117,29 @@ def test_a_file_of_only_a_byte_order_mark_imports_nothing(seeded, tmp_path):
     before = dump(seeded)
     assert "0 added" in ok("import", path).stderr
     assert dump(seeded) == before
+
+
+@pytest.mark.sqlite_only
+def test_a_long_line_is_read_as_the_same_line_read_whole(monkeypatch):
+    """A deadline before the question's own date is kept as its timeline has it, read whole or in
+    pages (a flag is added only to an object without a timeline)."""
+    early = {**FULL, "made_on": "2026-01-05", "resolve_by": "2026-01-02",
+             "events": [{**FULL_EVENT, "new": {**FULL_EVENT["new"], "made_on": "2026-01-05", "resolve_by": "2026-01-02"}}]}
+    line = json.dumps(early).encode()
+    whole = objects.decode_forecast_line("line 1", line)
+    read_lazily(monkeypatch, 1)
+    paged = objects.decode_forecast_line("line 1", line)
+    assert paged.long and not whole.long
+    assert (paged.tags, list(paged.events)) == (whole.tags, list(whole.events)) == ([], whole.events)
+
+
+@pytest.mark.sqlite_only
+def test_an_entry_nested_too_deeply_is_refused_as_when_read_whole(seeded, tmp_path, monkeypatch):
+    path = tmp_path / "deep.jsonl"
+    path.write_bytes(json.dumps(FULL)[:-1].encode() + b', "changes": [' + b"[" * 5000 + b"]" * 5000 + b"]}\n")
+    whole = run("import", path)
+    assert whole.exit_code == 1 and "nests arrays or objects too deeply" in whole.stderr
+    for spooled in (False, True):
+        read_lazily(monkeypatch, 1, spooled)
+        paged = run("import", path)
+        assert (paged.exit_code, paged.stderr) == (whole.exit_code, whole.stderr)

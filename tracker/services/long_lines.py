@@ -8,6 +8,7 @@ line is made of is left to msgspec: `split` only finds the commas between entrie
 up (None) on anything it does not expect, for the caller to decode the line whole.
 """
 
+import json
 import os
 import re
 import tempfile
@@ -109,6 +110,7 @@ def split(line: Line, names: tuple[str, ...]) -> Split | None:
     it is not an object, or anything the scan does not expect is found (the caller then
     decodes the whole line, which says what is wrong with it)."""
     bounds: dict[str, array] = {}
+    named: set[str] = set()  # the names met as members
     rest: list[bytes] = []
     kept_from = 0  # where the part of the line `rest` takes next begins
     depth = 0
@@ -124,7 +126,11 @@ def split(line: Line, names: tuple[str, ...]) -> Split | None:
             more = next(pieces, None)
             if more is None:
                 break
-            start = at if found is None else found.start()
+            # Text without marks is passed over; a string not yet closed is kept, up to a part
+            # (a longer one, seldom met, is left to the decoding of the whole line).
+            start = len(buffer) if found is None else found.start()
+            if (depth == 0 and buffer[at:start].strip(_SPACE)) or len(buffer) - start > PART:
+                return None
             buffer, offset, at = buffer[start:] + more, offset + start, 0
             continue
         mark, place = found.group(), offset + found.start()
@@ -141,10 +147,7 @@ def split(line: Line, names: tuple[str, ...]) -> Split | None:
         if mark in b"{[":
             filled = filled or splitting is not None
             depth += 1
-            if mark == b"[" and depth == 2 and key is not None and _name(key) in names:
-                name = _name(key)
-                if name in bounds:
-                    return None
+            if mark == b"[" and depth == 2 and key is not None and (name := _name(key)) in names:
                 splitting, filled = array("q", [place]), False
                 bounds[name] = splitting
                 rest.append(line.read(kept_from, place + 1))
@@ -157,20 +160,29 @@ def split(line: Line, names: tuple[str, ...]) -> Split | None:
                     splitting.append(place)
                 kept_from, splitting = place, None
             if depth == 0:
-                trailing = buffer[at:] + b"".join(pieces)
-                if trailing.strip(_SPACE):
+                if buffer[at:].strip(_SPACE) or any(piece.strip(_SPACE) for piece in pieces):
                     return None
                 rest.append(line.read(kept_from, place + 1))
                 return Split(b"".join(rest), bounds)
         elif mark == b"," and depth == 2 and splitting is not None:
             splitting.append(place)
             filled = True
+        elif depth == 1 and mark == b":" and key is not None:
+            name = _name(key)
+            if name in names:  # given twice, the last wins: the whole line's decoding says which
+                if name in named:
+                    return None
+                named.add(name)
         elif depth == 1:
-            key = key if mark == b":" else None
+            key = None
     return None
 
 
 def _name(key: bytes) -> str:
-    """A member's name as written, quotes taken off; escapes are left as they are, so a name
-    written with one is not split (the whole line is decoded instead)."""
-    return key[1:-1].decode("utf-8", errors="replace")
+    """A member's name, as a JSON parser reads the string (quotes included) it is written as."""
+    if b"\\" not in key:
+        return key[1:-1].decode("utf-8", errors="replace")
+    try:
+        return json.loads(key)
+    except ValueError:  # not a string JSON can read: the whole line's decoding says why
+        return ""

@@ -179,7 +179,7 @@ class ForecastObject:
     @property
     def long(self) -> bool:
         """Read from a long line, which it holds until it is written (RawEntries)."""
-        return isinstance(self.events, RawEntries)
+        return isinstance(self.events, RawEntries) or isinstance(self.changes, RawEntries)
 
     def draft(self) -> ForecastDraft:
         return ForecastDraft(claim=self.claim, key=self.key, criteria=self.criteria, source=self.source,
@@ -418,6 +418,7 @@ def _checked(where: str, shape: _Shape, *, screen: bool,
     if not shape.claim.strip():
         _fail(where, "claim", "is empty.")
     values = {name: value for name, value in msgspec.structs.asdict(shape).items() if value is not UNSET}
+    values.update(entries or {})
     given = frozenset(values)
     key = values.get("key")
     if key is not None:
@@ -441,7 +442,6 @@ def _checked(where: str, shape: _Shape, *, screen: bool,
             _fail(where, "source.title", "is empty.")
     for name in ("evidence", "events", "changes"):
         values[name] = values.get(name) or []
-    values.update(entries or {})
     for n, item in enumerate(values["evidence"]):
         if not item.summary.strip():
             _fail(where, f"evidence[{n}].summary", "is empty.")
@@ -598,7 +598,7 @@ class RawEntries(Sequence):
             try:
                 if len(_RAW_ENTRIES.decode(self._text(start, stop))) != stop - start:
                     return False
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, RecursionError):
                 return False
         return True
 
@@ -627,6 +627,8 @@ class RawEntries(Sequence):
             raise _invalid(self.where, msgspec.ValidationError(shifted)) from None
         except msgspec.DecodeError as exc:  # text `well_formed` let pass (not UTF-8): as read whole
             raise _whole_line_complaint(self.where, self.line.whole()) or _not_json(self.where, exc) from None
+        except RecursionError:
+            raise _too_deep(self.where) from None
         for n, item in enumerate(items, start=start):
             if isinstance(item, EventObject):
                 _cite_once(item)
