@@ -98,10 +98,10 @@ class Split:
     bounds: dict[str, array]
 
 
-# What the scan stops at: the start of a string, and the marks of arrays, objects and members.
-_MARK = re.compile(rb'["\[\]{},:]')
-# The rest of a string after its opening quote (escapes skipped).
-_STRING_END = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# What the scan stops at: a whole string (escapes skipped), the marks of arrays, objects and
+# members, or the opening quote of a string not closed in the text read so far.
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:"]', re.DOTALL)
+_QUOTE = ord('"')
 _SPACE = b" \t\r\n"
 
 
@@ -121,8 +121,8 @@ def split(line: Line, names: tuple[str, ...]) -> Split | None:
     pieces = parts(line)
     at = 0
     while True:
-        found = _MARK.search(buffer, at)
-        if found is None or (found.group() == b'"' and not _STRING_END.match(buffer, found.end())):
+        found = _TOKEN.search(buffer, at)
+        if found is None or (buffer[found.start()] == _QUOTE and found.end() - found.start() == 1):
             more = next(pieces, None)
             if more is None:
                 break
@@ -133,17 +133,17 @@ def split(line: Line, names: tuple[str, ...]) -> Split | None:
                 return None
             buffer, offset, at = buffer[start:] + more, offset + start, 0
             continue
-        mark, place = found.group(), offset + found.start()
+        place, at = offset + found.start(), found.end()
+        if buffer[found.start()] == _QUOTE:
+            if depth == 0:
+                return None
+            if depth == 1:
+                key = found.group()
+            filled = filled or splitting is not None
+            continue
+        mark = found.group()
         if depth == 0 and (mark != b"{" or buffer[:found.start()].strip(_SPACE)):
             return None
-        if mark == b'"':
-            end = _STRING_END.match(buffer, found.end()).end()
-            if depth == 1:
-                key = buffer[found.start():end]
-            filled = filled or splitting is not None
-            at = end
-            continue
-        at = found.end()
         if mark in b"{[":
             filled = filled or splitting is not None
             depth += 1
