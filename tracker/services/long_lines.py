@@ -101,7 +101,7 @@ class Split:
 # What the scan stops at: a whole string (escapes skipped), the marks of arrays, objects and
 # members, or the opening quote of a string not closed in the text read so far.
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:"]', re.DOTALL)
-_QUOTE = ord('"')
+_QUOTE, _OPEN = ord('"'), ord("{")
 _SPACE = b" \t\r\n"
 
 
@@ -134,16 +134,14 @@ def split(line: Line, names: tuple[str, ...]) -> Split | None:
             buffer, offset, at = buffer[start:] + more, offset + start, 0
             continue
         place, at = offset + found.start(), found.end()
+        if depth == 0 and (buffer[found.start()] != _OPEN or buffer[:found.start()].strip(_SPACE)):
+            return None
         if buffer[found.start()] == _QUOTE:
-            if depth == 0:
-                return None
             if depth == 1:
                 key = found.group()
             filled = filled or splitting is not None
             continue
         mark = found.group()
-        if depth == 0 and (mark != b"{" or buffer[:found.start()].strip(_SPACE)):
-            return None
         if mark in b"{[":
             filled = filled or splitting is not None
             depth += 1

@@ -214,7 +214,7 @@ class Listing:
         self.file.flush()
         bounds = [bisect_left(places, start) for start in self.runs] + [len(places)]
         runs = [self._read(places, low, high) for low, high in pairwise(bounds) if low < high]
-        return heapq.merge(*runs, key=itemgetter("id")) if len(runs) > 1 else iter(runs[0] if runs else ())
+        return heapq.merge(*runs, key=itemgetter("id"))
 
     def _read(self, places: array, low: int, high: int) -> Iterator[dict[str, Any]]:
         fd, decode, bits, mask = self.file.fileno(), self.decode, self.LENGTH_BITS, (1 << self.LENGTH_BITS) - 1
