@@ -10,6 +10,8 @@ import pytest
 from conftest import dump, ok, run
 from tracker.services import file_keys, imports
 from tracker.services.file_keys import FileKeys
+from tracker.services.new_forecasts import ClaimCounts
+from tracker.sorted_ids import NumberRuns
 
 
 def write(path, objects) -> None:
@@ -19,8 +21,8 @@ def write(path, objects) -> None:
 @pytest.fixture
 def short_runs(monkeypatch):
     """Hashes sorted into runs of two, merged up to eight: every case below meets several runs."""
-    monkeypatch.setattr(FileKeys, "FRESH", 2)
-    monkeypatch.setattr(FileKeys, "LONGEST_MERGE", 8)
+    monkeypatch.setattr(NumberRuns, "FRESH", 2)
+    monkeypatch.setattr(NumberRuns, "LONGEST_MERGE", 8)
 
 
 @pytest.mark.sqlite_only
@@ -29,8 +31,22 @@ def test_runs_remember_every_key_given(short_runs):
     assert not any(f"key-{n}" in keys for n in range(100))
     for n in range(100):
         keys.given(f"key-{n}")
-    assert len(keys.runs) > 3 and all(list(run.numbers) == sorted(run.numbers) for run in keys.runs)
+    runs = keys.hashes.runs
+    assert len(runs) > 3 and all(list(run.numbers) == sorted(run.numbers) for run in runs)
     assert all(f"key-{n}" in keys for n in range(100)) and "key-100" not in keys
+
+
+@pytest.mark.sqlite_only
+def test_claims_had_once_are_told_from_claims_had_twice_across_runs(short_runs):
+    claims = ClaimCounts()
+    for n in range(60):
+        claims.count(f"Claim {n}")
+    for n in (0, 1, 30, 59):
+        claims.count(f"  Claim {n} ")  # the same claim, as it is stripped
+    assert len(claims.seen.runs) > 3
+    twice = {0, 1, 30, 59}
+    assert [n for n in range(60) if not claims.once(f"Claim {n}")] == sorted(twice)
+    assert not claims.once("Claim 60")  # never counted
 
 
 @pytest.mark.parametrize("first,second", [(0, 1), (0, 40), (39, 40)])

@@ -3,7 +3,7 @@ tell a key met twice and make keys that none of the file's take, in memory that 
 
 from collections.abc import Iterable
 
-from tracker.sorted_ids import SortedIds
+from tracker.sorted_ids import NumberRuns
 
 
 class FileKeys:
@@ -18,25 +18,18 @@ class FileKeys:
     only passed over for the next one.
     """
 
-    FRESH = 1 << 14  # hashes kept in a set before they are sorted into a run
-    LONGEST_MERGE = 1 << 18  # runs are merged up to this length, so that a merge stays small
-
     def __init__(self) -> None:
-        self.runs: list[SortedIds] = []
-        self.fresh: set[int] = set()
+        self.hashes = NumberRuns()
         self.made: set[str] = set()
 
     def given(self, key: str) -> None:
         """A key the file gives."""
-        self.fresh.add(hash(key))
-        if len(self.fresh) >= self.FRESH:
-            self._sort_fresh()
+        self.hashes.add(hash(key))
 
     def __contains__(self, key: object) -> bool:
         if key in self.made:
             return True
-        hashed = hash(key)
-        return hashed in self.fresh or any(hashed in run for run in self.runs)
+        return hash(key) in self.hashes
 
     def add(self, key: str) -> None:
         """A key made for an object of the file, taken until it is written (`difference_update`)."""
@@ -44,10 +37,3 @@ class FileKeys:
 
     def difference_update(self, keys: Iterable[str]) -> None:
         self.made.difference_update(keys)
-
-    def _sort_fresh(self) -> None:
-        run = SortedIds(self.fresh)
-        self.fresh = set()
-        while self.runs and len(self.runs[-1]) <= len(run) and len(run) < self.LONGEST_MERGE:
-            run = run.merged(self.runs.pop())
-        self.runs.append(run)
