@@ -110,7 +110,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
     restorer = Restorer(session, actor)
     file_keys = FileKeys()
     claims = ClaimCounts()
-    later = array("q")  # numbers of the objects the second pass applies
+    later = bytearray()  # a bit for each object the second pass applies, by its number
     number = 0
     with indexes_set_aside(session, BULK_TABLES):
         for objects in _batches(forecast_object(where, data) for where, data in file.records(progress, actor=actor)):
@@ -123,7 +123,7 @@ def import_file(session: Session, actor: str, file: ImportFile, *,
                     _report(item.where, restorer.add, item)
                     counts.added += 1
                 else:
-                    later.append(number)
+                    _mark(later, number)
                     claims.count(item.claim)
                     claims.keyless |= item.key is None and not item.full
                     if item.key is not None:
@@ -218,7 +218,7 @@ def _report(where: str, action: Callable, *args):
         raise type(exc)(f"{where}: {exc}") from None
 
 
-def _apply_later(session: Session, actor: str, file: ImportFile, numbers: array, counts: ImportCounts,
+def _apply_later(session: Session, actor: str, file: ImportFile, numbers: bytearray, counts: ImportCounts,
                  restorer: "Restorer", made: NewForecasts, claims: ClaimCounts) -> None:
     """Apply, in the file's order, the objects the first pass left: new forecasts that can have
     no twin are made in bulk, the rest (updates, twins) one at a time through the services."""
@@ -246,16 +246,14 @@ def _apply_later(session: Session, actor: str, file: ImportFile, numbers: array,
     sync_id_sequences(session.connection(), TABLES)
 
 
-def _numbered(records: Iterator[tuple[str, Any]], numbers: array) -> Iterator[tuple[str, Any]]:
-    """The records whose numbers (counted from 0, ascending) are given."""
-    wanted = iter(numbers)
-    next_wanted = next(wanted, None)
+def _numbered(records: Iterator[tuple[str, Any]], numbers: bytearray) -> Iterator[tuple[str, Any]]:
+    """The records whose numbers (counted from 0) are marked in `numbers` (see `_mark`)."""
+    last = len(numbers) * 8
     for number, record in enumerate(records):
-        if next_wanted is None:
+        if number >= last:
             return
-        if number == next_wanted:
+        if numbers[number >> 3] >> (number & 7) & 1:
             yield record
-            next_wanted = next(wanted, None)
 
 
 def _deadline_before_creation(forecast) -> bool:
