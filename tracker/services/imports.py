@@ -252,7 +252,7 @@ def _numbered(records: Iterator[tuple[str, Any]], numbers: bytearray) -> Iterato
     for number, record in enumerate(records):
         if number >= last:
             return
-        if numbers[number >> 3] >> (number & 7) & 1:
+        if _marked(numbers, number):
             yield record
 
 
@@ -437,7 +437,7 @@ class IdPool:
         offset = n - self.floor
         if not 0 < offset < self.WINDOW:
             return False
-        return offset >> 3 >= len(self.taken) or not self.taken[offset >> 3] & (1 << (offset & 7))
+        return not _marked(self.taken, offset)
 
     def _take(self, n: int) -> None:
         _mark(self.taken, n - self.floor)
@@ -482,6 +482,11 @@ def _mark(bitmap: bytearray, offset: int) -> None:
     bitmap[offset >> 3] |= 1 << (offset & 7)
 
 
+def _marked(bitmap: bytearray, offset: int) -> bool:
+    """Whether `_mark` set the bit `offset` of `bitmap` (a bit past its end is not set)."""
+    return offset >> 3 < len(bitmap) and bool(bitmap[offset >> 3] & (1 << (offset & 7)))
+
+
 class ChangeIds:
     """The ledger's id for each change a file names: a change spans forecasts (an import, a
     seed), so the same file id must get the same ledger id every time it is met.
@@ -499,7 +504,7 @@ class ChangeIds:
 
     def _was_kept(self, n: int) -> bool:
         offset = n - self.pool.floor
-        return 0 < offset and offset >> 3 < len(self.kept) and bool(self.kept[offset >> 3] & (1 << (offset & 7)))
+        return 0 < offset and _marked(self.kept, offset)
 
     def of(self, file_id: int) -> tuple[int, bool]:
         """The ledger id for a file's change id, and whether this is the first time it is met."""
