@@ -75,3 +75,18 @@ def test_concurrent_seeds_all_succeed_and_leave_one_copy(ledger):
         ["anchorage-2025/channels", "anchorage-2025/technical-agreements", "anchorage-2025/deterrence-talks"])
     assert len(dump(ledger)["sources"]) == 1
     assert len({event["change"] for f in forecasts for event in run_json("show", str(f["id"]))["events"]}) == 1
+
+
+def test_concurrent_adds_citing_one_new_source_share_it(ledger):
+    results = at_once(*[["--as", f"w{n}", "add", f"Claim {n} of the preview", "--source", "Summit preview"]
+                        for n in range(WRITERS)])
+    assert all(code == 0 for code, _ in results), results
+    assert [source["title"] for source in run_json("source", "list")] == ["Summit preview"]
+    assert len(dump(ledger)["sources"]) == 1
+
+
+def test_concurrent_source_adds_of_the_same_fields_add_one(ledger):
+    results = at_once(*[["source", "add", "Summit preview", "--author", "Jane Roe"] for _ in range(WRITERS)])
+    assert sorted(code for code, _ in results) == [0] + [1] * (WRITERS - 1), results
+    assert all("has exactly these fields" in stderr for code, stderr in results if code), results
+    assert len(dump(ledger)["sources"]) == 1

@@ -16,7 +16,7 @@ from tracker.limits import KEY_LENGTH, OPTION_LENGTH, TAG_LENGTH
 from tracker.services.records import as_shown, change_record, event_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
-from tracker.storage.locks import lock_key
+from tracker.storage.locks import SOURCE_TITLE_SPACE, lock_key
 from tracker.storage.models import Change, Event, Evidence, Forecast, ForecastTag, Source
 
 DEFAULT_REVIEW_EVERY = 30
@@ -160,6 +160,7 @@ def find_live_forecast(session: Session, ref: str) -> Forecast:
 def find_or_create_source(session: Session, fields: dict[str, Any]) -> Source:
     """The first source with this title and the other fields given, added if there is none."""
     title, wanted = source_wanted(fields)
+    lock_key(session, title, SOURCE_TITLE_SPACE)
     query = select(Source).where(Source.title == title)
     for name, value in wanted.items():
         query = query.where(getattr(Source, name) == value)

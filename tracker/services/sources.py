@@ -22,6 +22,7 @@ from tracker.services.forecasts import MAX_ID, clean_text, find_or_create_source
 from tracker.services.records import source_record
 from tracker.services.replay import SOURCE_FIELDS
 from tracker.services.timeline import record_event
+from tracker.storage.locks import SOURCE_TITLE_SPACE, lock_key
 from tracker.storage.models import Forecast, Source
 
 # The fields `source edit` takes; the title cannot be emptied.
@@ -74,6 +75,7 @@ def find_source(session: Session, ref: str, *, for_update: bool = False) -> Sour
 def add_source(session: Session, fields: dict[str, Any]) -> Source:
     """A new source; refused when one has exactly these fields already."""
     fields = clean_source_fields(fields)
+    lock_key(session, fields["title"], SOURCE_TITLE_SPACE)
     query = select(Source.id)
     for name in EDITABLE:
         column = getattr(Source, name)
@@ -170,6 +172,7 @@ def restore_source(session: Session, forecast: Forecast, fields: dict[str, Any] 
         for name in EDITABLE:
             setattr(forecast.source, name, fields[name])
         return
+    lock_key(session, fields["title"], SOURCE_TITLE_SPACE)
     query = select(Source)
     for name in EDITABLE:
         column = getattr(Source, name)
