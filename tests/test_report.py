@@ -265,6 +265,17 @@ def test_the_probability_chart_marks_evidence_status_and_estimates(seeded, tmp_p
     assert "Probability of forecast 2 over time" not in page.labels  # nothing to draw
 
 
+def test_the_chart_marks_an_undone_status_change_as_a_move_back(seeded, tmp_path):
+    ok("update", "1", "--probability", "30%")
+    ok("update", "1", "--status", "refuted")
+    ok("undo")
+    card = ok("report", "-o", "-", "--format", "html").stdout.split('id="forecast-1"')[1].split("</details>")[0]
+    moves = re.findall(r"status (\w+) on ", parse(card).text)
+    # The chart's marks and its table both say so: refuted, then open again, as the forecast is.
+    assert moves[:2] == ["refuted", "open"] and moves[-1] == "open", moves
+    assert run_json("show", "1")["status"] == "open"
+
+
 HOSTILE_OPTION = "<script>alert('pwned-option')</script> & <b>Navalny</b>"
 
 

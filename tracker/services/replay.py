@@ -280,6 +280,9 @@ class ForecastState:
     latest: dict[str, Estimate] = field(default_factory=dict)
     # Each piece of evidence's fields before their first edit (see `origins`).
     evidence_origins: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Each move to another status after the first, with its moment: an undone change of status
+    # is a move back, at the moment of the undo.
+    status_moves: list[tuple[dt.datetime, str]] = field(default_factory=list)
 
     @property
     def last_review(self) -> ReviewPeriod:
@@ -352,6 +355,8 @@ def _set_probability(state: ForecastState, value: float | None, at: dt.datetime)
 def _set_status(state: ForecastState, status: str, at: dt.datetime) -> None:
     """Move to a status: into a final one resolves (restating it keeps the first moment; another
     final status resolves anew), into an active one reopens."""
+    if status != state.record["status"]:
+        state.status_moves.append((at, status))
     state.record["status"] = status
     if status not in FINAL:
         state.resolution = None

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from operator import itemgetter
 from sys import intern
 from typing import Any
 
@@ -225,8 +226,8 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
         for e in record["events"]:  # read anew, a page at a time, each time it is iterated
             step = Step(intern(e["kind"]), e["at"], intern(e["actor"]), e["version"], e.get("field"), e.get("old"),
                         e.get("new"), e.get("from"), e.get("to"), e.get("evidence_id"), e.get("note"))
-            if marking and step.kind in ("status_changed", "evidence_added"):
-                marks.append((step.at, step.kind, step.to_status))
+            if marking and step.kind == "evidence_added":
+                marks.append((step.at, step.kind, None))
             yield step
 
     evidence = {item["id"]: item for item in record["evidence"]}
@@ -243,6 +244,9 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
         series["medians"] = thinned(medians_over_time(state))
         series.update(options=state.record.get("options"), outcome=state.record.get("outcome"),
                       resolved_at=state.resolution and state.resolution.resolved_at)
+        # The fold's moves, not the status_changed events: an undone change of status moves it back.
+        marks = sorted(marks + [(at, "status_changed", status) for at, status in state.status_moves],
+                       key=itemgetter(0))
     series["marks"] = marks
     return {**record, "series": series}
 
