@@ -9,6 +9,7 @@ large one does. PostgreSQL: with sequential scans priced out of reach, EXPLAIN c
 sequential scan of a ledger table only when no index can serve the statement.
 """
 
+import itertools
 import re
 
 import pytest
@@ -18,12 +19,13 @@ from sqlalchemy import Engine, create_engine, event
 
 from tracker.fields import SORT_FIELDS
 
-LEDGER_TABLES = ("forecasts", "forecast_tags", "evidence", "events", "event_citations")
+LEDGER_TABLES = ("forecasts", "forecast_tags", "evidence", "events", "event_citations", "changes")
 # A partial index holds only the rows a statement wants, so reading all of it is no whole-table read.
 PARTIAL_INDEXES = ("ix_forecasts_scored", "ix_events_revisions")
 WHOLE_TABLE = re.compile(rf"\bSCAN ({'|'.join(LEDGER_TABLES)})\b"
                          rf"(?! VIRTUAL| USING (?:COVERING )?INDEX (?:{'|'.join(PARTIAL_INDEXES)})\b)")
 SEQUENTIAL = re.compile(rf"Seq Scan on ({'|'.join(LEDGER_TABLES)})\b")
+INDEX_SCAN = re.compile(rf"(?:Index (?:Only )?Scan using (\w+)|Bitmap Heap Scan) on ({'|'.join(LEDGER_TABLES)})\b")
 
 STATUS_ID = "ix_forecasts_status_id"
 EVENTS = "ix_events_forecast_id_id_kind_field"
@@ -111,12 +113,27 @@ def problems(ledger, statements) -> list[str]:
         text = "\n".join(plan)
         paged = re.search(r"\bLIMIT\b", sql)
         if ledger.backend == "postgresql":
-            bad = SEQUENTIAL.search(text)
+            bad = SEQUENTIAL.search(text) or (not paged and whole_index_walked(plan))
         else:
             bad = WHOLE_TABLE.search(text) if not paged else re.search(r"USE TEMP B-TREE FOR ORDER BY", text)
         if bad:
             found.append(f"{' '.join(sql.split())}\n    {plan}")
     return found
+
+
+def whole_index_walked(plan: list[str]) -> bool:
+    """Whether a PostgreSQL plan reads a ledger table's whole index, start to end (no condition
+    bounds the scan): the whole table, through an index. A page may start so and stop early."""
+    for number, step in enumerate(plan):
+        found = INDEX_SCAN.search(step)
+        if not found or found.group(1) in PARTIAL_INDEXES:
+            continue
+        depth = len(step) - len(step.lstrip(" ->"))
+        details = itertools.takewhile(lambda line: len(line) - len(line.lstrip(" ")) > depth and "->" not in line,
+                                      plan[number + 1:])
+        if not any("Index Cond" in line or "Recheck Cond" in line for line in details):
+            return True
+    return False
 
 
 @pytest.fixture
@@ -164,6 +181,26 @@ def test_the_check_catches_a_whole_table_read(busy):
     """The test above can fail: a filter no index serves is caught on both backends."""
     statement = [("SELECT id FROM forecasts WHERE review_every = 30", {} if busy.backend == "postgresql" else ())]
     assert problems(busy, statement)
+
+
+@pytest.mark.postgres_only
+def test_the_check_catches_a_whole_index_walked(busy):
+    statement = [("SELECT id FROM changes ORDER BY id", {})]
+    assert problems(busy, statement)
+
+
+@pytest.mark.postgres_only
+def test_show_asks_for_the_changes_of_a_timeline_by_id(busy):
+    """Asked for as the changes of a forecast's events, the changes of a long timeline were
+    planned as a merge join that walked every change of the ledger (a cursor's plan, started
+    fast). Asked for by id, no plan walks them all, even with the joins that serve a short
+    timeline turned off, as a long timeline's plan had them."""
+    with Statements() as captured:
+        ok("show", "1", "--format", "json")
+    reading = [(sql, params) for sql, params in captured.seen if "FROM changes" in sql]
+    assert reading
+    found = plans(busy, reading, settings=("enable_seqscan", "enable_nestloop", "enable_hashjoin"))
+    assert [sql for sql, plan in found if whole_index_walked(plan)] == []
 
 
 @pytest.mark.sqlite_only

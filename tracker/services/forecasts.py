@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from array import array
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -601,14 +602,22 @@ def show_forecast(session: Session, ref: str, extremize: float | None = None) ->
     record["evidence"] = evidence_of(session, forecast.id)
     # A timeline of any length: its events and changes are read as they are shown.
     record["events"] = timeline_of(session, forecast.id)
-    record["changes"] = (change_record(change) for change in session.scalars(
-        select(Change).where(Change.id.in_(select(Event.change_id).where(Event.forecast_id == forecast.id)))
-        .order_by(Change.id).execution_options(yield_per=PAGE)))
+    record["changes"] = changes_of_forecast(session, forecast.id)
     from tracker.services.estimates import estimate_view
     from tracker.services.replay import load_state
 
     record.update(estimate_view(load_state(session, forecast), extremize))
     return record
+
+
+def changes_of_forecast(session: Session, forecast_id: int) -> Iterator[dict[str, Any]]:
+    """The changes the forecast's events belong to, oldest first, read a page at a time as they
+    are taken. They are asked for by id, a page of ids at a time: asked for as the changes of the
+    forecast's events, PostgreSQL read every change of the ledger for a long timeline."""
+    ids = array("q", session.scalars(select(Event.change_id).where(Event.forecast_id == forecast_id)
+                                     .distinct().order_by(Event.change_id)))
+    for first in range(0, len(ids), PAGE):
+        yield from changes_of(session, ids[first:first + PAGE].tolist())
 
 
 def changes_of(session: Session, change_ids: list[int]) -> list[dict[str, Any]]:
