@@ -79,6 +79,11 @@ class Step(NamedTuple):
     note: str | None = None
 
 
+# What `step_of` reads of an event, for a query that reads only that.
+STEP_COLUMNS = (Event.kind, Event.at, Event.actor, Event.version, Event.field, Event.old_value, Event.new_value,
+                Event.from_status, Event.to_status, Event.evidence_id, Event.note)
+
+
 def step_of(event: Event) -> Step:
     # Kinds, actors and fields repeat down a timeline: one string each, however long it is.
     return Step(intern(event.kind), event.at, intern(event.actor), event.version,
@@ -665,7 +670,9 @@ def load_state(session: Session, forecast: Forecast, *, strict: bool = False) ->
     `origins`), then folded as they come; the state keeps neither them nor its review periods
     (see `fold`; `load_states` keeps both). `strict` as in `fold`."""
     def steps() -> Iterator[Step]:
-        rows = session.scalars(select(Event).where(Event.forecast_id == forecast.id).order_by(Event.id)
+        # The columns a step reads, not Event objects: the fold keeps no row, and a long timeline
+        # is read twice.
+        rows = session.execute(select(*STEP_COLUMNS).where(Event.forecast_id == forecast.id).order_by(Event.id)
                                .execution_options(yield_per=IDS_PER_QUERY))
         return map(step_of, rows)
 
