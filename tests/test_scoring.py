@@ -321,3 +321,23 @@ def test_the_yes_no_shortcut_scores_as_the_general_way_does(found):
     assert set(shortcut) == set(general)
     for name, card in general.items():
         assert shortcut[name].finish(name) == card.finish(name), name
+
+
+@given(pairs_strategy, st.integers(1, 4))
+def test_a_card_is_the_same_however_few_terms_are_kept(pairs, kept):
+    """Each (probability, outcome)'s terms are worked out once while kept; a full store is
+    emptied and filled again. The sums are math.fsum's whatever is kept."""
+    from tracker.services import scoring
+
+    statuses = [("confirmed" if outcome else "refuted", p) for p, outcome in pairs * 2]
+    original = scoring.TERMS_KEPT
+    try:
+        scoring.TERMS_KEPT = kept
+        scoring._TERMS.clear()
+        card = scorecard(Resolution(status, p, T0, ((T0, p),)) for status, p in statuses)
+        assert len(scoring._TERMS) <= kept
+    finally:
+        scoring.TERMS_KEPT = original
+    assert card["brier"] == math.fsum((p - o) ** 2 for p, o in pairs * 2) / (2 * len(pairs))
+    assert card["log_score"] == log_score(pairs)
+    assert card["calibration"] == calibration_table(pairs * 2)

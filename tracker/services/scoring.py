@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.statuses import FINAL
 
@@ -74,8 +74,11 @@ class ExactSum:
         self.shift = 0
 
     def add(self, value: float, times: int = 1) -> None:
-        numerator, denominator = value.as_integer_ratio()
-        shift = denominator.bit_length() - 1
+        self.add_exact(exact(value), times)
+
+    def add_exact(self, value: tuple[int, int], times: int = 1) -> None:
+        """`add` a value given as `exact` gives it."""
+        numerator, shift = value
         if shift > self.shift:
             self.numerator <<= shift - self.shift
             self.shift = shift
@@ -96,6 +99,12 @@ class ExactSum:
     def total(self) -> float:
         # Integer true division is correctly rounded, as fsum's result is.
         return self.numerator / (1 << self.shift)
+
+
+def exact(value: float) -> tuple[int, int]:
+    """`value` as (numerator, shift): numerator / 2**shift, as ExactSum keeps it."""
+    numerator, denominator = value.as_integer_ratio()
+    return numerator, denominator.bit_length() - 1
 
 
 # How many times each (probability, outcome) pair occurs.
@@ -180,10 +189,13 @@ class Calibration:
         self.hits = [0] * BIN_COUNT
 
     def add(self, probability: float, outcome: int, times: int = 1) -> None:
-        k = bin_index(probability)
-        self.sums[k].add(probability, times)
+        self.add_scored(terms_of(probability, outcome), times)
+
+    def add_scored(self, terms: "Terms", times: int = 1) -> None:
+        k = terms.bin
+        self.sums[k].add_exact(terms.probability, times)
         self.sizes[k] += times
-        self.hits[k] += outcome * times
+        self.hits[k] += terms.outcome * times
 
     def table(self) -> list[dict[str, Any]]:
         table = []
@@ -275,13 +287,14 @@ class Tally:
         if probability is None:
             self.unprobabilised[outcome] += times
             return
+        terms = terms_of(probability, outcome)
         self.scored += times
-        self.brier.add(brier_term(probability, outcome), times)
-        self.log.add(log_term(probability, outcome), times)
-        if clip(probability) != probability:
+        self.brier.add_exact(terms.brier, times)
+        self.log.add_exact(terms.log, times)
+        if terms.clipped:
             self.clipped += times
         if self.calibration is not None:
-            self.calibration.add(probability, outcome, times)
+            self.calibration.add_scored(terms, times)
 
     def card(self) -> dict[str, Any]:
         """Every number of one scorecard: scores, counts per final status, hit rate, calibration."""
@@ -303,6 +316,35 @@ class Tally:
         if self.calibration is not None:
             card["calibration"] = self.calibration.table()
         return card
+
+
+class Terms(NamedTuple):
+    """What one scored (probability, outcome) adds to a tally's sums, each as `exact` gives it."""
+
+    outcome: int
+    probability: tuple[int, int]
+    brier: tuple[int, int]
+    log: tuple[int, int]
+    clipped: bool
+    bin: int
+
+
+def terms_of(probability: float, outcome: int) -> Terms:
+    """The terms of (probability, outcome), worked out once while they are kept: a ledger
+    states few distinct probabilities, and the forecasts of many groups are counted in each."""
+    key = (probability, outcome)
+    terms = _TERMS.get(key)
+    if terms is None:
+        if len(_TERMS) >= TERMS_KEPT:
+            _TERMS.clear()
+        terms = _TERMS[key] = Terms(outcome, exact(probability), exact(brier_term(probability, outcome)),
+                                    exact(log_term(probability, outcome)), clip(probability) != probability,
+                                    bin_index(probability))
+    return terms
+
+
+TERMS_KEPT = 4096
+_TERMS: dict[tuple[float, int], Terms] = {}
 
 
 def scorecard(resolutions: Iterable[Resolution], *, time_weighted: bool = False) -> dict[str, Any]:
