@@ -41,3 +41,18 @@ def test_json_holds_nothing_a_terminal_acts_on_and_reads_back_the_same(document)
         assert not TERMINAL_ACTIVE.search(written) and not re.search("[\x00-\x1f]", written.replace("\n", ""))
         plain = json.dumps(document, default=json_value, ensure_ascii=False)
         assert json.dumps(json.loads(written)) == json.dumps(json.loads(plain))  # the same data
+
+
+floats_near_the_edges = st.sampled_from([1e-4, 9.99999e-5, 1e16, 9.9999e15, 1e-300, 5e-324, -0.0, 0.0]) | st.floats()
+flat_values = (st.none() | st.booleans() | st.integers() | floats_near_the_edges | texts | moments
+               | st.text(st.characters(categories=("Cs", "Cc", "Zl", "Zp"))))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(texts, flat_values, max_size=8))
+def test_a_rows_json_written_once_is_the_json_written_each_time(row):
+    """A scorecard listing keeps each forecast's row as its JSON text, written by msgspec where
+    it writes what json writes: the text is the one the row, rounded, gives through json."""
+    from tracker.cli.output import RowJSON, compact_json, numbers_rounded
+
+    assert RowJSON.of(row) == compact_json(numbers_rounded(row))

@@ -67,22 +67,81 @@ def to_json(data: Any, *, indent: int | None = None) -> str:
     else a terminal acts on (DEL, the C1 controls, the bidirectional overrides and isolates) is
     written as a \\uXXXX escape too, which every JSON reader turns back into the same character:
     the data is kept exactly, and `--format json` printed on a terminal cannot act on it."""
+    return laid_out(compact_json(data), indent)
+
+
+def compact_json(data: Any) -> str:
     import json
 
-    text = json.dumps(data, default=json_value, ensure_ascii=False)
+    return json.dumps(data, default=json_value, ensure_ascii=False)
+
+
+def laid_out(text: str, indent: int | None) -> str:
+    """`to_json`'s text from the compact JSON text of the same data."""
     if indent is not None:
         # json indents with its pure-Python encoder, several times slower than its C one; msgspec
         # lays the compact text out exactly as json.dumps(…, indent=…) would, but refuses NaN and
-        # Infinity.
+        # Infinity, which json reads back as the same floats.
         import msgspec
 
         try:
             text = msgspec.json.format(text, indent=indent)
         except msgspec.DecodeError:
-            text = json.dumps(data, default=json_value, ensure_ascii=False, indent=indent)
+            import json
+
+            text = json.dumps(json.loads(text), ensure_ascii=False, indent=indent)
     # Outside its strings JSON holds only ASCII punctuation, digits, letters and spaces, so these
     # characters can only be inside strings, where an escape means the same.
     return _JSON_UNSHOWABLE.sub(_json_escape, text)
+
+
+_WRITTEN_ALIKE = frozenset((str, int, bool, type(None)))
+_WITHOUT_EXPONENT = (1e-4, 1e16)
+
+
+class RowJSON(str):
+    """A row's compact JSON text, its numbers rounded as `emit` rounds them: a row written in many
+    places (a forecast listed in each of its groups' scorecards) is encoded once, then kept as text."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> "RowJSON":
+        """The text `compact_json(numbers_rounded(row))` gives, written by msgspec (several times
+        faster) when every value of `row` is one msgspec writes the same: text, a whole number, a
+        truth value, null, a moment, or a float that neither writes with an exponent (Python from
+        1e16 and below 1e-4, msgspec elsewhere)."""
+        import msgspec
+
+        plain = {}
+        for name, value in row.items():
+            kind = type(value)
+            if kind is float:
+                value = rounded(value)
+                if value != 0 and not _WITHOUT_EXPONENT[0] <= abs(value) < _WITHOUT_EXPONENT[1]:
+                    return cls(compact_json(numbers_rounded(row)))
+            elif kind is dt.datetime:
+                value = json_value(value)
+            elif kind not in _WRITTEN_ALIKE or (kind is int and abs(value) >= 2**63):
+                return cls(compact_json(numbers_rounded(row)))
+            plain[name] = value
+        try:
+            # indent 0: one line, with json's spaces after its commas and colons.
+            return cls(msgspec.json.format(msgspec.json.encode(plain), indent=0).decode())
+        except UnicodeEncodeError:  # a lone surrogate, which json writes as it is
+            return cls(compact_json(numbers_rounded(row)))
+
+
+class RowJSONCodec:
+    """How a listing keeps rows that will be written as JSON (see `RowJSON`), in bytes."""
+
+    @staticmethod
+    def encode(row: Any) -> bytes:
+        return RowJSON.of(row).encode()
+
+    @staticmethod
+    def decode(data: bytes) -> RowJSON:
+        return RowJSON(data.decode())
 
 
 _JSON_UNSHOWABLE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -164,7 +223,7 @@ def numbers_rounded(data: Any) -> Any:
     return data
 
 
-_LEFT_AS_THEY_ARE = frozenset((str, int, bool, type(None)))
+_LEFT_AS_THEY_ARE = frozenset((str, int, bool, type(None), RowJSON))
 
 
 def emit(data: dict[str, Any] | list[dict[str, Any]] | Iterator[dict[str, Any]], fmt: str,
@@ -221,7 +280,7 @@ def visible_keeping_colour(text: str) -> str:
 
 
 # What is never rows, by exact type (most values are one of these): checked first, as it is fast.
-_PLAIN = frozenset((str, int, float, bool, type(None), list, tuple, dict, dt.date, dt.datetime))
+_PLAIN = frozenset((str, int, float, bool, type(None), list, tuple, dict, dt.date, dt.datetime, RowJSON))
 # Plain items of rows (or of an object holding rows) encoded together, at most: one call each run.
 _RUN = 256
 
@@ -257,7 +316,8 @@ def json_parts(value: Any, indent: int | None, level: int = 0) -> Iterator[str]:
     for run in _runs(iter(value) if rows else iter(value.items()), rows):
         separator = opening if not count else ", " if indent is None else ","
         if type(run) is list:
-            text = to_json(run if rows else dict(run), indent=indent)
+            text = laid_out("[" + ", ".join(run) + "]", indent) if rows and type(run[0]) is RowJSON \
+                else to_json(run if rows else dict(run), indent=indent)
             yield separator + (text[1:-1] if indent is None else text[1:-2].replace("\n", margin))
         else:
             key, item = run

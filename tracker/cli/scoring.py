@@ -3,7 +3,7 @@
 import click
 
 from tracker.cli.context import Ledger, pass_ledger
-from tracker.cli.output import emit, format_option, message
+from tracker.cli.output import RowJSONCodec, emit, format_option, message
 from tracker.cli.params import DATE
 from tracker.cli.progress import on_terminal, progress_bar
 from tracker.fields import GROUPINGS
@@ -37,7 +37,7 @@ def score(ledger: Ledger, by, since, until, time_weighted, fmt):
     # table or CSV of groups shows no calibration, which would be kept for each of thousands of groups.
     listed = fmt in ("json", "jsonl")
     request = ScoreRequest(by=by, since=since, until=until, time_weighted=time_weighted,
-                           details=listed, calibration=listed or not by)
+                           details=listed, calibration=listed or not by, entries_as=RowJSONCodec)
     with ledger.session(write=False) as session:
         total = resolved_count(session) if by and on_terminal() else 0
         with progress_bar(total, "Scoring") as advance_to:

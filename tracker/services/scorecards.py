@@ -7,6 +7,7 @@ undeleted forecast and hands plain values to it.
 import datetime as dt
 import heapq
 import os
+import struct
 import tempfile
 from array import array
 from bisect import bisect_left
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby, pairwise
 from operator import itemgetter
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import msgspec
 from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select
@@ -40,6 +41,9 @@ class ScoreRequest:
     details: bool = True
     # Each card's calibration table; tables of groups leave it out.
     calibration: bool = True
+    # How the listing keeps each forecast's entry and gives it back (`encode` to bytes, `decode`):
+    # msgpack's dicts unless the caller says (JSON output keeps the text it will write).
+    entries_as: "EntryCodec | None" = None
 
 
 @dataclass
@@ -83,7 +87,7 @@ def score_ledger(session: Session, request: ScoreRequest, *,
         return counted_scorecard(session)
     # One pass for every group: each forecast is read once, however many groups it is in.
     times = request.details or request.time_weighted or request.since is not None or request.until is not None
-    cards = Scorecards(request, Listing() if request.details else None)
+    cards = Scorecards(request, Listing(request.entries_as) if request.details else None)
     for item in counted(resolved_forecasts(session, tags=request.by == "tag", creators=request.by == "author",
                                            times=times), progress):
         cards.add(item)
@@ -180,21 +184,29 @@ class Card:
         return card
 
 
+class EntryCodec(Protocol):
+    def encode(self, entry: dict[str, Any]) -> bytes: ...
+    def decode(self, data: bytes) -> Any: ...
+
+
 class Listing:
     """The `forecasts` entries of scorecards, kept in a temporary file until their cards are
     written: a card's numbers, known once its last forecast is read, come before its entries, and
-    cards come in the order of their names. Each entry is written once, as its forecast is read,
-    and each card keeps where its own are (8 bytes each), not the entries.
+    cards come in the order of their names. Each entry is encoded and written once, as its
+    forecast is read, and each card keeps where its own are (8 bytes each), not the entries.
 
     Forecasts are read by final status, then id: the entries' ids rise in runs, one a status, and
-    a card's entries are read back oldest id first by merging its part of each run."""
+    a card's entries are read back oldest id first by merging its part of each run (each entry is
+    written after its forecast's id, which the merge reads)."""
 
     LENGTH_BITS = 20  # an entry's place is its offset and length in one number; entries are < 1 kB
+    ID = struct.Struct("<Q")
 
-    def __init__(self) -> None:
+    def __init__(self, codec: EntryCodec | None = None) -> None:
         self.file: BinaryIO = tempfile.TemporaryFile()
-        self.encode = msgspec.msgpack.Encoder().encode  # keeps floats and moments exactly
-        self.decode = msgspec.msgpack.Decoder().decode
+        # msgpack keeps floats and moments exactly.
+        self.encode = codec.encode if codec else msgspec.msgpack.Encoder().encode
+        self.decode = codec.decode if codec else msgspec.msgpack.Decoder().decode
         self.end = 0
         self.runs = [0]  # the places where the ids start rising anew
         self.last_id = 0
@@ -205,21 +217,23 @@ class Listing:
         if forecast_id < self.last_id:
             self.runs.append(place)
         self.last_id = forecast_id
-        length = self.file.write(self.encode(entry))
+        length = self.file.write(self.ID.pack(forecast_id) + self.encode(entry))
         self.end += length
         return place | length
 
-    def entries(self, places: array) -> Iterator[dict[str, Any]]:
+    def entries(self, places: array) -> Iterator[Any]:
         """The entries at `places` (ascending), read from the file oldest id first."""
         self.file.flush()
         bounds = [bisect_left(places, start) for start in self.runs] + [len(places)]
         runs = [self._read(places, low, high) for low, high in pairwise(bounds) if low < high]
-        return heapq.merge(*runs, key=itemgetter("id"))
+        return map(itemgetter(1), heapq.merge(*runs, key=itemgetter(0)))
 
-    def _read(self, places: array, low: int, high: int) -> Iterator[dict[str, Any]]:
+    def _read(self, places: array, low: int, high: int) -> Iterator[tuple[int, Any]]:
         fd, decode, bits, mask = self.file.fileno(), self.decode, self.LENGTH_BITS, (1 << self.LENGTH_BITS) - 1
+        unpack, size = self.ID.unpack_from, self.ID.size
         for k in range(low, high):
-            yield decode(os.pread(fd, places[k] & mask, places[k] >> bits))
+            data = os.pread(fd, places[k] & mask, places[k] >> bits)
+            yield unpack(data)[0], decode(data[size:])
 
     def closed_after(self, items: Iterable[Any]) -> Iterator[Any]:
         """`items` one at a time; the file is closed once the last is taken (or they are left)."""
