@@ -304,14 +304,14 @@ def test_a_progress_bar_shows_on_a_terminal_for_long_work_only(monkeypatch):
 
 
 def test_an_export_reads_one_snapshot_even_while_others_write(seeded):
-    from tracker.services.export import count_exported, exported_records, start_snapshot
+    from tracker.services.export import count_exported, exported_records
     from tracker.services.forecasts import ForecastFilter
-    from tracker.storage.database import open_database, transaction
+    from tracker.storage.database import open_database, read_one_snapshot, transaction
 
     engine = open_database(seeded.target, write=False, notify=print)
     try:
         with transaction(engine) as session:
-            start_snapshot(session)
+            read_one_snapshot(session)
             assert count_exported(session, ForecastFilter(deleted=None)) == 3
             ok("add", "Written while the export runs")
             assert [r["id"] for r in exported_records(session, ForecastFilter(deleted=None))] == [1, 2, 3]

@@ -135,3 +135,24 @@ def test_a_forecast_in_several_groups_is_read_and_scored_once(ledger, monkeypatc
     cards = json.loads(score("tag", "json"))
     listed = [entry["id"] for card in cards for entry in card["forecasts"]]
     assert len(listed) > len(set(listed)) and sorted(made) == sorted(set(listed))
+
+
+def test_a_forecast_reopened_while_score_reads_is_in_both_its_streams_or_neither(ledger, monkeypatch):
+    """score --by tag reads the resolved forecasts and their tags in two queries, side by side.
+    A forecast reopened between the two (here, once the tags' query is made) was, on PostgreSQL,
+    in the tags' stream and not in the forecasts': the tags waited for it, and every forecast
+    after it lost its tags. A read command sees one ledger: the one of its first query."""
+    fill(ledger.target)
+    before = score("tag", "json")
+    real = scorecards.TagsAlongside.__init__
+
+    def reopening_meanwhile(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        monkeypatch.setattr(scorecards.TagsAlongside, "__init__", real)
+        with Ledger(target=ledger.target, actor="zed").session(write=True) as session:
+            # The first forecast the streams read: confirmed, with tags, before many others.
+            update_forecast(session, "1", "zed", ForecastChanges(status="open", note="reopened"))
+
+    monkeypatch.setattr(scorecards.TagsAlongside, "__init__", reopening_meanwhile)
+    assert score("tag", "json") == before
+    assert score("tag", "json") == expected_text(ledger.target, "tag", "json") != before

@@ -60,7 +60,7 @@ class Ledger:
         """The command's single transaction; it commits only if the block succeeds. `filling`:
         the command may write a whole ledger (an import), which an empty SQLite one takes best
         outside its write-ahead log."""
-        from tracker.storage.database import filled_outside_the_log, open_database, transaction
+        from tracker.storage.database import filled_outside_the_log, open_database, read_one_snapshot, transaction
 
         engine = open_database(self.database(write=write), write=write, notify=message)
         if not gc.isenabled():
@@ -70,6 +70,10 @@ class Ledger:
         try:
             with filled_outside_the_log(engine) if filling else nullcontext(), transaction(engine) as session:
                 session.info["command"] = command_name()
+                if not write:
+                    # A command that reads in several queries (a stream beside a stream, the fold
+                    # beside the events it shows) must see one ledger, not one a query.
+                    read_one_snapshot(session)
                 yield session
         finally:
             engine.dispose()

@@ -32,12 +32,10 @@ def doctor(ledger: Ledger, fmt):
       tracker --db postgresql+psycopg://ana@db/team doctor
     """
     from tracker.services.doctor import examine, forecasts_to_replay
-    from tracker.storage.database import read_one_snapshot
 
+    # Forecasts, their events and their evidence are read in separate queries: all see the same
+    # moment (every read session does), or a change committed in between would look like damage.
     with ledger.session(write=False) as session:
-        # Forecasts, their events and their evidence are read in separate queries: all must
-        # see the same moment, or a change committed in between would look like damage.
-        read_one_snapshot(session)
         total = forecasts_to_replay(session) if on_terminal() else 0
         with progress_bar(total, "Checking", worth_showing=WORTH_SHOWING_REPLAYED) as advance_to:
             results = examine(session, progress=advance_to)

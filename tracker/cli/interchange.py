@@ -43,7 +43,7 @@ def export(ledger: Ledger, fmt, output, since, title, **chosen):
       tracker export --format markdown --tag us-russia --title "US–Russia forecasts"
     """
     from tracker.cli.writers import SUFFIXES, WRITERS
-    from tracker.services.export import count_exported, exported_records, start_snapshot
+    from tracker.services.export import count_exported, exported_records
     from tracker.services.forecasts import ForecastFilter
 
     if fmt is None and not is_stdout(output) and output.suffix.lower() not in SUFFIXES:
@@ -55,7 +55,6 @@ def export(ledger: Ledger, fmt, output, since, title, **chosen):
         raise click.UsageError("--title names the Markdown document; it goes with --format markdown.")
     filters = ForecastFilter(**chosen, since=since, deleted=False if fmt == "markdown" else None)
     with ledger.session(write=False) as session, output_stream(output, ledger=ledger.sqlite_file()) as stream:
-        start_snapshot(session)
         write = WRITERS.get(fmt) or markdown_writer(session, filters, title)
         total = count_exported(session, filters) if on_terminal(writes_stdout=is_stdout(output)) else 0
         with progress_bar(total, "Exporting") as advance_to:

@@ -18,18 +18,11 @@ from sqlalchemy.orm import Session
 from tracker.services.forecasts import PAGE, ForecastFilter, filtered_query
 from tracker.services.records import CITING_KINDS, change_record, event_row_record, evidence_record, forecast_row_record
 from tracker.services.report import scores_by_forecast
-from tracker.storage.database import read_one_snapshot
 from tracker.storage.models import Change, Event, EventCitation, Evidence, Forecast, ForecastTag, Source
 
 BATCH = 500
 # Below every id: a forecast's rows all come after (its id, LOWEST) in the order they are paged in.
 LOWEST = -2**63
-
-
-def start_snapshot(session: Session) -> None:
-    """Make every later query of this transaction see the ledger as it is now, however many
-    batches the export takes. Must come before the transaction's first query."""
-    read_one_snapshot(session)
 
 
 def count_exported(session: Session, filters: ForecastFilter) -> int:

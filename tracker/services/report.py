@@ -177,11 +177,10 @@ def report_content(session: Session, request: ReportRequest | None = None) -> di
     and the `forecasts` with their `evidence`, `events`, `score` once resolved and `series`
     (probabilities and estimates over time), both iterators of at most `limit` items.
 
-    Every query of the transaction, those of the iterators too, sees the ledger as it was at
-    this call's first: it must come before the transaction's first query."""
-    from tracker.services.export import exported_records, start_snapshot
+    The iterators query the ledger as they are taken: `session` must read one snapshot (as every
+    read command's does, see `read_one_snapshot`), so that they see the ledger the summary saw."""
+    from tracker.services.export import exported_records
 
-    start_snapshot(session)
     request = request or ReportRequest()
     filters = replace(request.filters, deleted=False, sort="id", limit=None, after=None)
     summary = report_summary(session, filters, attention_limit=request.attention_limit, stale_days=request.stale_days)
