@@ -276,6 +276,17 @@ def test_the_chart_marks_an_undone_status_change_as_a_move_back(seeded, tmp_path
     assert run_json("show", "1")["status"] == "open"
 
 
+def test_the_chart_marks_evidence_where_the_fold_added_it_an_undone_addition_too(seeded, tmp_path):
+    """The marks are what the fold found, evidence as status: the undone addition was added then,
+    and taken back after (history is kept); each addition is marked once."""
+    ok("update", "1", "--probability", "30%")
+    ok("evidence", "add", "1", "A hotline call")
+    ok("evidence", "add", "1", "A second call")
+    ok("undo")
+    card = ok("report", "-o", "-", "--format", "html").stdout.split('id="forecast-1"')[1].split("</details>")[0]
+    assert len(re.findall(r"evidence added on ", parse(card).text)) == 2
+
+
 HOSTILE_OPTION = "<script>alert('pwned-option')</script> & <b>Navalny</b>"
 
 

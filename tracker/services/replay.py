@@ -288,6 +288,8 @@ class ForecastState:
     # Each move to another status after the first, with its moment: an undone change of status
     # is a move back, at the moment of the undo.
     status_moves: list[tuple[dt.datetime, str]] = field(default_factory=list)
+    # The moment each piece of evidence was added, an undone addition's too (it was added then).
+    evidence_added_at: list[dt.datetime] = field(default_factory=list)
 
     @property
     def last_review(self) -> ReviewPeriod:
@@ -461,6 +463,7 @@ def apply(state: ForecastState, event, evidence: Mapping[int, dict[str, Any]]) -
         state.evidence[event.evidence_id] = item = dict(evidence[event.evidence_id])
         item.update(state.evidence_origins.get(event.evidence_id, {}))
         restore(item)
+        state.evidence_added_at.append(at)
         if state.periods is not None:
             state.last_review.evidence_added.append(event.evidence_id)
     elif kind == "evidence_retracted":

@@ -219,21 +219,17 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
     with the moment it came into force. The events are read as they come, twice (what their
     first edits found, then the fold), and the series keeps what the chart draws (see
     `CHART_POINTS`)."""
-    marks: list[tuple] = []
-
-    def steps(marking: bool = False) -> Iterator[Step]:
+    def steps() -> Iterator[Step]:
         for e in record["events"]:  # read anew, a page at a time, each time it is iterated
-            step = Step(intern(e["kind"]), e["at"], intern(e["actor"]), e["version"], e.get("field"), e.get("old"),
-                        e.get("new"), e.get("from"), e.get("to"), e.get("evidence_id"), e.get("note"))
-            if marking and step.kind == "evidence_added":
-                marks.append((step.at, step.kind, None))
-            yield step
+            yield Step(intern(e["kind"]), e["at"], intern(e["actor"]), e["version"], e.get("field"), e.get("old"),
+                       e.get("new"), e.get("from"), e.get("to"), e.get("evidence_id"), e.get("note"))
 
     evidence = {item["id"]: item for item in record["evidence"]}
     # Folded as the events come, what their first edits found read beforehand: the state keeps
     # no step of a long timeline.
     state = fold({key: value for key, value in record.items() if key not in ("evidence", "events", "changes")},
-                 steps(marking=True), evidence, found=origins(steps()))
+                 steps(), evidence, found=origins(steps()))
+    marks: list[tuple] = []
     series: dict[str, Any] = {"probabilities": [], "estimates": [], "medians": [], "marks": [],
                               "options": record.get("options"), "outcome": record.get("outcome"), "resolved_at": None}
     if state is not None:
@@ -243,9 +239,9 @@ def with_series(record: dict[str, Any]) -> dict[str, Any]:
         series["medians"] = thinned(medians_over_time(state))
         series.update(options=state.record.get("options"), outcome=state.record.get("outcome"),
                       resolved_at=state.resolution and state.resolution.resolved_at)
-        # The fold's moves, not the status_changed events: an undone change of status moves it back.
-        marks = sorted(marks + [(at, "status_changed", status) for at, status in state.status_moves],
-                       key=itemgetter(0))
+        # What the fold found, not the events read again: an undone change of status moves it back.
+        marks = sorted([(at, "evidence_added", None) for at in state.evidence_added_at]
+                       + [(at, "status_changed", status) for at, status in state.status_moves], key=itemgetter(0))
     series["marks"] = marks
     return {**record, "series": series}
 
