@@ -2,6 +2,7 @@
 ledger held in memory gives (the reference below), whatever the grouping, the order the
 database gives the forecasts in, or the size of the batches they are read in."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from tracker.cli.output import numbers_rounded, to_json
 from tracker.services import scorecards
 from tracker.services.forecasts import ForecastChanges, ForecastDraft, create_forecast, update_forecast
 from tracker.services.scorecards import ScoreRequest, group_names, resolved_forecasts, scored_forecast
-from tracker.services.scoring import scorecard
+from tracker.services.scoring import Resolution, scorecard
 
 GROUPINGS = (None, "source", "author", "tag")
 
@@ -88,6 +89,24 @@ def test_the_listing_is_the_same_in_batches_of_any_size(ledger, monkeypatch):
     for batch in (1, 2, 3):
         monkeypatch.setattr(scorecards, "BATCH", batch)
         assert {by: score(by, "json") for by in GROUPINGS} == whole, batch
+
+
+@pytest.mark.parametrize("window", [12, 13, 40, 200])
+def test_entries_longer_than_the_window_read_are_read_whole(ledger, monkeypatch, window):
+    """An entry is read a window at a time from its place; a longer one, in two reads."""
+    fill(ledger.target)
+    whole = {by: score(by, "json") for by in GROUPINGS}
+    monkeypatch.setattr(scorecards.Listing, "WINDOW", window)
+    assert {by: score(by, "json") for by in GROUPINGS} == whole
+
+
+def test_a_card_past_four_byte_places_keeps_eight_byte_ones():
+    card = scorecards.Card(ScoreRequest(), scorecards.Listing())
+    resolution = Resolution("confirmed", 0.7, dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), ())
+    item = scorecards.Resolved(1, "k", None, None, [], None, resolution)
+    for place in (5, 2**32 - 1, 2**32, 2**40):
+        card.add(item, place)
+    assert card.places.tolist() == [5, 2**32 - 1, 2**32, 2**40] and card.tally.resolved == 4
 
 
 def test_the_numbers_of_a_listed_card_are_those_of_its_table(ledger):

@@ -170,12 +170,16 @@ class Card:
     def __init__(self, request: ScoreRequest, listing: "Listing | None" = None) -> None:
         self.tally = Tally(time_weighted=request.time_weighted, calibration=request.calibration)
         self.listing = listing
-        self.places = array("Q") if listing is not None else None
+        self.places = array("I") if listing is not None else None
 
     def add(self, item: Resolved, place: int | None) -> None:
         self.tally.add(item.resolution)
         if self.places is not None:
-            self.places.append(place)
+            try:
+                self.places.append(place)
+            except OverflowError:  # a listing past 32 GB: places of 8 bytes from here on
+                self.places = array("Q", self.places)
+                self.places.append(place)
 
     def finish(self) -> dict[str, Any]:
         card = self.tally.card()
@@ -197,10 +201,15 @@ class Listing:
 
     Forecasts are read by final status, then id: the entries' ids rise in runs, one a status, and
     a card's entries are read back oldest id first by merging its part of each run (each entry is
-    written after its forecast's id, which the merge reads)."""
+    written after its forecast's id, which the merge reads, and its length).
 
-    LENGTH_BITS = 20  # an entry's place is its offset and length in one number; entries are < 1 kB
-    ID = struct.Struct("<Q")
+    Entries start at multiples of ALIGN bytes: an entry's place is its start / ALIGN, which fits
+    4 bytes for a listing of up to 32 GB. A place is read a WINDOW at a time: the whole entry,
+    unless it is longer (then the rest after)."""
+
+    ALIGN = 8
+    WINDOW = 512
+    HEADER = struct.Struct("<QI")  # the forecast's id, the entry's length
 
     def __init__(self, codec: EntryCodec | None = None) -> None:
         self.file: BinaryIO = tempfile.TemporaryFile()
@@ -213,13 +222,14 @@ class Listing:
 
     def add(self, forecast_id: int, entry: dict[str, Any]) -> int:
         """Write `entry`, the forecast's; its place, for the cards that list it."""
-        place = self.end << self.LENGTH_BITS
+        place = self.end // self.ALIGN
         if forecast_id < self.last_id:
             self.runs.append(place)
         self.last_id = forecast_id
-        length = self.file.write(self.ID.pack(forecast_id) + self.encode(entry))
-        self.end += length
-        return place | length
+        data = self.encode(entry)
+        record = self.HEADER.pack(forecast_id, len(data)) + data
+        self.end += self.file.write(record + bytes(-len(record) % self.ALIGN))
+        return place
 
     def entries(self, places: array) -> Iterator[Any]:
         """The entries at `places` (ascending), read from the file oldest id first."""
@@ -229,11 +239,16 @@ class Listing:
         return map(itemgetter(1), heapq.merge(*runs, key=itemgetter(0)))
 
     def _read(self, places: array, low: int, high: int) -> Iterator[tuple[int, Any]]:
-        fd, decode, bits, mask = self.file.fileno(), self.decode, self.LENGTH_BITS, (1 << self.LENGTH_BITS) - 1
-        unpack, size = self.ID.unpack_from, self.ID.size
+        fd, decode, align, window = self.file.fileno(), self.decode, self.ALIGN, self.WINDOW
+        unpack, size = self.HEADER.unpack_from, self.HEADER.size
         for k in range(low, high):
-            data = os.pread(fd, places[k] & mask, places[k] >> bits)
-            yield unpack(data)[0], decode(data[size:])
+            start = places[k] * align
+            data = os.pread(fd, window, start)
+            forecast_id, length = unpack(data)
+            end = size + length
+            if end > len(data):
+                data += os.pread(fd, end - len(data), start + len(data))
+            yield forecast_id, decode(data[size:end])
 
     def closed_after(self, items: Iterable[Any]) -> Iterator[Any]:
         """`items` one at a time; the file is closed once the last is taken (or they are left)."""
