@@ -72,6 +72,12 @@ def _batch_records(session: Session, forecasts: list[tuple], timelines: bool, sc
         yield record
 
 
+def timeline_records(session: Session, forecast_id: int) -> Iterator[dict[str, Any]]:
+    """One forecast's events as records, oldest first, read a page at a time as they are taken,
+    as an export reads a batch's."""
+    return Pages(partial(_event_page, session, [forecast_id])).rows_of(forecast_id)
+
+
 Page = tuple[list[tuple[int, int]], list[Any]]
 
 

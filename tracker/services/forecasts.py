@@ -14,7 +14,7 @@ from tracker import dates, statuses
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.fields import SORT_FIELDS
 from tracker.limits import KEY_LENGTH, OPTION_LENGTH, TAG_LENGTH
-from tracker.services.records import as_shown, change_record, event_record, evidence_record, forecast_record
+from tracker.services.records import as_shown, change_record, evidence_record, forecast_record
 from tracker.services.timeline import record_event
 from tracker.storage import search
 from tracker.storage.locks import SOURCE_TITLE_SPACE, lock_key
@@ -637,9 +637,9 @@ def history(session: Session, ref: str) -> Iterator[dict[str, Any]]:
 
 def timeline_of(session: Session, forecast_id: int) -> Iterator[dict[str, Any]]:
     """The forecast's events, oldest first, read a page at a time as they are taken."""
-    rows = session.scalars(select(Event).where(Event.forecast_id == forecast_id).order_by(Event.id)
-                           .execution_options(yield_per=PAGE))
-    return (event_record(event) for event in rows)
+    from tracker.services.export import timeline_records
+
+    return timeline_records(session, forecast_id)
 
 
 def count_forecasts(session: Session) -> int:
