@@ -108,14 +108,16 @@ class RowJSON(str):
     @classmethod
     def of(cls, row: dict[str, Any]) -> "RowJSON":
         """The text `compact_json(numbers_rounded(row))` gives, written by msgspec (several times
-        faster) when every value of `row` is one msgspec writes the same: text, a whole number, a
-        truth value, null, a moment, or a float that neither writes with an exponent (Python from
-        1e16 and below 1e-4, msgspec elsewhere)."""
+        faster) when every name is text and every value one msgspec writes the same: text, a whole
+        number, a truth value, null, a moment, or a float that neither writes with an exponent
+        (Python from 1e16 and below 1e-4, msgspec elsewhere)."""
         import msgspec
 
         plain = {}
         for name, value in row.items():
             kind = type(value)
+            if type(name) is not str:
+                return cls(compact_json(numbers_rounded(row)))
             if kind is float:
                 value = rounded(value)
                 if value != 0 and not _WITHOUT_EXPONENT[0] <= abs(value) < _WITHOUT_EXPONENT[1]:

@@ -197,7 +197,7 @@ class Listing:
     """The `forecasts` entries of scorecards, kept in a temporary file until their cards are
     written: a card's numbers, known once its last forecast is read, come before its entries, and
     cards come in the order of their names. Each entry is encoded and written once, as its
-    forecast is read, and each card keeps where its own are (8 bytes each), not the entries.
+    forecast is read, and each card keeps where its own are (4 bytes each), not the entries.
 
     Forecasts are read by final status, then id: the entries' ids rise in runs, one a status, and
     a card's entries are read back oldest id first by merging its part of each run (each entry is
