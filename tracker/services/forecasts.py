@@ -611,9 +611,9 @@ def show_forecast(session: Session, ref: str, extremize: float | None = None) ->
 
 
 def changes_of_forecast(session: Session, forecast_id: int) -> Iterator[dict[str, Any]]:
-    """The changes the forecast's events belong to, oldest first, read a page at a time as they
-    are taken. They are asked for by id, a page of ids at a time: asked for as the changes of the
-    forecast's events, PostgreSQL read every change of the ledger for a long timeline."""
+    """The changes the forecast's events belong to, oldest first: their ids read first (8 bytes
+    each), the changes a page of ids at a time as they are taken. Asked for as the changes of the
+    forecast's events, a long timeline's were planned by PostgreSQL as a walk of every change."""
     ids = array("q", session.scalars(select(Event.change_id).where(Event.forecast_id == forecast_id)
                                      .distinct().order_by(Event.change_id)))
     for first in range(0, len(ids), PAGE):
