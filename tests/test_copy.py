@@ -65,3 +65,31 @@ def test_a_copy_that_fails_midway_leaves_the_destination_as_it_was(source, ledge
         conn.execute("UPDATE event_citations SET evidence_id = 1")
     ok("--db", source, "db", "copy", ledger.target)
     assert run_json("list", "--search", "straße") == run_json("--db", source, "list", "--search", "straße")
+
+
+@pytest.mark.postgres_only
+def test_a_copy_into_postgresql_leaves_the_planner_its_statistics(source, ledger):
+    """A new ledger's tables are analyzed as the copy ends: until autovacuum came by, the server
+    planned their queries knowing nothing of what their columns hold."""
+    from sqlalchemy import create_engine
+
+    from tracker.storage.models import Base
+
+    ok("--db", source, "db", "copy", ledger.target)
+    engine = create_engine(ledger.target)
+    try:
+        with engine.connect() as conn:
+            analyzed = {name for (name,) in conn.exec_driver_sql(
+                "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()")}
+    finally:
+        engine.dispose()
+    holding_rows = {name for name, count in dump_counts(source).items() if count}
+    assert holding_rows <= analyzed and holding_rows <= set(Base.metadata.tables)
+
+
+def dump_counts(path: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(path)) as conn:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                   "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'forecasts_fts%' "
+                                                   "AND name != 'alembic_version'")]
+        return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}

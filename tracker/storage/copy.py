@@ -60,6 +60,11 @@ def copy_ledger(source: Engine, destination: Engine, *, progress: Progress | Non
                         if progress:
                             progress(sum(counts.values()))
         sync_id_sequences(writer, [table for table in TABLES if "id" in table.columns])
+        if writer.dialect.name == "postgresql":
+            # The planner's statistics now, not when autovacuum next comes by: until then the
+            # server plans the new ledger's queries as if its tables were as good as empty.
+            for table in TABLES:
+                writer.exec_driver_sql(f"ANALYZE {writer.dialect.identifier_preparer.format_table(table)}")
     return counts
 
 
