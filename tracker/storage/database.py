@@ -422,9 +422,9 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 def read_one_snapshot(session: Session) -> None:
     """Make every later query of this transaction see the ledger as it was at its first query,
-    and refuse any write: for commands that read much in many queries (export, doctor) while
-    others write. SQLite's read transaction already keeps one snapshot; PostgreSQL's default
-    isolation gives each query its own, so ask for REPEATABLE READ. Must come before the
-    transaction's first query."""
+    and refuse any write: every read command's session does (`Ledger.session`), as most read in
+    several queries while others write. SQLite's read transaction already keeps one snapshot;
+    PostgreSQL's default isolation gives each query its own, so ask for REPEATABLE READ. Must
+    come before the transaction's first query."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
